@@ -1,0 +1,66 @@
+"""The `miglia` command: one subcommand per thing an organiser does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from miglia.cli.common import DbOption, open_db, reported
+from miglia.service import events
+
+app = typer.Typer(help="Miglia: run a classic-car rally from the entry list to the prize-giving.", no_args_is_help=True)
+event_app = typer.Typer(help="Check and import the event file (docs/event-file.md).", no_args_is_help=True)
+entries_app = typer.Typer(help="Import the entry list.", no_args_is_help=True)
+app.add_typer(event_app, name="event")
+app.add_typer(entries_app, name="entries")
+
+
+@event_app.command("check")
+def event_check(file: Path = typer.Argument(..., help="The event TOML file.")) -> None:
+    """Validate an event file and its routes; nothing is stored."""
+    with reported():
+        checked = events.check_event(file)
+    event = checked.event
+    km = sum(r.length_m for r in checked.routes.values()) / 1000
+    controls = sum(len(d.controls) for d in event.days)
+    typer.echo(f"{file}: OK: {event.name}, {len(event.days)} days, {km:,.1f} km, {controls} controls")
+
+
+@event_app.command("import")
+def event_import(file: Path = typer.Argument(..., help="The event TOML file."), db: str | None = DbOption) -> None:
+    """Store the event file and its routes in the database."""
+    with reported():
+        event = events.import_event(open_db(db), file)
+    typer.echo(f"imported {event.name} ({event.slug})")
+
+
+@entries_app.command("import")
+def entries_import(
+    csv: Path = typer.Argument(..., help="Entries CSV: start_no,driver,co_driver,make,model,year,chassis,class,device_id"),
+    event: str | None = typer.Option(None, help="Event slug (default: the latest imported event)."),
+    db: str | None = DbOption,
+) -> None:
+    """Store the entry list; refused entries are kept with their reason."""
+    with reported():
+        entries = events.import_entries(open_db(db), csv, event)
+    refused = [e for e in entries if not e.accepted]
+    typer.echo(f"imported {len(entries)} entries: {len(entries) - len(refused)} accepted, {len(refused)} refused")
+    for e in refused:
+        typer.echo(f"  refused #{e.start_no} {e.car.title}: {e.refusal_reason}")
+
+
+@app.command()
+def serve(
+    db: str | None = DbOption,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    tiles: str | None = typer.Option(None, envvar="MIGLIA_TILES", help="Map tile URL template, e.g. http://host/{z}/{x}/{y}.png"),
+) -> None:
+    """Serve the event site."""
+    import uvicorn
+
+    from miglia.web.app import create_app
+
+    typer.echo(f"Miglia is serving on http://{host}:{port}")
+    uvicorn.run(create_app(open_db(db), tile_url=tiles), host=host, port=port, log_level="warning")

@@ -1,0 +1,57 @@
+"""Entries: a car and its crew in one event, accepted or refused with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from miglia.domain.event import Eligibility
+
+
+class EntryStatus(StrEnum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Car:
+    make: str
+    model: str
+    year: int
+    chassis: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.year} {self.make} {self.model}"
+
+
+@dataclass(frozen=True)
+class Crew:
+    driver: str
+    co_driver: str = ""
+    ladies: bool = False
+    """True when the whole crew is female (the ladies' cup)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    start_no: int
+    car: Car
+    crew: Crew
+    class_name: str = ""
+    device_id: str = ""
+    team: str = ""
+    status: EntryStatus = EntryStatus.ACCEPTED
+    refusal_reason: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is EntryStatus.ACCEPTED
+
+
+def judge(entry: Entry, eligibility: Eligibility) -> Entry:
+    """The entry as the event's eligibility rule decides it: accepted, or refused with the reason kept."""
+    reason = eligibility.refusal(entry.car.year)
+    if reason is None:
+        return entry
+    return replace(entry, status=EntryStatus.REFUSED, refusal_reason=reason)

@@ -1,0 +1,135 @@
+"""Passages: a car seen at a control at an instant, by a source; and which one counts.
+
+A timed trial has two lines: its start line (`line=""`, the control's own name) and its finish line
+(`line="finish"`). Every other control has only `line=""`.
+
+At one car's control line the passages of each source are sorted by instant and the first one of each
+source is that source's time (the others are kept, visible, as `set_aside`). The source that comes
+first in the precedence of the control wins; when two sources disagree by more than the rule set's
+tolerance for that pair, the disagreement is returned as a `Conflict` for the timekeeper to settle (by a
+correction), and the chosen time still follows precedence. Each choice says in words why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from miglia.domain.errors import InvalidInput
+from miglia.domain.rules import PassageRules, Source
+from miglia.domain.timecard import format_duration
+
+LINES = ("", "finish")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    start_no: int
+    control: str
+    instant_us: int
+    source: Source
+    line: str = ""
+    id: str | None = None
+    recorded_by: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"passage {self.id}" if self.id else "passage"
+        if isinstance(self.start_no, bool) or not isinstance(self.start_no, int):
+            raise InvalidInput(where, "start_no", self.start_no, "expected a whole number")
+        if isinstance(self.instant_us, bool) or not isinstance(self.instant_us, int):
+            raise InvalidInput(where, "instant_us", self.instant_us, "expected whole microseconds UTC")
+        if self.line not in LINES:
+            raise InvalidInput(where, "line", self.line, 'expected "" (the control, or a trial\'s start) or "finish"')
+        if not isinstance(self.source, Source):
+            try:
+                object.__setattr__(self, "source", Source(self.source))
+            except ValueError:
+                raise InvalidInput(where, "source", self.source, "expected gps, device or marshal") from None
+
+    @property
+    def slot(self) -> tuple[str, str]:
+        return (self.control, self.line)
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (self.instant_us, self.source.value, self.id or "", self.recorded_by)
+
+
+def slot_label(control: str, line: str) -> str:
+    return f"{control}/{line}" if line else control
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    start_no: int
+    control: str
+    line: str
+    first: Passage
+    second: Passage
+    difference_us: int
+    tolerance_us: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"car {self.start_no} at {slot_label(self.control, self.line)}: {self.first.source} and "
+            f"{self.second.source} differ by {format_duration(self.difference_us)} "
+            f"(tolerance {format_duration(self.tolerance_us)})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Which passage counts at one car's control line, and why."""
+
+    start_no: int
+    control: str
+    line: str
+    chosen: Passage | None
+    reason: str
+    candidates: tuple[Passage, ...]
+    """The first passage of each source, in precedence order."""
+    set_aside: tuple[Passage, ...]
+    """Further passages of a source after its first one: kept, not used."""
+
+
+def choose(
+    start_no: int,
+    control: str,
+    line: str,
+    passages: Sequence[Passage],
+    precedence: tuple[Source, ...],
+    rules: PassageRules,
+) -> tuple[Choice, tuple[Conflict, ...]]:
+    """The passage that counts among `passages` (all of one car at one control line)."""
+    firsts: dict[Source, Passage] = {}
+    set_aside: list[Passage] = []
+    for p in sorted(passages, key=Passage.sort_key):
+        if p.source in firsts:
+            set_aside.append(p)
+        else:
+            firsts[p.source] = p
+    ordered = [firsts[s] for s in precedence if s in firsts]
+    ignored = [p for s, p in firsts.items() if s not in precedence]
+    set_aside.extend(ignored)
+    if not ordered:
+        reason = "no passage" if not passages else "no passage from a source this control accepts"
+        return Choice(start_no, control, line, None, reason, (), tuple(set_aside)), ()
+    chosen = ordered[0]
+    conflicts: list[Conflict] = []
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            tolerance = rules.tolerance_us(a.source, b.source)
+            difference = abs(a.instant_us - b.instant_us)
+            if tolerance is not None and difference > tolerance:
+                conflicts.append(Conflict(start_no, control, line, a, b, difference, tolerance))
+    if len(ordered) == 1 and not set_aside:
+        reason = f"{chosen.source} time"
+    else:
+        reason = f"{chosen.source} time (precedence {' > '.join(precedence)})"
+        if set_aside:
+            reason += f"; {len(set_aside)} later or unaccepted passage(s) kept aside"
+    if conflicts:
+        reason += "; FLAGGED: " + "; ".join(
+            f"{c.first.source}/{c.second.source} differ by {format_duration(c.difference_us)}" for c in conflicts
+        )
+    return Choice(start_no, control, line, chosen, reason, tuple(ordered), tuple(set_aside)), tuple(conflicts)

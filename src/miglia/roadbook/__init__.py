@@ -1,0 +1,1 @@
+"""roadbook layer (see DESIGN.md)."""

@@ -1,0 +1,105 @@
+"""Read the entry list from a CSV file: one row per car and crew.
+
+Columns: start_no, driver, co_driver, make, model, year, chassis, class, device_id; optional team and
+ladies (yes when the whole crew is female). Every row is checked before anything is kept; a car the
+event's eligibility rule refuses is kept as a refused entry with its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from miglia.domain.entries import Car, Crew, Entry, judge
+from miglia.domain.errors import MigliaError
+from miglia.domain.event import Eligibility
+
+REQUIRED = ("start_no", "driver", "co_driver", "make", "model", "year", "chassis", "class", "device_id")
+OPTIONAL = ("team", "ladies")
+_YES = {"yes", "y", "true", "1", "x"}
+_NO = {"no", "n", "false", "0", ""}
+
+
+class EntriesFileError(MigliaError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def read_entries(path: Path, eligibility: Eligibility) -> list[Entry]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EntriesFileError([f"{path}: cannot read the entries file: {exc}"]) from None
+    return parse_entries(text, str(path), eligibility)
+
+
+def parse_entries(text: str, where: str, eligibility: Eligibility) -> list[Entry]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        problems = [f"{where}:1: missing column {c!r}" for c in missing]
+        problems += [f"{where}:1: unknown column {c!r}; expected {', '.join(REQUIRED + OPTIONAL)}" for c in unknown]
+        raise EntriesFileError(problems)
+    reader.fieldnames = header
+    entries: list[Entry] = []
+    problems: list[str] = []
+    numbers: dict[int, int] = {}
+    devices: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        try:
+            entry = _entry(row, f"{where}:{line}")
+        except MigliaError as exc:
+            problems.append(str(exc))
+            continue
+        if entry.start_no in numbers:
+            problems.append(
+                f"{where}:{line}: start_no = '{entry.start_no}': already used on line {numbers[entry.start_no]}"
+            )
+        numbers.setdefault(entry.start_no, line)
+        if entry.device_id:
+            if entry.device_id in devices:
+                problems.append(
+                    f"{where}:{line}: device_id = {entry.device_id!r}: already used on line {devices[entry.device_id]}"
+                )
+            devices.setdefault(entry.device_id, line)
+        entries.append(judge(entry, eligibility))
+    if problems:
+        raise EntriesFileError(problems)
+    if not entries:
+        raise EntriesFileError([f"{where}: no entries (only a header)"])
+    return entries
+
+
+def _cell(row: dict[str, str | None], column: str) -> str:
+    value = row.get(column)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _entry(row: dict[str, str | None], where: str) -> Entry:
+    if None in row:
+        raise MigliaError(f"{where}: more cells than columns: {row[None]!r}")  # type: ignore[index]
+    start_no = _cell(row, "start_no")
+    if not start_no.isdigit() or not 0 < int(start_no) < 100000:
+        raise MigliaError(f"{where}: start_no = {start_no!r}: expected a whole number from 1 to 99999")
+    year = _cell(row, "year")
+    if not (year.isdigit() and 1885 <= int(year) <= 2100):
+        raise MigliaError(f"{where}: year = {year!r}: expected the year of construction, e.g. 1955")
+    for column in ("driver", "make", "model"):
+        if not _cell(row, column):
+            raise MigliaError(f"{where}: {column} = '': required")
+    ladies = _cell(row, "ladies").lower()
+    if ladies not in _YES | _NO:
+        raise MigliaError(f"{where}: ladies = {ladies!r}: expected yes or no")
+    return Entry(
+        start_no=int(start_no),
+        car=Car(make=_cell(row, "make"), model=_cell(row, "model"), year=int(year), chassis=_cell(row, "chassis")),
+        crew=Crew(driver=_cell(row, "driver"), co_driver=_cell(row, "co_driver"), ladies=ladies in _YES),
+        class_name=_cell(row, "class"),
+        device_id=_cell(row, "device_id"),
+        team=_cell(row, "team"),
+    )

@@ -1,0 +1,158 @@
+"""Use cases for the event and its entries: check, import, read back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from miglia.domain.entries import Car, Crew, Entry, EntryStatus
+from miglia.domain.errors import MigliaError
+from miglia.domain.event import Event
+from miglia.service import event_codec
+from miglia.service.clock import now_us
+from miglia.service.entries_csv import read_entries
+from miglia.service.event_file import EventFileError, load_event
+from miglia.service.routes import DayRoute, place_event
+from miglia.store.db import Database
+from miglia.store.models import EntryRow, EventRow, RawInputRow, RouteRow
+
+
+class NotFound(MigliaError):
+    pass
+
+
+def rule_set_names() -> set[str]:
+    """The rule sets shipped with Miglia (src/miglia/rules/*.toml)."""
+    return {p.name.removesuffix(".toml") for p in resources.files("miglia.rules").iterdir() if p.name.endswith(".toml")}
+
+
+@dataclass(frozen=True)
+class CheckedEvent:
+    event: Event
+    routes: dict[int, DayRoute]
+    source_text: str
+
+
+def check_event(path: Path) -> CheckedEvent:
+    """The event file read, its routes read, and every control placed on its route; or an error."""
+    event = load_event(path, known_rules=rule_set_names())
+    try:
+        placed, routes = place_event(event)
+    except MigliaError as exc:
+        raise EventFileError([f"{path}: {exc}"]) from None
+    return CheckedEvent(placed, routes, path.read_text(encoding="utf-8"))
+
+
+def import_event(db: Database, path: Path) -> Event:
+    """Store the event (replacing an earlier import of the same slug's definition, keeping its entries)."""
+    checked = check_event(path)
+    event = checked.event
+    with db.transaction() as session:
+        session.add(
+            RawInputRow(
+                kind="event_file", source=str(path), received_us=now_us(), content_type="application/toml",
+                body=checked.source_text,
+            )
+        )
+        row = session.scalar(select(EventRow).where(EventRow.slug == event.slug))
+        if row is None:
+            row = EventRow(slug=event.slug, results_published=False)
+            session.add(row)
+        row.name = event.name
+        row.timezone = event.timezone
+        row.rules = event.rules
+        row.source_name = str(path)
+        row.source_text = checked.source_text
+        row.definition = event_codec.to_json(event)
+        row.imported_us = now_us()
+        session.flush()
+        session.execute(delete(RouteRow).where(RouteRow.event_id == row.id))
+        for number, route in checked.routes.items():
+            session.add(
+                RouteRow(
+                    event_id=row.id,
+                    day_number=number,
+                    source_name=route.source_name,
+                    length_m=route.length_m,
+                    coordinates=route.coordinates,
+                )
+            )
+    return event
+
+
+def event_row(session: Session, slug: str | None = None) -> EventRow:
+    """The event by slug, or the only (latest) event when no slug is given."""
+    query = select(EventRow).order_by(EventRow.id.desc())
+    if slug:
+        query = query.where(EventRow.slug == slug)
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFound(f"no event {slug!r} in the database" if slug else "no event in the database; import one")
+    return row
+
+
+def load(session: Session, slug: str | None = None) -> Event:
+    return event_codec.from_json(event_row(session, slug).definition)
+
+
+def import_entries(db: Database, path: Path, slug: str | None = None) -> list[Entry]:
+    """Store the entry list of the event; every row is checked first and nothing is stored on error.
+
+    Importing again replaces the list (the file is the organiser's master copy); the raw file is kept.
+    """
+    with db.transaction() as session:
+        row = event_row(session, slug)
+        entries = read_entries(path, load(session, row.slug).eligibility)
+        session.add(
+            RawInputRow(
+                event_id=row.id, kind="entries_file", source=str(path), received_us=now_us(),
+                content_type="text/csv", body=path.read_text(encoding="utf-8-sig"),
+            )
+        )
+        session.execute(delete(EntryRow).where(EntryRow.event_id == row.id))
+        session.add_all(_entry_row(row.id, e) for e in entries)
+    return entries
+
+
+def _entry_row(event_id: int, entry: Entry) -> EntryRow:
+    return EntryRow(
+        event_id=event_id,
+        start_no=entry.start_no,
+        driver=entry.crew.driver,
+        co_driver=entry.crew.co_driver,
+        ladies=entry.crew.ladies,
+        make=entry.car.make,
+        model=entry.car.model,
+        year=entry.car.year,
+        chassis=entry.car.chassis,
+        class_name=entry.class_name,
+        device_id=entry.device_id,
+        team=entry.team,
+        status=entry.status.value,
+        refusal_reason=entry.refusal_reason,
+    )
+
+
+def entries(session: Session, event_id: int) -> list[Entry]:
+    rows = session.scalars(select(EntryRow).where(EntryRow.event_id == event_id).order_by(EntryRow.start_no))
+    return [
+        Entry(
+            start_no=r.start_no,
+            car=Car(make=r.make, model=r.model, year=r.year, chassis=r.chassis),
+            crew=Crew(driver=r.driver, co_driver=r.co_driver, ladies=r.ladies),
+            class_name=r.class_name,
+            device_id=r.device_id,
+            team=r.team,
+            status=EntryStatus(r.status),
+            refusal_reason=r.refusal_reason,
+        )
+        for r in rows
+    ]
+
+
+def routes(session: Session, event_id: int) -> dict[int, RouteRow]:
+    return {r.day_number: r for r in session.scalars(select(RouteRow).where(RouteRow.event_id == event_id))}

@@ -1,0 +1,185 @@
+"""Tables. Instants are integer microseconds since the epoch, UTC (BigInteger), never floats.
+
+Raw inputs are kept as received (`raw_inputs`) before anything is interpreted from them; passages,
+positions and corrections point back to the raw record they came from. Corrections never overwrite.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    rules: Mapped[str] = mapped_column(String(80))
+    source_name: Mapped[str] = mapped_column(String(500))
+    source_text: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict] = mapped_column(JSON)
+    imported_us: Mapped[int] = mapped_column(BigInteger)
+    results_published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RouteRow(Base):
+    __tablename__ = "routes"
+    __table_args__ = (UniqueConstraint("event_id", "day_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    day_number: Mapped[int] = mapped_column(Integer)
+    source_name: Mapped[str] = mapped_column(String(500))
+    length_m: Mapped[float] = mapped_column(Float)
+    coordinates: Mapped[list] = mapped_column(JSON)
+    """[[lat, lon], ...] along the route in driving order."""
+
+
+class EntryRow(Base):
+    __tablename__ = "entries"
+    __table_args__ = (UniqueConstraint("event_id", "start_no"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    start_no: Mapped[int] = mapped_column(Integer)
+    driver: Mapped[str] = mapped_column(String(200))
+    co_driver: Mapped[str] = mapped_column(String(200), default="")
+    ladies: Mapped[bool] = mapped_column(Boolean, default=False)
+    make: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    chassis: Mapped[str] = mapped_column(String(100), default="")
+    class_name: Mapped[str] = mapped_column(String(100), default="")
+    device_id: Mapped[str] = mapped_column(String(100), default="")
+    team: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class RawInputRow(Base):
+    """Anything received from outside, exactly as received, before it is interpreted."""
+
+    __tablename__ = "raw_inputs"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(200))
+    received_us: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[str] = mapped_column(Text)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+    problem: Mapped[str] = mapped_column(Text, default="")
+
+
+class PositionRow(Base):
+    __tablename__ = "positions"
+    __table_args__ = (
+        UniqueConstraint("device_id", "instant_us"),
+        Index("ix_positions_device_instant", "device_id", "instant_us"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    raw_id: Mapped[int] = mapped_column(ForeignKey("raw_inputs.id"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    instant_us: Mapped[int] = mapped_column(BigInteger)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    speed_kmh: Mapped[float | None] = mapped_column(Float, nullable=True)
+    course: Mapped[float | None] = mapped_column(Float, nullable=True)
+    altitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    battery: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DeviceRow(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(200), default="")
+    label: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AssignmentRow(Base):
+    """Which entry carries which tracker on which day; a new row per change, so history is kept."""
+
+    __tablename__ = "device_assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    start_no: Mapped[int] = mapped_column(Integer)
+    day_number: Mapped[int] = mapped_column(Integer)
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    assigned_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class PassageRow(Base):
+    __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_event_car", "event_id", "start_no"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    raw_id: Mapped[int | None] = mapped_column(ForeignKey("raw_inputs.id"), nullable=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    control: Mapped[str] = mapped_column(String(40))
+    line: Mapped[str] = mapped_column(String(20), default="")
+    instant_us: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(20))
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class CorrectionRow(Base):
+    """A timekeeper's correction or official penalty: who, when, why; reversed by a later row, never edited."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    raw_id: Mapped[int | None] = mapped_column(ForeignKey("raw_inputs.id"), nullable=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    control: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(100))
+    at_us: Mapped[int] = mapped_column(BigInteger)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("corrections.id"), nullable=True)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("event_id", "start_no", "kind", "raised_us"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    start_no: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    raised_us: Mapped[int] = mapped_column(BigInteger)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
+    acknowledged_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    resolved_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    start_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """For a crew account: the car whose private data this user may see."""
