@@ -88,3 +88,18 @@ def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     yield database
     database.dispose()
+
+
+SMALL = Path(__file__).resolve().parent / "data" / "small"
+
+
+@pytest.fixture
+def small_db(sqlite_url: str) -> Iterator[Database]:
+    """A SQLite database holding the small test event and its entries."""
+    from miglia.service import events
+
+    database = Database(sqlite_url)
+    events.import_event(database, SMALL / "event.toml")
+    events.import_entries(database, SMALL / "entries.csv")
+    yield database
+    database.dispose()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from miglia.cli import gps, results, score
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service import events
 
@@ -14,6 +15,9 @@ event_app = typer.Typer(help="Check and import the event file (docs/event-file.m
 entries_app = typer.Typer(help="Import the entry list.", no_args_is_help=True)
 app.add_typer(event_app, name="event")
 app.add_typer(entries_app, name="entries")
+app.add_typer(gps.app, name="gps")
+app.add_typer(score.app)
+app.add_typer(results.app)
 
 
 @event_app.command("check")

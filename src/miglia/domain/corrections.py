@@ -74,9 +74,13 @@ class Correction:
             raise InvalidInput(where, "instant_us", None, "required for replace_time")
         if kind is CorrectionKind.ADD_PENALTY:
             if (self.points is None) == (self.time_us is None):
-                raise InvalidInput(where, "points", self.points, "give either points or time_us for add_penalty")
+                raise InvalidInput(
+                    where, "points", self.points, "give either points or time_us for add_penalty"
+                )
             if self.points is not None and self.points < 0:
-                raise InvalidInput(where, "points", self.points, "must not be negative (cancel a penalty instead)")
+                raise InvalidInput(
+                    where, "points", self.points, "must not be negative (cancel a penalty instead)"
+                )
             if self.time_us is not None and self.time_us <= 0:
                 raise InvalidInput(where, "time_us", self.time_us, "must be more than zero")
         if kind is CorrectionKind.CANCEL and not self.cancels:
@@ -98,7 +102,10 @@ def check_new(correction: Correction, known: Mapping[str, Correction]) -> None:
             raise InvalidInput(where, "cancels", correction.cancels, "no earlier correction has this id")
         if target.start_no != correction.start_no:
             raise InvalidInput(
-                where, "start_no", correction.start_no, f"the cancelled correction is of car {target.start_no}"
+                where,
+                "start_no",
+                correction.start_no,
+                f"the cancelled correction is of car {target.start_no}",
             )
 
 

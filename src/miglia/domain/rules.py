@@ -79,10 +79,14 @@ _UNIT_US = {"s": US_PER_S, "min": US_PER_MIN, "h": 60 * US_PER_MIN}
 def parse_duration_us(value: object, key: str, where: str = _WHERE) -> int:
     """Microseconds from a duration written with its unit: "0.01s", "1s", "0.01min", "30min"."""
     if not isinstance(value, str):
-        raise InvalidInput(where, key, value, 'expected a duration with its unit, e.g. "0.01s", "1s" or "1min"')
+        raise InvalidInput(
+            where, key, value, 'expected a duration with its unit, e.g. "0.01s", "1s" or "1min"'
+        )
     match = _DURATION.match(value)
     if match is None:
-        raise InvalidInput(where, key, value, 'expected a duration with its unit, e.g. "0.01s", "1s" or "1min"')
+        raise InvalidInput(
+            where, key, value, 'expected a duration with its unit, e.g. "0.01s", "1s" or "1min"'
+        )
     us = Decimal(match.group(1)) * _UNIT_US[match.group(2)]
     if us != us.to_integral_value() or us <= 0:
         raise InvalidInput(where, key, value, "must be more than zero and a whole number of microseconds")
@@ -114,10 +118,12 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def _enum(cls: type[E], value: object, key: str) -> E:
-    try:
-        return cls(value)
-    except ValueError:
-        raise InvalidInput(_WHERE, key, value, f"expected one of {', '.join(m.value for m in cls)}") from None
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    raise InvalidInput(_WHERE, key, value, f"expected one of {', '.join(m.value for m in cls)}")
 
 
 def _bool(value: object, key: str) -> bool:
@@ -158,7 +164,9 @@ class _Table:
 
     def done(self) -> None:
         for name, value in self.data.items():
-            raise InvalidInput(_WHERE, self.path(name), value, "unknown key (check the spelling; see docs/rules.md)")
+            raise InvalidInput(
+                _WHERE, self.path(name), value, "unknown key (check the spelling; see docs/rules.md)"
+            )
 
 
 @dataclass(frozen=True)
@@ -207,20 +215,23 @@ def _measure(table: _Table, *, resolution: str, unit: str) -> Measure:
     resolution_us = parse_duration_us(table.take("resolution", resolution), table.path("resolution"))
     rounding = _enum(Rounding, table.take("rounding", "truncate"), table.path("rounding"))
     unit_us = parse_duration_us(table.take("unit", unit), table.path("unit"))
+    # "points" and "cap" set both the early and the late value; an error names the key as written.
     points = table.take("points", None)
-    early = table.take("early_points", points if points is not None else 1)
-    late = table.take("late_points", points if points is not None else 1)
-    cap = table.take("cap", None)
-    early_cap = table.take("early_cap", cap)
-    late_cap = table.take("late_cap", cap)
+    both = Decimal(1) if points is None else _decimal(points, table.path("points"))
+    early = table.take("early_points", None)
+    late = table.take("late_points", None)
+    cap_value = table.take("cap", None)
+    cap = None if cap_value is None else _decimal(cap_value, table.path("cap"))
+    early_cap = table.take("early_cap", None)
+    late_cap = table.take("late_cap", None)
     return Measure(
         resolution_us=resolution_us,
         rounding=rounding,
         unit_us=unit_us,
-        early_points=_decimal(early, table.path("early_points")),
-        late_points=_decimal(late, table.path("late_points")),
-        early_cap=None if early_cap is None else _decimal(early_cap, table.path("early_cap")),
-        late_cap=None if late_cap is None else _decimal(late_cap, table.path("late_cap")),
+        early_points=both if early is None else _decimal(early, table.path("early_points")),
+        late_points=both if late is None else _decimal(late, table.path("late_points")),
+        early_cap=cap if early_cap is None else _decimal(early_cap, table.path("early_cap")),
+        late_cap=cap if late_cap is None else _decimal(late_cap, table.path("late_cap")),
         early_allowed=_bool(table.take("early_allowed", False), table.path("early_allowed")),
     )
 
@@ -350,7 +361,10 @@ class RuleSet:
         minute = _bool(tc.take("minute_convention", True), "time_control.minute_convention")
         if minute and tc_measure.unit_us != US_PER_MIN:
             raise InvalidInput(
-                _WHERE, "time_control.unit", format_duration_us(tc_measure.unit_us), "must be 1min with minute_convention"
+                _WHERE,
+                "time_control.unit",
+                format_duration_us(tc_measure.unit_us),
+                "must be 1min with minute_convention",
             )
         limit = tc.take("out_of_time_after", None)
         out = tc.take("out_of_time", EXCLUDE)
@@ -358,7 +372,9 @@ class RuleSet:
             measure=tc_measure,
             minute_convention=minute,
             reference=_enum(Reference, tc.take("reference", "due"), "time_control.reference"),
-            out_of_time_us=None if limit is None else parse_duration_us(limit, "time_control.out_of_time_after"),
+            out_of_time_us=None
+            if limit is None
+            else parse_duration_us(limit, "time_control.out_of_time_after"),
             out_of_time=_points_or_exclude(out, "time_control.out_of_time"),
         )
         tc.done()
@@ -394,12 +410,16 @@ def _points_or_exclude(value: object, key: str) -> str | Decimal:
     try:
         return _decimal(value, key)
     except InvalidInput:
-        raise InvalidInput(_WHERE, key, value, 'expected points (a number, at least 0) or "exclude"') from None
+        raise InvalidInput(
+            _WHERE, key, value, 'expected points (a number, at least 0) or "exclude"'
+        ) from None
 
 
 def _sources(value: object, key: str) -> tuple[Source, ...]:
     if not isinstance(value, list) or not value:
-        raise InvalidInput(_WHERE, key, value, "expected a list of sources, e.g. [\"device\", \"gps\", \"marshal\"]")
+        raise InvalidInput(
+            _WHERE, key, value, 'expected a list of sources, e.g. ["device", "gps", "marshal"]'
+        )
     sources = tuple(_enum(Source, v, key) for v in value)
     if len(set(sources)) != len(sources):
         raise InvalidInput(_WHERE, key, value, "a source is listed twice")
@@ -443,7 +463,11 @@ def _coefficient_rules(table: _Table) -> CoefficientRules:
         raise InvalidInput(_WHERE, "coefficient.kinds", kinds_value, "expected a list of control kinds")
     kinds = frozenset(_enum(ControlKind, k, "coefficient.kinds") for k in kinds_value)
     default_value = table.take("default", None)
-    default = None if default_value is None else _decimal(default_value, "coefficient.default", minimum=Decimal("0.01"))
+    default = (
+        None
+        if default_value is None
+        else _decimal(default_value, "coefficient.default", minimum=Decimal("0.01"))
+    )
     bands_value = table.take("bands", [])
     if not isinstance(bands_value, list):
         raise InvalidInput(_WHERE, "coefficient.bands", bands_value, "expected a list of bands")
@@ -459,7 +483,10 @@ def _coefficient_rules(table: _Table) -> CoefficientRules:
         for other in bands:
             if first <= other.last_year and other.first_year <= last:
                 raise InvalidInput(
-                    _WHERE, band.path("from"), first, f"overlaps the band {other.first_year}-{other.last_year}"
+                    _WHERE,
+                    band.path("from"),
+                    first,
+                    f"overlaps the band {other.first_year}-{other.last_year}",
                 )
         bands.append(CoefficientBand(first, last, value))
     table.done()

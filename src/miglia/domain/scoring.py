@@ -46,6 +46,9 @@ _KIND_WORDS = {
 }
 
 
+_TRIAL_KINDS = (ControlKind.TIMED_TRIAL, ControlKind.SECRET_CHECK)
+
+
 class Status(StrEnum):
     ON_TIME = "on_time"
     EARLY = "early"
@@ -95,7 +98,7 @@ class CarResult:
     score: Decimal
     """The penalty with the coefficient applied, rounded half up to the rule set's places."""
     clean_trials: int
-    """Timed trials completed with zero penalty (a tie-break)."""
+    """Timed trials and secret checks passed with zero deviation (a tie-break)."""
     excluded: bool
     exclusion: str
     conflicts: tuple[Conflict, ...]
@@ -131,7 +134,10 @@ def coefficient_for(
     value = rules.coefficient.for_year(year)
     if value is None:
         raise InvalidInput(
-            f"entry {start_no}", "year", year, "no coefficient band of the rule set covers this year and it has no default"
+            f"entry {start_no}",
+            "year",
+            year,
+            "no coefficient band of the rule set covers this year and it has no default",
         )
     return value
 
@@ -215,18 +221,18 @@ def score_car(
     voided: set[str] = set()
     penalties: list[Correction] = []
     exclusions: list[Correction] = []
-    for c in corrections:
-        if c.kind is CorrectionKind.REPLACE_TIME:
-            replaced[(c.control, c.line)] = c
-        elif c.kind is CorrectionKind.VOID_PASSAGE:
-            if c.passage_id:
-                voided.add(c.passage_id)
+    for corr in corrections:
+        if corr.kind is CorrectionKind.REPLACE_TIME:
+            replaced[(corr.control, corr.line)] = corr
+        elif corr.kind is CorrectionKind.VOID_PASSAGE:
+            if corr.passage_id:
+                voided.add(corr.passage_id)
             else:
-                voided_slots[(c.control, c.line)] = c
-        elif c.kind is CorrectionKind.ADD_PENALTY:
-            penalties.append(c)
-        elif c.kind is CorrectionKind.EXCLUDE:
-            exclusions.append(c)
+                voided_slots[(corr.control, corr.line)] = corr
+        elif corr.kind is CorrectionKind.ADD_PENALTY:
+            penalties.append(corr)
+        elif corr.kind is CorrectionKind.EXCLUDE:
+            exclusions.append(corr)
     voided_ids = frozenset(voided)
     conflicts: list[Conflict] = []
 
@@ -263,17 +269,19 @@ def score_car(
             if finish.correction is not None:
                 used = (*used, finish.correction)
             if reading.instant_us is None or finish.instant_us is None:
-                result = _no_time(c, words, rules, closed, last_seen, reading, finish, choices, used, exclusion_reasons)
+                result = _no_time(
+                    c, words, rules, closed, last_seen, reading, finish, choices, used, exclusion_reasons
+                )
             else:
-                result = _trial(c, words, rules.timed_trial, reading.instant_us, finish.instant_us, choices, used)
-                if result.penalty == 0:
-                    clean += 1
+                result = _trial(
+                    c, words, rules.timed_trial, reading.instant_us, finish.instant_us, choices, used
+                )
         elif reading.instant_us is None:
-            result = _no_time(c, words, rules, closed, last_seen, reading, None, choices, used, exclusion_reasons)
+            result = _no_time(
+                c, words, rules, closed, last_seen, reading, None, choices, used, exclusion_reasons
+            )
         elif c.kind in TIMED_KINDS:
-            due = _reference(c, tc.reference, day_start, readings, plan, rules)
-            if due is None:  # a start: its due time is the car's start of the day
-                due = day_start[c.day] + (c.offset_us or 0)
+            due = _reference(c, tc.reference, day_start, readings, tcm, tc.minute_convention)
             t = tcm.measure(reading.instant_us)
             d = t - due
             units = _minute_units(d) if tc.minute_convention else _deviation_units(d, tcm.unit_us)
@@ -288,25 +296,47 @@ def score_car(
                     assert isinstance(tc.out_of_time, Decimal)
                     penalty = tc.out_of_time
                     text = f"{amount} late at {words} {c.name}: out of time, {_points_text(penalty)} points"
-                result = ControlResult(c.name, c.kind, Status.OUT_OF_TIME, due, t, d, penalty, text, False,
-                                       choices=choices, corrections=used)
+                result = ControlResult(
+                    c.name,
+                    c.kind,
+                    Status.OUT_OF_TIME,
+                    due,
+                    t,
+                    d,
+                    penalty,
+                    text,
+                    False,
+                    choices=choices,
+                    corrections=used,
+                )
             else:
-                result = _deviation_result(c, words, tcm, due, t, d, units, tc.minute_convention, choices, used)
+                result = _deviation_result(
+                    c, words, tcm, due, t, d, units, tc.minute_convention, choices, used
+                )
         elif c.kind is ControlKind.SECRET_CHECK:
             sc = rules.secret_check
             m = sc.measure
-            ideal = _reference(c, sc.reference, day_start, readings, plan, rules)
-            if ideal is None:
-                ideal = day_start[c.day] + (c.offset_us or 0)
-            ideal = m.measure(ideal)
+            ideal = m.measure(_reference(c, sc.reference, day_start, readings, m, False))
             t = m.measure(reading.instant_us)
             d = t - ideal
             units = _deviation_units(d, m.unit_us)
             result = _deviation_result(c, words, m, ideal, t, d, units, False, choices, used)
         else:
-            result = ControlResult(c.name, c.kind, Status.PASSED, None, reading.instant_us, None, _ZERO,
-                                   f"passed {words} {c.name}", choices=choices, corrections=used)
+            result = ControlResult(
+                c.name,
+                c.kind,
+                Status.PASSED,
+                None,
+                reading.instant_us,
+                None,
+                _ZERO,
+                f"passed {words} {c.name}",
+                choices=choices,
+                corrections=used,
+            )
         results.append(result)
+        if result.status is Status.ON_TIME and c.kind in _TRIAL_KINDS:
+            clean += 1
         if result.penalty:
             total += result.penalty
             if coef_all or (coef_trials and c.kind in coef_kinds):
@@ -315,8 +345,11 @@ def score_car(
     for p in penalties:
         points, text = _official_penalty(p, plan, rules)
         kind = plan.by_name[p.control].kind if p.control in plan.by_name else None
-        results.append(ControlResult(p.control, kind, Status.PENALTY, None, None, None, points, text,
-                                     corrections=(p.id,)))
+        results.append(
+            ControlResult(
+                p.control, kind, Status.PENALTY, None, None, None, points, text, corrections=(p.id,)
+            )
+        )
         total += points
         if coef_all:
             coef_part += points
@@ -352,18 +385,20 @@ def _reference(
     reference: Reference,
     day_start: list[int],
     readings: Mapping[Slot, _Reading],
-    plan: EventPlan,
-    rules: RuleSet,
-) -> int | None:
-    """The due (or ideal) instant of a control for this car, before measuring; None for a start."""
-    if c.leg_start is None and c.kind is ControlKind.START:
-        return None
+    measure: Measure,
+    to_minute: bool,
+) -> int:
+    """The due (or ideal) instant of a control for this car, before measuring.
+
+    With reference "actual", it counts from the car's time at the leg's start control, measured with
+    `measure` and, for a time control under the minute convention, taken at its minute (the minute
+    written on the time card); without a time there, from the fixed time card.
+    """
     if reference is Reference.ACTUAL and c.leg_start is not None and c.leg_us is not None:
         start = readings[(c.leg_start, "")].instant_us
         if start is not None:
-            tc = rules.time_control
-            measured = tc.measure.measure(start)
-            if tc.minute_convention:
+            measured = measure.measure(start)
+            if to_minute:
                 measured -= measured % US_PER_MIN
             return measured + c.leg_us
     return day_start[c.day] + (c.offset_us or 0)
@@ -382,8 +417,18 @@ def _deviation_result(
     used: tuple[str, ...],
 ) -> ControlResult:
     if units == 0:
-        return ControlResult(c.name, c.kind, Status.ON_TIME, due, t, d, _ZERO, f"on time at {words} {c.name}: 0 points",
-                             choices=choices, corrections=used)
+        return ControlResult(
+            c.name,
+            c.kind,
+            Status.ON_TIME,
+            due,
+            t,
+            d,
+            _ZERO,
+            f"on time at {words} {c.name}: 0 points",
+            choices=choices,
+            corrections=used,
+        )
     points, capped = m.points(units)
     status = Status.LATE if units > 0 else Status.EARLY
     amount = _time_words(units, m.unit_us, d, minute)
@@ -395,7 +440,9 @@ def _deviation_result(
         text += f"{_points_text(raw)} points, capped at {_points_text(points)}"
     else:
         text += f"{_points_text(points)} points"
-    return ControlResult(c.name, c.kind, status, due, t, d, points, text, capped, choices=choices, corrections=used)
+    return ControlResult(
+        c.name, c.kind, status, due, t, d, points, text, capped, choices=choices, corrections=used
+    )
 
 
 def _trial(
@@ -413,8 +460,21 @@ def _trial(
     d = (f - s) - target
     units = _deviation_units(d, m.unit_us)
     if units == 0:
-        return ControlResult(c.name, c.kind, Status.ON_TIME, None, f, d, _ZERO,
-                             f"on target at {words} {c.name}: 0 points", False, s, target, choices, used)
+        return ControlResult(
+            c.name,
+            c.kind,
+            Status.ON_TIME,
+            None,
+            f,
+            d,
+            _ZERO,
+            f"on target at {words} {c.name}: 0 points",
+            False,
+            s,
+            target,
+            choices,
+            used,
+        )
     points, capped = m.points(units)
     status = Status.LATE if units > 0 else Status.EARLY
     text = f"{format_duration(abs(d))} {status.value} at {words} {c.name}: "
@@ -438,28 +498,39 @@ def _no_time(
     used: tuple[str, ...],
     exclusion_reasons: list[str],
 ) -> ControlResult:
-    missing = "no time" if finish is None else (
-        "no start-line time" if reading.instant_us is None else "no finish-line time"
+    missing = (
+        "no time"
+        if finish is None
+        else ("no start-line time" if reading.instant_us is None else "no finish-line time")
     )
     notes = [r.note for r in (reading, finish) if r is not None and r.note]
     detail = f" ({'; '.join(notes)})" if notes else ""
-    is_closed = closed is None or c.name in closed or c.index < last_seen or (
-        finish is not None and reading.instant_us is not None and c.index <= last_seen and finish.instant_us is None
-        and closed is None
-    )
+    is_closed = closed is None or c.name in closed or c.index < last_seen
     if not is_closed:
-        return ControlResult(c.name, c.kind, Status.PENDING, None, None, None, _ZERO,
-                             f"{missing} at {words} {c.name} yet{detail}", choices=choices, corrections=used)
+        return ControlResult(
+            c.name,
+            c.kind,
+            Status.PENDING,
+            None,
+            None,
+            None,
+            _ZERO,
+            f"{missing} at {words} {c.name} yet{detail}",
+            choices=choices,
+            corrections=used,
+        )
     missed = rules.missed[c.kind]
     if missed == EXCLUDE:
         text = f"{missing} at {words} {c.name}{detail}: missed, excluded"
         exclusion_reasons.append(text)
-        return ControlResult(c.name, c.kind, Status.MISSED, None, None, None, _ZERO, text,
-                             choices=choices, corrections=used)
+        return ControlResult(
+            c.name, c.kind, Status.MISSED, None, None, None, _ZERO, text, choices=choices, corrections=used
+        )
     assert isinstance(missed, Decimal)
     text = f"{missing} at {words} {c.name}{detail}: missed, {_points_text(missed)} points"
-    return ControlResult(c.name, c.kind, Status.MISSED, None, None, None, missed, text,
-                         choices=choices, corrections=used)
+    return ControlResult(
+        c.name, c.kind, Status.MISSED, None, None, None, missed, text, choices=choices, corrections=used
+    )
 
 
 def _official_penalty(p: Correction, plan: EventPlan, rules: RuleSet) -> tuple[Decimal, str]:
@@ -476,4 +547,7 @@ def _official_penalty(p: Correction, plan: EventPlan, rules: RuleSet) -> tuple[D
     else:
         m = rules.time_control.measure
     points = (p.time_us // m.unit_us) * m.late_points
-    return points, f"official time penalty{place} of {format_duration(p.time_us)}: {_points_text(points)} points, {who}"
+    return (
+        points,
+        f"official time penalty{place} of {format_duration(p.time_us)}: {_points_text(points)} points, {who}",
+    )

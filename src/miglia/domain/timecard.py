@@ -37,7 +37,9 @@ def zone(timezone: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("event", "timezone", timezone, "unknown time zone; use an IANA name such as Europe/Rome")
+        raise InvalidInput(
+            "event", "timezone", timezone, "unknown time zone; use an IANA name such as Europe/Rome"
+        ) from None
 
 
 def local_to_utc_us(date: dt.date, time: dt.time, timezone: str) -> int:
@@ -50,7 +52,9 @@ def local_to_utc_us(date: dt.date, time: dt.time, timezone: str) -> int:
     local = dt.datetime.combine(date, time.replace(tzinfo=None)).replace(tzinfo=tz, fold=0)
     utc = local.astimezone(dt.UTC)
     if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise InvalidInput("time", f"{date} {time}", timezone, "this local time does not exist (clocks go forward)")
+        raise InvalidInput(
+            "time", f"{date} {time}", timezone, "this local time does not exist (clocks go forward)"
+        )
     return datetime_to_us(utc)
 
 
@@ -87,17 +91,15 @@ def travel_us(km: Decimal, kmh: Decimal) -> int:
 
 
 def format_duration(us: int, places: int = 2) -> str:
-    """A deviation or elapsed time for a person: "0.37 s", "1 min 05.20 s"."""
+    """A deviation or elapsed time for a person, truncated to `places`: "0.37 s", "1 min 05.20 s"."""
     sign = "-" if us < 0 else ""
     us = abs(us)
     minutes, rest = divmod(us, 60 * US_PER_S)
-    seconds = Decimal(rest) / US_PER_S
-    quantum = Decimal(1).scaleb(-places)
-    sec_text = f"{seconds.quantize(quantum, rounding='ROUND_DOWN')}"
+    seconds, micro = divmod(rest, US_PER_S)
+    frac = f".{micro // 10 ** (6 - places):0{places}d}" if places else ""
     if minutes:
-        whole, _, frac = sec_text.partition(".")
-        return f"{sign}{minutes} min {whole.zfill(2)}{'.' + frac if frac else ''} s"
-    return f"{sign}{sec_text} s"
+        return f"{sign}{minutes} min {seconds:02d}{frac} s"
+    return f"{sign}{seconds}{frac} s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,9 @@ class EventPlan:
             event=event,
             controls=tuple(plans),
             by_name=by_name,
-            day_first_start_us=tuple(local_to_utc_us(d.date, d.first_start, event.timezone) for d in event.days),
+            day_first_start_us=tuple(
+                local_to_utc_us(d.date, d.first_start, event.timezone) for d in event.days
+            ),
             day_interval_us=tuple(d.start_interval_s * US_PER_S for d in event.days),
         )
 
@@ -211,7 +215,10 @@ def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list
             after = [t for t in timed if t[0] > i]
             if not before or not after:
                 raise InvalidInput(
-                    _where(control), "kind", control.kind.value, "a secret check lies between two timed controls"
+                    _where(control),
+                    "kind",
+                    control.kind.value,
+                    "a secret check lies between two timed controls",
                 )
             leg_start, leg_start_offset = before[-1][1], before[-1][2]
             leg_end = after[0][1]
@@ -234,11 +241,21 @@ def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list
                 raise InvalidInput(_where(control), "target", None, "a timed trial needs a target time")
             plans.append(
                 ControlPlan(
-                    control.name, control.kind, day, index, control.km, None, None, None, seconds_to_us(control.target)
+                    control.name,
+                    control.kind,
+                    day,
+                    index,
+                    control.km,
+                    None,
+                    None,
+                    None,
+                    seconds_to_us(control.target),
                 )
             )
         else:
-            plans.append(ControlPlan(control.name, control.kind, day, index, control.km, None, None, None, None))
+            plans.append(
+                ControlPlan(control.name, control.kind, day, index, control.km, None, None, None, None)
+            )
     return plans
 
 
@@ -250,7 +267,9 @@ def _leg_us(control: Control, previous: Control | None) -> int:
     start_km = Decimal(0) if previous is None else _require_km(previous)
     distance = _require_km(control) - start_km
     if distance <= 0:
-        raise InvalidInput(_where(control), "km", control.km, f"must be after the leg's start at km {start_km}")
+        raise InvalidInput(
+            _where(control), "km", control.km, f"must be after the leg's start at km {start_km}"
+        )
     return travel_us(distance, control.average_kmh)
 
 
@@ -278,7 +297,9 @@ def _secret_check_us(check: Control, leg_start: Control, leg_end: Control) -> in
         speed = change.kmh
     hours += (km - position) / speed
     if km < start_km:
-        raise InvalidInput(_where(check), "km", km, f"before the leg's start {leg_start.name} at km {start_km}")
+        raise InvalidInput(
+            _where(check), "km", km, f"before the leg's start {leg_start.name} at km {start_km}"
+        )
     return int((hours * _US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
 
 

@@ -55,7 +55,7 @@ def as_float_array(name: str, values: Any) -> FloatArray:
         raise GeoError(f"{name} must be a 1-D array, got shape {a.shape}")
     if not np.isfinite(a).all():
         bad = int(np.flatnonzero(~np.isfinite(a))[0])
-        raise GeoError(f"{name}[{bad}] is not a finite number: {a[bad]!r}")
+        raise GeoError(f"{name}[{bad}] is not a finite number: {float(a[bad])!r}")
     return a
 
 
@@ -65,7 +65,7 @@ def check_lat_lon(lat: FloatArray, lon: FloatArray, what: str) -> None:
         raise GeoError(f"{what}: lat and lon differ in length ({lat.size} != {lon.size})")
     if lat.size and (np.abs(lat).max() > 90.0):
         bad = int(np.flatnonzero(np.abs(lat) > 90.0)[0])
-        raise GeoError(f"{what}: lat[{bad}] = {lat[bad]!r} is outside [-90, 90]")
+        raise GeoError(f"{what}: lat[{bad}] = {float(lat[bad])!r} is outside [-90, 90]")
     if lon.size and (np.abs(lon).max() > 180.0):
         bad = int(np.flatnonzero(np.abs(lon) > 180.0)[0])
-        raise GeoError(f"{what}: lon[{bad}] = {lon[bad]!r} is outside [-180, 180]")
+        raise GeoError(f"{what}: lon[{bad}] = {float(lon[bad])!r} is outside [-180, 180]")

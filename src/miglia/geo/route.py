@@ -109,6 +109,6 @@ class Route:
         tol = 1e-6
         bad = ~((c >= -tol) & (c <= self.length_m + tol))
         if bad.any():
-            value = c[bad].flat[0]
+            value = float(c[bad].flat[0])
             raise GeoError(f"chainage {value!r} m is outside the route [0, {self.length_m:.3f}] m")
         return np.clip(c, 0.0, self.length_m)

@@ -6,8 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import BoolArray, FloatArray, GeoError, IntArray, as_float_array, check_lat_lon, m_per_deg_lat
-from .common import m_per_deg_lon
+from .common import (
+    BoolArray,
+    FloatArray,
+    GeoError,
+    IntArray,
+    as_float_array,
+    check_lat_lon,
+    m_per_deg_lat,
+    m_per_deg_lon,
+)
 
 #: Default maximum plausible speed; a fix reached and left faster than this is a multipath spike.
 MAX_SPEED_KMH = 250.0
@@ -90,9 +98,7 @@ def step_lengths_m(lat: FloatArray, lon: FloatArray) -> FloatArray:
     return np.sqrt(dx, out=dx)
 
 
-def spike_outliers(
-    t_us: IntArray, step_m: FloatArray, max_speed_kmh: float = MAX_SPEED_KMH
-) -> BoolArray:
+def spike_outliers(t_us: IntArray, step_m: FloatArray, max_speed_kmh: float = MAX_SPEED_KMH) -> BoolArray:
     """Flag single-fix multipath spikes: a fix reached AND left faster than `max_speed_kmh`.
 
     `step_m[i]` is the length of the step from fix i to fix i + 1.

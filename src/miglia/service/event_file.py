@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import (
@@ -66,8 +66,11 @@ def parse_duration(value: object) -> Decimal:
 def _time_of_day(value: object) -> dt.time:
     if isinstance(value, dt.time):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?", value.strip()):
-        return dt.time.fromisoformat(value.strip().zfill(5) if len(value.strip()) == 4 else value.strip())
+    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?", value.strip()):
+        try:
+            return dt.time.fromisoformat(value.strip())
+        except ValueError:
+            pass
     raise ValueError("expected a time of day such as 08:30 or 08:30:00")
 
 
@@ -161,13 +164,14 @@ class _EventHead(_Strict):
     latest_year: Annotated[int, Field(ge=1885, le=2100)] = 1957
     earliest_year: Annotated[int, Field(ge=1885, le=2100)] | None = None
 
-    @model_validator(mode="after")
-    def _known_zone(self) -> _EventHead:
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
         try:
-            zoneinfo.ZoneInfo(self.timezone)
+            zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r}; use an IANA name such as Europe/Rome") from None
-        return self
+            raise ValueError("unknown time zone; use an IANA name such as America/Los_Angeles") from None
+        return value
 
 
 class _EventFile(_Strict):
@@ -198,7 +202,7 @@ def parse_event(text: str, path: Path, known_rules: set[str] | None = None) -> E
         parsed = _EventFile.model_validate(data)
     except ValidationError as exc:
         raise EventFileError([_describe(path, lines, data, err) for err in exc.errors()]) from None
-    problems = _cross_checks(parsed, known_rules)
+    problems = _cross_checks(parsed, known_rules, path.parent)
     if problems:
         raise EventFileError([f"{path}:{line_of(lines, loc) or 1}: {_dotted(loc)}: {msg}" for loc, msg in problems])
     return _to_domain(parsed, path)
@@ -234,11 +238,14 @@ def _describe(path: Path, lines: dict[Any, int], data: Any, err: Any) -> str:
     return f"{path}:{line}: {_dotted(loc)}: {message}"
 
 
-def _cross_checks(parsed: _EventFile, known_rules: set[str] | None) -> list[tuple[tuple[str | int, ...], str]]:
+def _cross_checks(parsed: _EventFile, known_rules: set[str] | None, base: Path) -> list[tuple[tuple[str | int, ...], str]]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    if known_rules is not None and parsed.event.rules not in known_rules:
+    own_file = parsed.event.rules.endswith(".toml") and (base / parsed.event.rules).is_file()
+    if known_rules is not None and parsed.event.rules not in known_rules and not own_file:
         problems.append(
-            (("event", "rules"), f"rules = {parsed.event.rules!r}: unknown rule set; known: {sorted(known_rules)}")
+            (("event", "rules"), f"rules = {parsed.event.rules!r}: unknown rule set; shipped: {', '.join(sorted(known_rules))}, "
+                "or a .toml file beside the event file",
+            )
         )
     seen: dict[str, tuple[str | int, ...]] = {}
     previous_date: dt.date | None = None
@@ -314,7 +321,7 @@ def _to_domain(parsed: _EventFile, path: Path) -> Event:
         slug=head.slug or slugify(head.name),
         name=head.name,
         timezone=head.timezone,
-        rules=head.rules,
+        rules=str((path.parent / head.rules).resolve()) if head.rules.endswith(".toml") else head.rules,
         days=days,
         eligibility=Eligibility(latest_year=head.latest_year, earliest_year=head.earliest_year),
         description=head.description,

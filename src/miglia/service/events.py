@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
+from miglia.rules import shipped
 from miglia.service import event_codec
 from miglia.service.clock import now_us
 from miglia.service.entries_csv import read_entries
@@ -25,9 +25,6 @@ class NotFound(MigliaError):
     pass
 
 
-def rule_set_names() -> set[str]:
-    """The rule sets shipped with Miglia (src/miglia/rules/*.toml)."""
-    return {p.name.removesuffix(".toml") for p in resources.files("miglia.rules").iterdir() if p.name.endswith(".toml")}
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class CheckedEvent:
 
 def check_event(path: Path) -> CheckedEvent:
     """The event file read, its routes read, and every control placed on its route; or an error."""
-    event = load_event(path, known_rules=rule_set_names())
+    event = load_event(path, known_rules=set(shipped()))
     try:
         placed, routes = place_event(event)
     except MigliaError as exc:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Control, Day, Event, Stop
 from miglia.geo.route import Route
@@ -50,8 +52,22 @@ def place_event(event: Event) -> tuple[Event, dict[int, DayRoute]]:
     return replace(event, days=tuple(days)), routes
 
 
+def locate_point(route: Route, lat: float, lon: float) -> tuple[float, float]:
+    """(chainage_m, offset_m) of the route's nearest point to one position (placing a control, not a track)."""
+    m_per_deg = 111_320.0
+    x = (route.lon - lon) * m_per_deg * np.cos(np.radians(lat))
+    y = (route.lat - lat) * m_per_deg
+    dx, dy = np.diff(x), np.diff(y)
+    seg_len2 = np.maximum(dx * dx + dy * dy, 1e-12)
+    t = np.clip(-(x[:-1] * dx + y[:-1] * dy) / seg_len2, 0.0, 1.0)
+    dist = np.hypot(x[:-1] + t * dx, y[:-1] + t * dy)
+    k = int(np.argmin(dist))
+    chainage = route.chainage_m[k] + t[k] * (route.chainage_m[k + 1] - route.chainage_m[k])
+    return float(chainage), float(dist[k])
+
+
 def _km_on(route: Route, day: Day, what: str, lat: float, lon: float) -> Decimal:
-    chainage_m, offset_m = route.locate_point(lat, lon)
+    chainage_m, offset_m = locate_point(route, lat, lon)
     if offset_m > MAX_OFFSET_M:
         raise MigliaError(
             f"day {day.number}: {what} at {lat},{lon} is {offset_m:,.0f} m from the route "
@@ -92,7 +108,7 @@ def _place_control(route: Route, day: Day, control: Control) -> Control:
 
 def _place_stop(route: Route, day: Day, stop: Stop) -> Stop:
     if stop.km is None and stop.lat is not None and stop.lon is not None:
-        chainage_m, _ = route.locate_point(stop.lat, stop.lon)
+        chainage_m, _ = locate_point(route, stop.lat, stop.lon)
         # A hotel or restaurant may sit off the route; its km is where the route passes nearest.
         return replace(stop, km=Decimal(f"{chainage_m / 1000:.1f}"))
     if stop.km is not None and stop.lat is None:

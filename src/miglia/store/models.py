@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -128,7 +129,10 @@ class AssignmentRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
-    __table_args__ = (Index("ix_passages_event_car", "event_id", "start_no"),)
+    __table_args__ = (
+        Index("ix_passages_event_car", "event_id", "start_no"),
+        UniqueConstraint("client_uuid", name="uq_passages_client_uuid"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     raw_id: Mapped[int | None] = mapped_column(ForeignKey("raw_inputs.id"), nullable=True)
@@ -139,6 +143,8 @@ class PassageRow(Base):
     source: Mapped[str] = mapped_column(String(20))
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
     recorded_us: Mapped[int] = mapped_column(BigInteger)
+    client_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=None)
+    """The UUID a marshal's phone gave the record: a re-sent record is recognised and stored once."""
 
 
 class CorrectionRow(Base):
@@ -151,7 +157,12 @@ class CorrectionRow(Base):
     start_no: Mapped[int] = mapped_column(Integer)
     control: Mapped[str] = mapped_column(String(40), default="")
     kind: Mapped[str] = mapped_column(String(40))
-    value: Mapped[str] = mapped_column(String(100), default="")
+    line: Mapped[str] = mapped_column(String(20), default="")
+    instant_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    passage_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    points: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """A Decimal as text, exact."""
+    time_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     who: Mapped[str] = mapped_column(String(100))
     at_us: Mapped[int] = mapped_column(BigInteger)
@@ -159,12 +170,27 @@ class CorrectionRow(Base):
 
 
 class AlertRow(Base):
+    """Raised once: at most one open (unresolved) alert per car, kind and subject (a zone, a control)."""
+
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("event_id", "start_no", "kind", "raised_us"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "start_no", "kind", "raised_us"),
+        Index(
+            "ux_alerts_open",
+            "event_id",
+            "start_no",
+            "kind",
+            "subject",
+            unique=True,
+            sqlite_where=text("resolved_us IS NULL"),
+            postgresql_where=text("resolved_us IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     start_no: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(100), default="", server_default="")
     raised_us: Mapped[int] = mapped_column(BigInteger)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -173,6 +199,17 @@ class AlertRow(Base):
     acknowledged_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     resolved_by: Mapped[str] = mapped_column(String(100), default="")
     resolved_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class TrackingSettingsRow(Base):
+    """How an event's live tracking behaves: who may send positions, alert thresholds, speed zones."""
+
+    __tablename__ = "tracking_settings"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    accept_unregistered: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Positions of devices not registered with a token are kept (in quarantine until assigned)."""
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    """{"thresholds": {...}, "zones": [{"name", "lat", "lon", "radius_m", "limit_kmh"}]}"""
 
 
 class UserRow(Base):

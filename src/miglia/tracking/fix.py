@@ -75,7 +75,9 @@ def device_id(protocol: str, field: str, value: object) -> str:
     return text
 
 
-def make_fix(protocol: str, device: str, instant_us: int, lat: float, lon: float, **more: float | None) -> Fix:
+def make_fix(
+    protocol: str, device: str, instant_us: int, lat: float, lon: float, **more: float | None
+) -> Fix:
     if not -90.0 <= lat <= 90.0:
         raise PayloadError(protocol, "lat", lat, "a latitude is between -90 and 90")
     if not -180.0 <= lon <= 180.0:
@@ -105,7 +107,9 @@ def iso_us(protocol: str, field: str, value: object) -> int:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise PayloadError(protocol, field, value, "expected an ISO 8601 time or YYYY-MM-DD HH:MM:SS") from None
+        raise PayloadError(
+            protocol, field, value, "expected an ISO 8601 time or YYYY-MM-DD HH:MM:SS"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     delta = moment - _EPOCH

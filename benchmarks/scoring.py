@@ -1,0 +1,129 @@
+"""Scoring benchmark: 450 cars x 120 controls, full recompute against one incremental update.
+
+    .venv/bin/python benchmarks/scoring.py
+
+Full: a Scoreboard built from every stored passage (time cards, every car scored, classified).
+Incremental: one new passage arrives; only that car is rescored and the overall ranking redone.
+Goal (the brief of the scoring engine): full <= 1 s, incremental <= 5 ms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+from decimal import Decimal
+
+from miglia.domain.entries import Car, Crew, Entry
+from miglia.domain.event import Control, ControlKind, Day, Event
+from miglia.domain.passages import Passage
+from miglia.domain.rules import Source
+from miglia.domain.scoreboard import Scoreboard
+from miglia.domain.timecard import EventPlan, start_ranks, time_card
+from miglia.rules import load_rules
+
+CARS = 450
+CONTROLS = 120
+
+
+def build_event(n_controls: int = CONTROLS) -> Event:
+    controls = [Control("S", ControlKind.START, km=Decimal(0))]
+    km = Decimal(0)
+    pattern = (
+        ControlKind.TIMED_TRIAL,
+        ControlKind.SECRET_CHECK,
+        ControlKind.PASSAGE_CONTROL,
+        ControlKind.TIME_CONTROL,
+    )
+    i = 0
+    while len(controls) < n_controls - 1:
+        kind = pattern[i % len(pattern)]
+        km += 5
+        name = f"C{i:03d}"
+        if kind is ControlKind.TIMED_TRIAL:
+            controls.append(Control(name, kind, km=km, end_km=km + 1, target=Decimal("21.00")))
+        elif kind is ControlKind.TIME_CONTROL:
+            controls.append(Control(name, kind, km=km, average_kmh=Decimal(50)))
+        else:
+            controls.append(Control(name, kind, km=km))
+        i += 1
+    controls.append(Control("F", ControlKind.FINISH, km=km + 10, average_kmh=Decimal(50)))
+    day = Day(1, dt.date(2027, 5, 1), "Day 1", "day1.gpx", dt.time(6, 0), 30, tuple(controls))
+    return Event("bench", "Benchmark rally", "Europe/Rome", "mille-miglia", (day,))
+
+
+def build_entries() -> list[Entry]:
+    rng = random.Random(1)
+    return [
+        Entry(
+            n,
+            Car("Fiat", "508", rng.randint(1927, 1957)),
+            Crew(f"D{n}", f"C{n}", ladies=n % 7 == 0),
+            class_name=f"K{n % 6}",
+            team=f"T{n % 40}",
+        )
+        for n in range(1, CARS + 1)
+    ]
+
+
+def build_passages(event: Event, entries: list[Entry]) -> list[Passage]:
+    rng = random.Random(2)
+    plan = EventPlan.build(event)
+    out: list[Passage] = []
+    for n, rank in start_ranks(entries).items():
+        card = time_card(plan, n, rank)
+        for line in card.lines:
+            if line.kind is ControlKind.TIMED_TRIAL:
+                start = card.day_start_us[0] + 3_600_000_000 + rng.randint(0, 10**9)
+                out.append(Passage(n, line.control, start, Source.DEVICE))
+                finish = start + 21_000_000 + rng.randint(-2_000_000, 2_000_000)
+                out.append(Passage(n, line.control, finish, Source.DEVICE, "finish"))
+            else:
+                due = line.due_us if line.due_us is not None else card.day_start_us[0] + 3_600_000_000
+                out.append(
+                    Passage(n, line.control, due + rng.randint(-90_000_000, 150_000_000), Source.DEVICE)
+                )
+                if rng.random() < 0.3:
+                    out.append(
+                        Passage(n, line.control, due + rng.randint(-90_000_000, 150_000_000), Source.GPS)
+                    )
+    return out
+
+
+def main() -> None:
+    event = build_event()
+    entries = build_entries()
+    rules = load_rules("mille-miglia")
+    passages = build_passages(event, entries)
+    fulls = []
+    board = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        board = Scoreboard(event, entries, rules, passages=passages)
+        board.classification()
+        fulls.append(time.perf_counter() - t0)
+    assert board is not None
+    rng = random.Random(3)
+    incs = []
+    controls = [c.name for c in event.days[0].controls]
+    for _ in range(50):
+        n = rng.randint(1, CARS)
+        control = rng.choice(controls)
+        instant = board.time_card(n).day_start_us[0] + rng.randint(0, 10**10)
+        t0 = time.perf_counter()
+        board.add_passage(Passage(n, control, instant, Source.MARSHAL))
+        incs.append(time.perf_counter() - t0)
+    full = min(fulls)
+    inc = statistics.median(incs)
+    print(f"scoring {CARS} cars x {len(controls)} controls, {len(passages)} passages (rule set {rules.name})")
+    print(f"{'full recompute':<24}{'incremental (1 passage)':<26}{'ratio':>8}")
+    print(f"{full * 1000:>10.1f} ms{'':<10}{inc * 1000:>10.3f} ms{'':<12}{full / inc:>8.0f}x")
+    print(
+        f"goal: full <= 1000 ms {'OK' if full <= 1 else 'MISSED'}; "
+        f"incremental <= 5 ms {'OK' if inc <= 0.005 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Classifications: ranking the cars' results by the rule set (overall, class, era, ladies, teams).
+
+Ranking is separate from scoring: it only reads each car's `CarResult` and entry, so after one car is
+rescored only the (cheap) ranking is redone. Excluded cars are listed after the classified ones,
+without a position. A rule set that does not rank (a tour) gives every car position None, in
+start-number order. Cars equal on the score and every tie-break share a position (ex aequo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from miglia.domain.entries import Entry
+from miglia.domain.rules import ClassificationRules, Order, TieBreak
+from miglia.domain.scoring import CarResult
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    position: int | None
+    start_no: int
+    penalty: Decimal
+    coefficient: Decimal
+    score: Decimal
+    excluded: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    name: str
+    standings: tuple[Standing, ...]
+
+    def position_of(self, start_no: int) -> int | None:
+        for s in self.standings:
+            if s.start_no == start_no:
+                return s.position
+        raise KeyError(start_no)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamStanding:
+    position: int | None
+    team: str
+    score: Decimal | None
+    counted: tuple[int, ...]
+    """Start numbers of the members whose scores make the team's score."""
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    overall: Ranking
+    by_class: Mapping[str, Ranking]
+    by_era: Mapping[str, Ranking]
+    ladies: Ranking | None
+    teams: tuple[TeamStanding, ...]
+
+
+RankKey = tuple[object, ...]
+
+
+def rank_key(rules: ClassificationRules, entries: Mapping[int, Entry]) -> Callable[[CarResult], RankKey]:
+    """The sort key of a car: excluded last, then score (by the rule set's order), then tie-breaks."""
+    highest = rules.order is Order.HIGHEST
+
+    def key(r: CarResult) -> RankKey:
+        parts: list[object] = [r.excluded, -r.score if highest else r.score]
+        for t in rules.tie_breaks:
+            if t is TieBreak.CLEAN_TRIALS:
+                parts.append(-r.clean_trials)
+            elif t is TieBreak.OLDER_CAR:
+                parts.append(entries[r.start_no].car.year)
+            elif t is TieBreak.LOWER_PENALTY:
+                parts.append(r.penalty)
+            else:
+                parts.append(r.start_no)
+        return tuple(parts)
+
+    return key
+
+
+def ordered(
+    results: Iterable[CarResult], rules: ClassificationRules, entries: Mapping[int, Entry]
+) -> list[tuple[RankKey, CarResult]]:
+    """Results in classification order with their keys (start-number order when not ranked)."""
+    if not rules.ranked:
+        return sorted((((r.start_no,), r) for r in results), key=lambda kr: kr[1].start_no)
+    key = rank_key(rules, entries)
+    pairs = [(key(r), r) for r in results]
+    pairs.sort(key=lambda kr: (kr[0], kr[1].start_no))
+    return pairs
+
+
+def standings(pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationRules) -> tuple[Standing, ...]:
+    """Positions for results already in order: equal keys share a position."""
+    out: list[Standing] = []
+    position = 0
+    previous: RankKey | None = None
+    shared = 0
+    for key, r in pairs:
+        pos: int | None = None
+        if rules.ranked and not r.excluded:
+            shared += 1
+            if key != previous:
+                position = shared
+                previous = key
+            pos = position
+        out.append(Standing(pos, r.start_no, r.penalty, r.coefficient, r.score, r.excluded, r.exclusion))
+    return tuple(out)
+
+
+def classify(
+    results: Mapping[int, CarResult],
+    entries: Mapping[int, Entry],
+    rules: ClassificationRules,
+    pairs: list[tuple[RankKey, CarResult]] | None = None,
+) -> Classification:
+    """Every classification the rule set asks for. `pairs` may pass an already sorted `ordered(...)`."""
+    if pairs is None:
+        pairs = ordered(results.values(), rules, entries)
+    overall = Ranking("overall", standings(pairs, rules))
+    by_class: dict[str, Ranking] = {}
+    if rules.by_class:
+        names = sorted({entries[n].class_name for n in results if entries[n].class_name})
+        for name in names:
+            group = [kr for kr in pairs if entries[kr[1].start_no].class_name == name]
+            by_class[name] = Ranking(f"class {name}", standings(group, rules))
+    by_era: dict[str, Ranking] = {}
+    for era in rules.eras:
+        group = [kr for kr in pairs if era.includes(entries[kr[1].start_no].car.year)]
+        by_era[era.name] = Ranking(era.name, standings(group, rules))
+    ladies = None
+    if rules.ladies_cup:
+        group = [kr for kr in pairs if entries[kr[1].start_no].crew.ladies]
+        ladies = Ranking("ladies' cup", standings(group, rules))
+    return Classification(overall, by_class, by_era, ladies, _teams(pairs, entries, rules))
+
+
+def _teams(
+    pairs: list[tuple[RankKey, CarResult]], entries: Mapping[int, Entry], rules: ClassificationRules
+) -> tuple[TeamStanding, ...]:
+    if rules.team_best is None:
+        return ()
+    n = rules.team_best
+    members: dict[str, list[tuple[RankKey, CarResult]]] = {}
+    for kr in pairs:
+        team = entries[kr[1].start_no].team
+        if team:
+            members.setdefault(team, []).append(kr)
+    rows: list[tuple[tuple[object, ...], TeamStanding]] = []
+    for team, group in members.items():
+        counted = [kr for kr in group if not kr[1].excluded][:n]
+        all_numbers = tuple(sorted(kr[1].start_no for kr in group))
+        if len(counted) < n or not rules.ranked:
+            rows.append(((True, Decimal(0), team), TeamStanding(None, team, None, (), all_numbers)))
+            continue
+        total = sum((kr[1].score for kr in counted), Decimal(0))
+        sort_score = -total if rules.order is Order.HIGHEST else total
+        # Ties between teams: the better best-placed member, then the name.
+        numbers = tuple(kr[1].start_no for kr in counted)
+        rows.append(
+            ((False, sort_score, counted[0][0], team), TeamStanding(None, team, total, numbers, all_numbers))
+        )
+    # Unranked teams (True) sort after the ranked: keys of the two shapes never meet past their first item.
+    rows.sort(key=lambda row: row[0])
+    out: list[TeamStanding] = []
+    position = 0
+    for i, (key, standing) in enumerate(rows, start=1):
+        if key[0]:
+            out.append(standing)
+            continue
+        position = i
+        out.append(TeamStanding(position, standing.team, standing.score, standing.counted, standing.members))
+    return tuple(out)

@@ -1,0 +1,267 @@
+"""The scoreboard: every car's result and the classifications, kept up to date as passages arrive.
+
+The service layer builds one per event and feeds it what is stored (raw passages and corrections); it is
+pure and in memory, so it can always be rebuilt from those records and will give the same results.
+
+    board = Scoreboard(event, entries, rules)          # time cards built, every car scored
+    board.add_passages(stored_passages)                # batch: each touched car rescored once
+    update = board.add_passage(p)                      # live: rescore car p.start_no, re-rank
+    board.add_correction(c)                            # a correction or its cancel
+    board.result(7).lines                              # car 7's breakdown, control by control
+    board.classification()                             # overall, by class, by era, ladies, teams
+    board.conflicts()                                  # disagreements between sources to settle
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from miglia.domain.classification import Classification, Ranking, RankKey, classify, ordered, standings
+from miglia.domain.corrections import Correction, CorrectionKind, check_new, effective
+from miglia.domain.entries import Entry
+from miglia.domain.errors import InvalidInput
+from miglia.domain.event import ControlKind, Event
+from miglia.domain.passages import Conflict, Passage
+from miglia.domain.rules import RuleSet
+from miglia.domain.scoring import CarResult, Slot, coefficient_for, score_car
+from miglia.domain.timecard import EventPlan, TimeCard, start_ranks, time_card
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    start_no: int
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """What one change did: the cars rescored and the overall positions that changed."""
+
+    rescored: tuple[int, ...]
+    moves: tuple[Move, ...]
+
+
+class Scoreboard:
+    def __init__(
+        self,
+        event: Event,
+        entries: Iterable[Entry],
+        rules: RuleSet,
+        *,
+        coefficients: Mapping[int, Decimal] | None = None,
+        closed: Iterable[str] | None = None,
+        plan: EventPlan | None = None,
+        passages: Iterable[Passage] = (),
+        corrections: Iterable[Correction] = (),
+    ) -> None:
+        """`coefficients` overrides the rule set's year bands per start number (e.g. the published
+        per-model table); `closed` names the controls closed so far (None: all, for final results);
+        `passages` and `corrections` are those already stored (every car is scored once, at the end)."""
+        self.event = event
+        self.rules = rules
+        self.plan = plan or EventPlan.build(event)
+        accepted = [e for e in entries if e.accepted]
+        self.entries: dict[int, Entry] = {e.start_no: e for e in accepted}
+        self.ranks = start_ranks(accepted)
+        self.coefficients = {
+            n: coefficient_for(rules, n, e.car.year, coefficients) for n, e in self.entries.items()
+        }
+        self.closed: frozenset[str] | None = None
+        if closed is not None:
+            self.closed = frozenset(closed)
+            self._check_controls(self.closed, "closed")
+        self._passages: dict[int, dict[Slot, list[Passage]]] = {n: {} for n in self.entries}
+        self._corrections: dict[str, Correction] = {}
+        self._effective: dict[int, list[Correction]] = {}
+        self._results: dict[int, CarResult] = {}
+        self._pairs: list[tuple[RankKey, CarResult]] | None = None
+        self._positions: dict[int, int | None] = {}
+        self._classification: Classification | None = None
+        batch = list(passages)
+        for p in batch:
+            self._check_passage(p)
+        for p in batch:
+            self._store(p)
+        for c in sorted(corrections, key=lambda c: c.sort_key):
+            self._check_correction(c)
+            self._corrections[c.id] = c
+        for n in {c.start_no for c in self._corrections.values()}:
+            self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
+        for n in self.entries:
+            self._rescore(n)
+        self._rerank()
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def result(self, start_no: int) -> CarResult:
+        return self._results[start_no]
+
+    @property
+    def results(self) -> Mapping[int, CarResult]:
+        return self._results
+
+    def time_card(self, start_no: int) -> TimeCard:
+        return time_card(self.plan, start_no, self.ranks[start_no])
+
+    def overall(self) -> Ranking:
+        assert self._pairs is not None
+        return Ranking("overall", standings(self._pairs, self.rules.classification))
+
+    def classification(self) -> Classification:
+        if self._classification is None:
+            self._classification = classify(
+                self._results, self.entries, self.rules.classification, self._pairs
+            )
+        return self._classification
+
+    def conflicts(self) -> tuple[Conflict, ...]:
+        return tuple(c for n in sorted(self._results) for c in self._results[n].conflicts)
+
+    def passages(self, start_no: int) -> list[Passage]:
+        """Every raw passage of a car, as received (nothing is dropped)."""
+        return [p for ps in self._passages[start_no].values() for p in ps]
+
+    @property
+    def corrections(self) -> tuple[Correction, ...]:
+        return tuple(sorted(self._corrections.values(), key=lambda c: c.sort_key))
+
+    # -- changing -----------------------------------------------------------------------------------
+
+    def add_passage(self, passage: Passage) -> Update:
+        self._check_passage(passage)
+        self._store(passage)
+        self._rescore(passage.start_no)
+        return Update((passage.start_no,), self._rerank())
+
+    def add_passages(self, passages: Iterable[Passage]) -> Update:
+        """Add many passages; all are checked before any is kept."""
+        batch = list(passages)
+        for p in batch:
+            self._check_passage(p)
+        touched = sorted({p.start_no for p in batch})
+        for p in batch:
+            self._store(p)
+        for n in touched:
+            self._rescore(n)
+        return Update(tuple(touched), self._rerank())
+
+    def add_correction(self, correction: Correction) -> Update:
+        self._check_correction(correction)
+        self._corrections[correction.id] = correction
+        n = correction.start_no
+        self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
+        self._rescore(n)
+        return Update((n,), self._rerank())
+
+    def add_corrections(self, corrections: Iterable[Correction]) -> Update:
+        touched: set[int] = set()
+        for c in sorted(corrections, key=lambda c: c.sort_key):
+            self._check_correction(c)
+            self._corrections[c.id] = c
+            touched.add(c.start_no)
+        for n in sorted(touched):
+            self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
+            self._rescore(n)
+        return Update(tuple(sorted(touched)), self._rerank())
+
+    def close(self, controls: Iterable[str] | None = None) -> Update:
+        """Close controls (None: all): cars with no passage there are then missed, not pending."""
+        if controls is None:
+            self.closed = None
+        else:
+            names = frozenset(controls)
+            self._check_controls(names, "closed")
+            self.closed = names if self.closed is None else self.closed | names
+            if self.closed is not None and len(self.closed) == len(self.plan.controls):
+                self.closed = None
+        for n in self.entries:
+            self._rescore(n)
+        return Update(tuple(sorted(self.entries)), self._rerank())
+
+    # -- inside ------------------------------------------------------------------------------------
+
+    def _check_controls(self, names: Iterable[str], field: str) -> None:
+        for name in names:
+            if name not in self.plan.by_name:
+                raise InvalidInput("scoreboard", field, name, "no control of the event has this name")
+
+    def _check_passage(self, p: Passage) -> None:
+        where = f"passage {p.id}" if p.id else "passage"
+        if p.start_no not in self.entries:
+            raise InvalidInput(where, "start_no", p.start_no, "no accepted entry has this start number")
+        plan = self.plan.by_name.get(p.control)
+        if plan is None:
+            raise InvalidInput(where, "control", p.control, "no control of the event has this name")
+        if p.line == "finish" and plan.kind is not ControlKind.TIMED_TRIAL:
+            raise InvalidInput(
+                where, "line", p.line, f"{p.control} is a {plan.kind.label.lower()}, not a timed trial"
+            )
+
+    def _check_correction(self, c: Correction) -> None:
+        where = f"correction {c.id}"
+        if c.start_no not in self.entries:
+            raise InvalidInput(where, "start_no", c.start_no, "no accepted entry has this start number")
+        if c.control and c.control not in self.plan.by_name:
+            raise InvalidInput(where, "control", c.control, "no control of the event has this name")
+        if (
+            c.kind is CorrectionKind.VOID_PASSAGE
+            and c.passage_id
+            and not any(p.id == c.passage_id for p in self.passages(c.start_no))
+        ):
+            raise InvalidInput(
+                where, "passage_id", c.passage_id, f"no passage of car {c.start_no} has this id"
+            )
+        check_new(c, self._corrections)
+
+    def _store(self, p: Passage) -> None:
+        self._passages[p.start_no].setdefault((p.control, p.line), []).append(p)
+
+    def _rescore(self, start_no: int) -> None:
+        self._results[start_no] = score_car(
+            self.plan,
+            start_no,
+            self.ranks[start_no],
+            self._passages[start_no],
+            self._effective.get(start_no, ()),
+            self.rules,
+            self.coefficients[start_no],
+            self.closed,
+        )
+        self._classification = None
+
+    def _rerank(self) -> tuple[Move, ...]:
+        self._pairs = ordered(self._results.values(), self.rules.classification, self.entries)
+        ranking = standings(self._pairs, self.rules.classification)
+        positions = {s.start_no: s.position for s in ranking}
+        moves = tuple(
+            Move(n, self._positions.get(n), pos)
+            for n, pos in positions.items()
+            if self._positions.get(n, -1) != pos
+        )
+        self._positions = positions
+        return moves
+
+
+def score_event(
+    event: Event,
+    entries: Iterable[Entry],
+    rules: RuleSet,
+    passages: Iterable[Passage],
+    corrections: Sequence[Correction] = (),
+    *,
+    coefficients: Mapping[int, Decimal] | None = None,
+    closed: Iterable[str] | None = None,
+) -> Scoreboard:
+    """A scoreboard with every passage and correction applied: the whole recompute in one call."""
+    return Scoreboard(
+        event,
+        entries,
+        rules,
+        coefficients=coefficients,
+        closed=closed,
+        passages=passages,
+        corrections=corrections,
+    )

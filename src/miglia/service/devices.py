@@ -1,0 +1,165 @@
+"""Trackers: registering a device with its token, and which car carries which device on which day.
+
+Tokens are random secrets Miglia issues (or the organiser types into the tracker app). They are stored
+as a SHA-256 hash: a high-entropy token needs no slow password hash, and checking it must stay cheap
+at thousands of positions a second (argon2 would cost ~50 ms of CPU per request).
+
+Assignments are history: `assign` adds a row, never edits one. For a day, the latest row for a device
+or a car wins (a device moved to another car leaves its old car; a car given a new device drops the
+old one); a car with no row for that day carries its entry's `device_id`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miglia.domain.errors import InvalidInput, MigliaError
+from miglia.service.clock import now_us
+from miglia.store.db import Database
+from miglia.store.models import AssignmentRow, DeviceRow, EntryRow, EventRow
+
+_PREFIX = "sha256:"
+
+
+class Unauthorised(MigliaError):
+    """A registered device sent no token or the wrong one; nothing it sent is interpreted."""
+
+
+def hash_token(token: str) -> str:
+    return _PREFIX + hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(token: str | None, token_hash: str) -> bool:
+    if not token_hash:
+        return True
+    if token is None or not token_hash.startswith(_PREFIX):
+        return False
+    return hmac.compare_digest(hash_token(token), token_hash)
+
+
+def register(db: Database, device_id: str, label: str = "", token: str | None = None) -> str:
+    """Register (or re-key) a device; returns its token (a new random one unless given)."""
+    device_id = device_id.strip()
+    if not device_id or len(device_id) > 100:
+        raise InvalidInput("device", "device_id", device_id, "give 1 to 100 characters")
+    token = token or secrets.token_urlsafe(24)
+    with db.transaction() as session:
+        row = session.scalar(select(DeviceRow).where(DeviceRow.device_id == device_id))
+        if row is None:
+            row = DeviceRow(device_id=device_id)
+            session.add(row)
+        row.token_hash = hash_token(token)
+        row.label = label or row.label or ""
+    return token
+
+
+def check_tokens(
+    session: Session, device_ids: Iterable[str], token: str | None, accept_unregistered: bool
+) -> None:
+    """Raise Unauthorised unless every device may send: registered with this token, or unregistered
+    while the event accepts unregistered devices (they go to quarantine until assigned)."""
+    wanted = sorted(set(device_ids))
+    if not wanted:
+        return
+    hashes = dict(
+        session.execute(
+            select(DeviceRow.device_id, DeviceRow.token_hash).where(DeviceRow.device_id.in_(wanted))
+        ).all()
+    )
+    for device in wanted:
+        if device not in hashes:
+            if not accept_unregistered:
+                raise Unauthorised(
+                    f"device {device!r} is not registered and this event accepts only registered devices"
+                )
+        elif not token_matches(token, hashes[device]):
+            given = "no token" if token is None else "a wrong token"
+            raise Unauthorised(f"device {device!r}: {given} (send ?token=... or Authorization: Bearer ...)")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    device_id: str
+    start_no: int
+    day_number: int
+    assigned_by: str
+    assigned_us: int
+
+
+def assign(
+    db: Database, event_slug: str | None, device_id: str, start_no: int, day: int, by: str
+) -> Assignment:
+    """The car `start_no` carries `device_id` on `day` from now on (a new history row)."""
+    device_id = device_id.strip()
+    if not device_id or len(device_id) > 100:
+        raise InvalidInput("assignment", "device_id", device_id, "give 1 to 100 characters")
+    if not by.strip():
+        raise InvalidInput("assignment", "by", by, "say who assigns the device")
+    with db.transaction() as session:
+        event = _event(session, event_slug)
+        days = [d["number"] for d in event.definition.get("days", [])]
+        if day not in days:
+            raise InvalidInput("assignment", "day", day, f"the event's days are {days}")
+        known = session.scalar(
+            select(EntryRow.id).where(EntryRow.event_id == event.id, EntryRow.start_no == start_no)
+        )
+        if known is None:
+            raise InvalidInput("assignment", "start_no", start_no, "no entry with this start number")
+        row = AssignmentRow(
+            event_id=event.id,
+            device_id=device_id,
+            start_no=start_no,
+            day_number=day,
+            assigned_by=by.strip(),
+            assigned_us=now_us(),
+        )
+        session.add(row)
+    return Assignment(device_id, start_no, day, row.assigned_by, row.assigned_us)
+
+
+def history(session: Session, event_id: int) -> list[Assignment]:
+    rows = session.scalars(
+        select(AssignmentRow).where(AssignmentRow.event_id == event_id).order_by(AssignmentRow.id)
+    )
+    return [Assignment(r.device_id, r.start_no, r.day_number, r.assigned_by, r.assigned_us) for r in rows]
+
+
+def cars_by_device(session: Session, event_id: int, day: int | None) -> dict[str, int]:
+    """device_id -> start number on `day` (None: the entries' own devices only)."""
+    defaults = session.execute(
+        select(EntryRow.device_id, EntryRow.start_no).where(
+            EntryRow.event_id == event_id, EntryRow.device_id != ""
+        )
+    ).all()
+    return resolve(
+        [(d, n) for d, n in defaults], [a for a in history(session, event_id) if a.day_number == day]
+    )
+
+
+def resolve(defaults: Iterable[tuple[str, int]], changes: Iterable[Assignment]) -> dict[str, int]:
+    """Entries' devices, then each day's assignment rows in order; latest wins for device and car."""
+    by_device: dict[str, int] = {}
+    for device, car in defaults:
+        by_device[device] = car
+    for change in changes:
+        for device in [d for d, car in by_device.items() if car == change.start_no]:
+            del by_device[device]
+        by_device[change.device_id] = change.start_no
+    return by_device
+
+
+def _event(session: Session, slug: str | None) -> EventRow:
+    query = select(EventRow).order_by(EventRow.id.desc())
+    if slug:
+        query = query.where(EventRow.slug == slug)
+    row = session.scalars(query).first()
+    if row is None:
+        raise InvalidInput("event", "slug", slug, "no such event in the database")
+    return row

@@ -1,0 +1,232 @@
+"""Passages a marshal records by hand on a phone, sent in batches when the phone has signal.
+
+Each record carries a UUID made on the phone. The server is idempotent on it: the first time a UUID
+arrives, the item is kept as received (`raw_inputs`, kind "marshal_passage") and a passage is stored
+from it (source "marshal", recorded_by the marshal); the same UUID sent again answers "duplicate" with
+the passage stored the first time. An item with a bad field answers an error naming the field and the
+value, and stores nothing; the other items of the batch are not affected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid as uuid_module
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from miglia.domain.event import ControlKind, Event
+from miglia.domain.passages import LINES
+from miglia.service import event_codec
+from miglia.service.clock import from_datetime, now_us
+from miglia.store.db import Database
+from miglia.store.models import EntryRow, EventRow, PassageRow, RawInputRow
+
+MAX_BATCH = 500
+_EARLIEST_US = from_datetime(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+_LATEST_US = from_datetime(dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+
+
+class BadItem(Exception):
+    def __init__(self, where: str, field: str, value: object, problem: str) -> None:
+        self.field = field
+        super().__init__(f"{where}: {field} = {value!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class Item:
+    uuid: str
+    start_no: int
+    control: str
+    line: str
+    instant_us: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    uuid: str | None
+    status: str
+    """"stored", "duplicate" or "error"."""
+    passage_id: int | None = None
+    field: str = ""
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"uuid": self.uuid, "status": self.status}
+        if self.passage_id is not None:
+            out["passage_id"] = self.passage_id
+        if self.status == "error":
+            out["field"], out["error"] = self.field, self.error
+        return out
+
+
+@dataclass(frozen=True)
+class _Known:
+    event_id: int
+    event: Event
+    entries: dict[int, str]
+    """start number -> entry status."""
+
+
+def _known(session: Session) -> _Known | None:
+    row = session.scalars(select(EventRow).order_by(EventRow.id.desc())).first()
+    if row is None:
+        return None
+    entries = {r.start_no: r.status for r in session.scalars(select(EntryRow).where(EntryRow.event_id == row.id))}
+    return _Known(row.id, event_codec.from_json(row.definition), entries)
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def parse_item(raw: object, index: int, known: _Known) -> Item:
+    """The item checked against the event, or BadItem naming the first bad field."""
+    where = f"item {index + 1}"
+    if not isinstance(raw, dict):
+        raise BadItem(where, "item", raw, "expected an object with uuid, start_no, control, line and instant_us")
+    value = raw.get("uuid")
+    try:
+        uuid = str(uuid_module.UUID(str(value))) if isinstance(value, str) else None
+    except ValueError:
+        uuid = None
+    if uuid is None:
+        raise BadItem(where, "uuid", value, "expected a UUID made by the phone")
+    where = f"passage {uuid}"
+    start_no = _whole(raw.get("start_no"))
+    if start_no is None:
+        raise BadItem(where, "start_no", raw.get("start_no"), "expected a start number")
+    status = known.entries.get(start_no)
+    if status is None:
+        raise BadItem(where, "start_no", start_no, "no car with this start number in the entry list")
+    if status != "accepted":
+        raise BadItem(where, "start_no", start_no, f"this entry is {status}, not running")
+    control = raw.get("control")
+    try:
+        _day, found = known.event.control(str(control))
+    except KeyError:
+        raise BadItem(where, "control", control, "no control with this name in the event") from None
+    line = raw.get("line") or ""
+    if line not in LINES:
+        raise BadItem(where, "line", line, 'expected "" (the control, or a trial\'s start line) or "finish"')
+    if line == "finish" and found.kind is not ControlKind.TIMED_TRIAL:
+        raise BadItem(where, "line", line, f"{found.name} is a {found.kind.label.lower()}: it has one line")
+    return Item(uuid, start_no, found.name, line, _instant(raw, where))
+
+
+def _instant(raw: dict[str, Any], where: str) -> int:
+    if raw.get("instant_us") is not None:
+        instant = _whole(raw["instant_us"])
+        if instant is None:
+            raise BadItem(where, "instant_us", raw["instant_us"], "expected whole microseconds since 1970 UTC")
+        field = "instant_us"
+    elif raw.get("time") is not None:
+        field = "time"
+        try:
+            moment = dt.datetime.fromisoformat(str(raw["time"]))
+        except ValueError:
+            raise BadItem(where, "time", raw["time"], "expected an ISO 8601 time, e.g. 2026-04-26T10:02:03.41-07:00")
+        if moment.tzinfo is None:
+            raise BadItem(where, "time", raw["time"], "a time without a zone is ambiguous; add Z or an offset")
+        instant = from_datetime(moment)
+    else:
+        raise BadItem(where, "instant_us", None, "missing: give instant_us or time")
+    if not _EARLIEST_US <= instant < _LATEST_US:
+        raise BadItem(where, field, raw[field], "not a plausible time (is the phone's clock set?)")
+    return instant
+
+
+def record_passages(db: Database, username: str, items: Sequence[object]) -> list[Outcome]:
+    """Store what is new, recognise what was sent before; one outcome per item, in order."""
+    for attempt in (1, 2):
+        try:
+            return _record(db, username, items)
+        except IntegrityError:
+            # Another request stored one of these UUIDs between our look-up and our insert: the
+            # second pass sees it and answers "duplicate".
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    with db.transaction() as s:
+        known = _known(s)
+        if known is None:
+            return [Outcome(None, "error", field="event", error="no event in the database") for _ in items]
+        parsed: list[Item | BadItem] = []
+        for index, raw in enumerate(items):
+            try:
+                parsed.append(parse_item(raw, index, known))
+            except BadItem as exc:
+                parsed.append(exc)
+        uuids = [p.uuid for p in parsed if isinstance(p, Item)]
+        existing = dict(
+            s.execute(select(PassageRow.client_uuid, PassageRow.id).where(PassageRow.client_uuid.in_(uuids))).all()
+        ) if uuids else {}
+        received = now_us()
+        for raw, item in zip(items, parsed, strict=True):
+            if isinstance(item, BadItem):
+                uuid = raw.get("uuid") if isinstance(raw, dict) else None
+                outcomes.append(Outcome(str(uuid) if uuid else None, "error", field=item.field, error=str(item)))
+                continue
+            if item.uuid in existing:
+                outcomes.append(Outcome(item.uuid, "duplicate", existing[item.uuid]))
+                continue
+            raw_row = RawInputRow(
+                event_id=known.event_id, kind="marshal_passage", source=f"marshal:{username}",
+                received_us=received, content_type="application/json",
+                body=json.dumps(raw, sort_keys=True, ensure_ascii=False), accepted=True, problem="",
+            )
+            s.add(raw_row)
+            s.flush()
+            passage = PassageRow(
+                event_id=known.event_id, raw_id=raw_row.id, start_no=item.start_no, control=item.control,
+                line=item.line, instant_us=item.instant_us, source="marshal", recorded_by=username,
+                recorded_us=received, client_uuid=item.uuid,
+            )
+            s.add(passage)
+            s.flush()
+            existing[item.uuid] = passage.id
+            outcomes.append(Outcome(item.uuid, "stored", passage.id))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class PassageView:
+    id: int
+    start_no: int
+    control: str
+    line: str
+    instant_us: int
+    source: str
+    recorded_by: str
+    recorded_us: int
+
+
+def passages(
+    session: Session, event_id: int, start_no: int | None = None, control: str | None = None
+) -> list[PassageView]:
+    """Raw passages as stored (every source), in time order; for a car's private page or a control."""
+    query = select(PassageRow).where(PassageRow.event_id == event_id)
+    if start_no is not None:
+        query = query.where(PassageRow.start_no == start_no)
+    if control is not None:
+        query = query.where(PassageRow.control == control)
+    query = query.order_by(PassageRow.instant_us, PassageRow.id)
+    return [
+        PassageView(r.id, r.start_no, r.control, r.line, r.instant_us, r.source, r.recorded_by, r.recorded_us)
+        for r in session.scalars(query)
+    ]

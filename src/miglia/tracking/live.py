@@ -1,0 +1,281 @@
+"""Live state of each car and the alerts it raises: pure logic, no I/O, testable without a database.
+
+`observe(previous, fix, ...)` takes a car's previous state and a new fix and returns the new state
+and the alerts that fix raises; `silent(state, now_us, ...)` tells whether a car has gone quiet.
+Persistence (raising each alert once, acknowledging, resolving) is `miglia.service.alerts`.
+
+A fix older than the car's last one (a late or out-of-order fix) is stored by the ingest but does not
+move the live state back in time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from miglia.domain.errors import InvalidInput
+from miglia.tracking.chainage import RouteLine, distance_m
+from miglia.tracking.fix import Fix
+
+US = 1_000_000
+MINUTE_US = 60 * US
+
+
+class AlertKind(StrEnum):
+    STOPPED = "stopped"
+    OFF_ROUTE = "off_route"
+    NO_SIGNAL = "no_signal"
+    SPEEDING = "speeding"
+    OUT_OF_TIME = "out_of_time"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When live tracking raises an alert. Every value can be set per event (tracking settings)."""
+
+    stopped_min: float = 10.0
+    """A car that has not moved more than `stationary_m` for this long, away from a planned stop."""
+    stationary_m: float = 60.0
+    planned_stop_m: float = 300.0
+    """Within this distance of a stop (lunch, fuel, hotel, car show) or a control, stopping is planned."""
+    off_route_m: float = 500.0
+    no_signal_min: float = 10.0
+    speeding_margin_kmh: float = 5.0
+    """Tolerance over a zone's limit before it is speeding (GPS speed noise)."""
+    out_of_time_min: float = 30.0
+    """Expected later than this after the due time at the next timed control."""
+    eta_min_speed_kmh: float = 10.0
+    """Below this the car's own speed says nothing about its arrival; the leg's set average is used."""
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Thresholds:
+        known = {f.name for f in fields(cls)}
+        clean: dict[str, float] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise InvalidInput("tracking thresholds", key, value, f"unknown; known are {sorted(known)}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InvalidInput("tracking thresholds", key, value, "expected a number of 0 or more")
+            clean[key] = float(value)
+        return cls(**clean)
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A declared speed zone: a circle with a limit (a village, a school, a closed section)."""
+
+    name: str
+    lat: float
+    lon: float
+    radius_m: float
+    limit_kmh: float
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A control at its chainage on the day's route."""
+
+    name: str
+    chainage_m: float
+    timed: bool
+    average_kmh: float | None = None
+
+
+@dataclass(frozen=True)
+class DayCourse:
+    """What a car's position is measured against on one day."""
+
+    number: int
+    route: RouteLine | None
+    controls: tuple[Mark, ...] = ()
+    """In route order."""
+    stops: tuple[Place, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    start_no: int
+    kind: AlertKind
+    subject: str
+    instant_us: int
+    lat: float | None
+    lon: float | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CarState:
+    device_id: str
+    start_no: int | None
+    day: int | None
+    instant_us: int
+    lat: float
+    lon: float
+    speed_kmh: float | None
+    course: float | None
+    battery: float | None
+    chainage_m: float | None = None
+    offset_m: float | None = None
+    next_control: str | None = None
+    expected_us: int | None = None
+    due_us: int | None = None
+    still_since_us: int = 0
+    still_lat: float = 0.0
+    still_lon: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if not k.startswith("still_")} | {
+            "stopped_s": (self.instant_us - self.still_since_us) // US
+        }
+
+
+def observe(
+    previous: CarState | None,
+    fix: Fix,
+    start_no: int | None,
+    course: DayCourse | None,
+    due_us: Mapping[str, int] | None = None,
+    zones: Sequence[Zone] = (),
+    thresholds: Thresholds | None = None,
+) -> tuple[CarState, list[AlertDraft]]:
+    """The car's state after `fix`, and the alerts the fix raises (only for a car with a start number)."""
+    th = thresholds or Thresholds()
+    if previous is not None and fix.instant_us <= previous.instant_us:
+        return previous, []
+    state = CarState(
+        device_id=fix.device_id,
+        start_no=start_no,
+        day=course.number if course else None,
+        instant_us=fix.instant_us,
+        lat=fix.lat,
+        lon=fix.lon,
+        speed_kmh=fix.speed_kmh,
+        course=fix.course,
+        battery=fix.battery,
+        still_since_us=fix.instant_us,
+        still_lat=fix.lat,
+        still_lon=fix.lon,
+    )
+    if (
+        previous is not None
+        and distance_m(previous.still_lat, previous.still_lon, fix.lat, fix.lon) <= th.stationary_m
+    ):
+        state = replace(
+            state,
+            still_since_us=previous.still_since_us,
+            still_lat=previous.still_lat,
+            still_lon=previous.still_lon,
+        )
+    if course is not None and course.route is not None:
+        hint = previous.chainage_m if previous is not None and previous.day == course.number else None
+        chainage, offset = course.route.locate(fix.lat, fix.lon, hint)
+        state = replace(state, chainage_m=chainage, offset_m=offset)
+        state = _next_control(state, course, due_us or {}, th)
+    if start_no is None:
+        return state, []
+    return state, _alerts(state, fix, start_no, course, zones, th)
+
+
+def silent(state: CarState, now_us: int, thresholds: Thresholds | None = None) -> AlertDraft | None:
+    """A no-signal alert when the car's last fix is older than the threshold."""
+    th = thresholds or Thresholds()
+    quiet = now_us - state.instant_us
+    if state.start_no is None or quiet <= th.no_signal_min * MINUTE_US:
+        return None
+    return AlertDraft(
+        state.start_no,
+        AlertKind.NO_SIGNAL,
+        "",
+        now_us,
+        state.lat,
+        state.lon,
+        f"car {state.start_no}: no position for {quiet // MINUTE_US} min (device {state.device_id})",
+    )
+
+
+def _next_control(state: CarState, course: DayCourse, due_us: Mapping[str, int], th: Thresholds) -> CarState:
+    assert state.chainage_m is not None
+    ahead = [m for m in course.controls if m.chainage_m > state.chainage_m]
+    if not ahead:
+        return replace(state, next_control=None, expected_us=None, due_us=None)
+    mark = ahead[0]
+    timed = next((m for m in ahead if m.timed), None)
+    speed = state.speed_kmh if state.speed_kmh and state.speed_kmh >= th.eta_min_speed_kmh else None
+    speed = speed or (timed.average_kmh if timed else None) or mark.average_kmh
+    expected = None
+    if speed:
+        expected = state.instant_us + round((mark.chainage_m - state.chainage_m) / (speed / 3.6) * US)
+    due = due_us.get(mark.name) if mark.timed else None
+    return replace(state, next_control=mark.name, expected_us=expected, due_us=due)
+
+
+def _alerts(
+    state: CarState, fix: Fix, start_no: int, course: DayCourse | None, zones: Sequence[Zone], th: Thresholds
+) -> list[AlertDraft]:
+    out: list[AlertDraft] = []
+
+    def alert(
+        kind: AlertKind, subject: str, message: str, lat: float = fix.lat, lon: float = fix.lon
+    ) -> None:
+        out.append(
+            AlertDraft(start_no, kind, subject, fix.instant_us, lat, lon, f"car {start_no}: {message}")
+        )
+
+    still_us = state.instant_us - state.still_since_us
+    if still_us >= th.stopped_min * MINUTE_US and not _planned_stop(state, course, th):
+        alert(
+            AlertKind.STOPPED,
+            "",
+            f"stopped for {still_us // MINUTE_US} min away from a planned stop",
+            state.still_lat,
+            state.still_lon,
+        )
+    if state.offset_m is not None and state.offset_m > th.off_route_m:
+        alert(AlertKind.OFF_ROUTE, "", f"{state.offset_m:,.0f} m off the route")
+    for zone in zones:
+        limit = zone.limit_kmh + th.speeding_margin_kmh
+        if (
+            fix.speed_kmh is not None
+            and fix.speed_kmh > limit
+            and (distance_m(zone.lat, zone.lon, fix.lat, fix.lon) <= zone.radius_m)
+        ):
+            alert(
+                AlertKind.SPEEDING,
+                zone.name,
+                f"{fix.speed_kmh:.0f} km/h in {zone.name} (limit {zone.limit_kmh:.0f} km/h)",
+            )
+    if state.due_us is not None and state.expected_us is not None and state.next_control is not None:
+        late_us = state.expected_us - state.due_us
+        if late_us > th.out_of_time_min * MINUTE_US:
+            alert(
+                AlertKind.OUT_OF_TIME,
+                state.next_control,
+                f"expected at {state.next_control} {late_us // MINUTE_US} min after its due time",
+            )
+    return out
+
+
+def _planned_stop(state: CarState, course: DayCourse | None, th: Thresholds) -> bool:
+    if course is None:
+        return True  # no day planned for today: nothing is unplanned
+    lat, lon = state.still_lat, state.still_lon
+    if any(distance_m(p.lat, p.lon, lat, lon) <= th.planned_stop_m for p in course.stops):
+        return True
+    if state.chainage_m is None or state.offset_m is None or state.offset_m > th.planned_stop_m:
+        return False
+    chainage = state.chainage_m
+    return any(abs(m.chainage_m - chainage) <= th.planned_stop_m for m in course.controls) or (
+        course.route is not None and chainage >= course.route.length_m - th.planned_stop_m
+    )

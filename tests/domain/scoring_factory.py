@@ -1,0 +1,96 @@
+"""Small events, entries and rule sets for the scoring tests, built in code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from miglia.domain.entries import Car, Crew, Entry, EntryStatus
+from miglia.domain.event import Control, ControlKind, Day, Event, SpeedChange
+from miglia.domain.passages import Passage
+from miglia.domain.rules import RuleSet, Source
+from miglia.domain.timecard import local_to_utc_us
+from miglia.rules import load_rules
+
+TZ = "Europe/Rome"
+DATE = dt.date(2027, 5, 1)
+D = Decimal
+
+
+def event(
+    *, first_start: str = "09:23", interval_s: int = 60, speed_changes: tuple[SpeedChange, ...] = ()
+) -> Event:
+    """One day: S1 (km 0), PT1 (timed trial 21.00 s), SC1 (secret check at km 20), TC1 (km 40, 1 h),
+    PC1 (passage control), F (finish, km 80, 1 h)."""
+    controls = (
+        Control("S1", ControlKind.START, km=D(0)),
+        Control("PT1", ControlKind.TIMED_TRIAL, km=D(5), end_km=D("5.3"), target=D("21.00")),
+        Control("SC1", ControlKind.SECRET_CHECK, km=D(20)),
+        Control("TC1", ControlKind.TIME_CONTROL, km=D(40), average_kmh=D(40), speed_changes=speed_changes),
+        Control("PC1", ControlKind.PASSAGE_CONTROL, km=D(50)),
+        Control("F", ControlKind.FINISH, km=D(80), target=D(3600)),
+    )
+    day = Day(1, DATE, "Day 1", "day1.gpx", dt.time.fromisoformat(first_start), interval_s, controls)
+    return Event("test", "Test rally", TZ, "mille-miglia", (day,))
+
+
+def entry(
+    start_no: int,
+    year: int = 1955,
+    *,
+    class_name: str = "",
+    team: str = "",
+    ladies: bool = False,
+    refused: bool = False,
+) -> Entry:
+    return Entry(
+        start_no,
+        Car("Alfa Romeo", "1900", year),
+        Crew(f"Driver {start_no}", f"Co {start_no}", ladies=ladies),
+        class_name=class_name,
+        team=team,
+        status=EntryStatus.REFUSED if refused else EntryStatus.ACCEPTED,
+    )
+
+
+def at(hms: str, date: dt.date = DATE) -> int:
+    """Microseconds UTC of a local time of day in the test event's zone, e.g. "10:25:10.25"."""
+    return local_to_utc_us(date, dt.time.fromisoformat(hms), TZ)
+
+
+def p(
+    start_no: int, control: str, hms: str, source: str = "device", line: str = "", id: str | None = None
+) -> Passage:
+    return Passage(start_no, control, at(hms), Source(source), line, id)
+
+
+def rules(name: str = "mille-miglia", **changes: Any) -> RuleSet:
+    """A shipped rule set, or one built from the shipped file's data with tables changed."""
+    if not changes:
+        return load_rules(name)
+    import tomllib
+
+    from miglia.rules import HERE
+
+    data = tomllib.loads((HERE / f"{name}.toml").read_text())
+    for table, values in changes.items():
+        data.setdefault(table, {}).update(values)
+    return RuleSet.from_dict(data)
+
+
+def on_time_run(start_no: int, rank: int, trial_s: str = "21.00") -> list[Passage]:
+    """Passages of a car that is exactly on time everywhere (rank = its place in start order)."""
+    m = rank
+    trial = D(trial_s)
+    whole = int(trial)
+    hundredths = int((trial - whole) * 100)
+    return [
+        p(start_no, "S1", f"09:{23 + m:02d}:00"),
+        p(start_no, "PT1", f"09:{30 + m:02d}:00"),
+        p(start_no, "PT1", f"09:{30 + m:02d}:{whole:02d}.{hundredths:02d}", line="finish"),
+        p(start_no, "SC1", f"09:{53 + m:02d}:00"),
+        p(start_no, "TC1", f"10:{23 + m:02d}:30"),
+        p(start_no, "PC1", f"10:{40 + m:02d}:00"),
+        p(start_no, "F", f"11:{23 + m:02d}:10"),
+    ]

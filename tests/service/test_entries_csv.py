@@ -1,0 +1,62 @@
+"""The entry list: every row checked, refused entries kept with their reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from miglia.domain.entries import EntryStatus
+from miglia.domain.event import Eligibility
+from miglia.service.entries_csv import EntriesFileError, parse_entries, read_entries
+
+SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
+HEADER = "start_no,driver,co_driver,make,model,year,chassis,class,device_id\n"
+
+
+def test_the_small_list_keeps_the_refused_car_with_its_reason() -> None:
+    entries = read_entries(SMALL / "entries.csv", Eligibility())
+    assert [e.start_no for e in entries] == [1, 2, 3, 4]
+    assert [e.status for e in entries] == [EntryStatus.ACCEPTED] * 3 + [EntryStatus.REFUSED]
+    assert entries[3].refusal_reason == "built in 1959, after 1957, the latest year this event accepts"
+    assert entries[0].crew.ladies and not entries[1].crew.ladies
+    assert entries[1].team == "Cats"
+    assert entries[0].car.title == "1930 Alfa Romeo 6C 1750 Gran Sport"
+
+
+def test_eligibility_is_a_rule_of_the_event() -> None:
+    entries = read_entries(SMALL / "entries.csv", Eligibility(latest_year=1960, earliest_year=1940))
+    assert [e.accepted for e in entries] == [False, True, True, True]
+    assert entries[0].refusal_reason == "built in 1930, before 1940, the earliest year this event accepts"
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("x,A,B,Jaguar,XK120,1951,1,C,d", "f.csv:2: start_no = 'x': expected a whole number from 1 to 99999"),
+        ("5,A,B,Jaguar,XK120,nineteen,1,C,d", "f.csv:2: year = 'nineteen': expected the year of construction"),
+        ("5,,B,Jaguar,XK120,1951,1,C,d", "f.csv:2: driver = '': required"),
+        ("5,A,B,Jaguar,XK120,1951,1,C,d,extra", "f.csv:2: more cells than columns: ['extra']"),
+    ],
+)
+def test_a_bad_row_names_its_line_field_and_value(row: str, problem: str) -> None:
+    with pytest.raises(EntriesFileError) as caught:
+        parse_entries(HEADER + row + "\n", "f.csv", Eligibility())
+    assert caught.value.problems[0].startswith(problem)
+
+
+def test_duplicate_start_numbers_and_devices_name_both_lines() -> None:
+    text = HEADER + "5,A,B,Jaguar,XK120,1951,1,C,d1\n6,A,B,MG,TC,1947,2,C,d1\n5,A,B,MG,TD,1950,3,C,d3\n"
+    with pytest.raises(EntriesFileError) as caught:
+        parse_entries(text, "f.csv", Eligibility())
+    assert caught.value.problems == [
+        "f.csv:3: device_id = 'd1': already used on line 2",
+        "f.csv:4: start_no = '5': already used on line 2",
+    ]
+
+
+def test_missing_and_unknown_columns() -> None:
+    with pytest.raises(EntriesFileError) as caught:
+        parse_entries("start_no,driver,colour\n1,A,red\n", "f.csv", Eligibility())
+    assert "f.csv:1: missing column 'co_driver'" in caught.value.problems
+    assert any("unknown column 'colour'" in p for p in caught.value.problems)

@@ -1,0 +1,94 @@
+"""Small builders shared by the tracking tests: an event in the database, an app with the live routers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from fastapi import FastAPI
+
+from miglia.domain.event import Control, ControlKind, Day, Event, Stop, StopKind
+from miglia.service import event_codec
+from miglia.store.db import Database
+from miglia.store.models import EntryRow, EventRow, RouteRow
+from miglia.web import ingest, live
+
+# A straight route due north from (45.0, 9.0), about 11.1 km long.
+ROUTE = [[45.0 + i * 0.01, 9.0] for i in range(11)]
+
+
+def event(day: dt.date = dt.date(2025, 6, 15)) -> Event:
+    return Event(
+        slug="test-rally",
+        name="Test Rally",
+        timezone="UTC",
+        rules="tour",
+        days=(
+            Day(
+                number=1,
+                date=day,
+                title="Day 1",
+                route="day1.gpx",
+                first_start=dt.time(8, 0),
+                start_interval_s=60,
+                controls=(
+                    Control("START", ControlKind.START, km=Decimal("0")),
+                    Control("TC1", ControlKind.TIME_CONTROL, km=Decimal("10"), average_kmh=Decimal("40")),
+                ),
+                stops=(Stop(StopKind.LUNCH, "Trattoria", lat=45.05, lon=9.0),),
+            ),
+        ),
+    )
+
+
+def add_event(db: Database, devices: dict[int, str], day: dt.date = dt.date(2025, 6, 15)) -> int:
+    """The test event with one accepted entry per start number carrying the given device."""
+    ev = event(day)
+    with db.transaction() as session:
+        row = EventRow(
+            slug=ev.slug,
+            name=ev.name,
+            timezone=ev.timezone,
+            rules=ev.rules,
+            source_name="test",
+            source_text="",
+            definition=event_codec.to_json(ev),
+            imported_us=0,
+            results_published=False,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            RouteRow(
+                event_id=row.id, day_number=1, source_name="day1.gpx", length_m=11_119.5, coordinates=ROUTE
+            )
+        )
+        for start_no, device in devices.items():
+            session.add(
+                EntryRow(
+                    event_id=row.id,
+                    start_no=start_no,
+                    driver=f"Driver {start_no}",
+                    co_driver="",
+                    ladies=False,
+                    make="Alfa Romeo",
+                    model="6C 2500",
+                    year=1950,
+                    chassis="",
+                    class_name="",
+                    device_id=device,
+                    team="",
+                    status="accepted",
+                    refusal_reason="",
+                )
+            )
+        return row.id
+
+
+def app_for(db: Database) -> FastAPI:
+    """The ingest and live routers on their own (the full app is `miglia.web.app.create_app`)."""
+    app = FastAPI()
+    app.state.db = db
+    app.include_router(ingest.router)
+    app.include_router(live.router)
+    return app

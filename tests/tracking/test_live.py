@@ -1,0 +1,125 @@
+"""Live state and alerts: pure logic, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from miglia.domain.errors import InvalidInput
+from miglia.tracking.chainage import RouteLine
+from miglia.tracking.fix import Fix
+from miglia.tracking.live import (
+    AlertKind,
+    CarState,
+    DayCourse,
+    Mark,
+    Place,
+    Thresholds,
+    Zone,
+    observe,
+    silent,
+)
+
+ROUTE = RouteLine.from_coordinates([[45.0 + i * 0.01, 9.0] for i in range(11)])  # ~11.1 km due north
+COURSE = DayCourse(
+    1,
+    ROUTE,
+    (Mark("START", 0.0, True), Mark("TC1", 10_000.0, True, 40.0)),
+    (Place("Trattoria", 45.05, 9.0),),
+)
+T0 = 1_750_000_000_000_000
+MIN = 60_000_000
+
+
+def drive(
+    points: list[tuple[int, float, float, float | None]], **kwargs: object
+) -> tuple[CarState, list[AlertKind]]:
+    state: CarState | None = None
+    kinds: list[AlertKind] = []
+    for t, lat, lon, speed in points:
+        state, alerts = observe(state, Fix("dev", T0 + t, lat, lon, speed), 7, COURSE, **kwargs)  # type: ignore[arg-type]
+        kinds.extend(a.kind for a in alerts)
+    assert state is not None
+    return state, kinds
+
+
+def test_chainage_and_offset_on_a_straight_route() -> None:
+    chainage, offset = ROUTE.locate(45.045, 9.001)
+    assert chainage == pytest.approx(5003.8, abs=5)
+    assert offset == pytest.approx(78.8, abs=1)
+    assert ROUTE.length_m == pytest.approx(11_119.5, abs=2)
+
+
+def test_next_control_and_expected_arrival() -> None:
+    state, kinds = drive([(0, 45.02, 9.0, 60.0)])
+    assert state.next_control == "TC1"
+    assert state.chainage_m == pytest.approx(2224, abs=2)
+    # 7,776 m at 60 km/h = 466.6 s
+    assert (state.expected_us or 0) - state.instant_us == pytest.approx(466.6e6, rel=1e-3)
+    assert kinds == []
+
+
+def test_slow_car_expected_at_the_legs_average() -> None:
+    state, _ = drive([(0, 45.02, 9.0, 2.0)])
+    assert (state.expected_us or 0) - state.instant_us == pytest.approx(7776 / (40 / 3.6) * 1e6, rel=1e-3)
+
+
+def test_stopped_away_from_a_planned_stop() -> None:
+    points = [(i * MIN, 45.031 + (i % 2) * 0.0001, 9.0, 0.0) for i in range(12)]
+    _, kinds = drive(points)
+    assert kinds.count(AlertKind.STOPPED) == 2  # minutes 10 and 11: persistence keeps one open alert
+
+
+def test_stopped_at_lunch_is_planned() -> None:
+    _, kinds = drive([(i * MIN, 45.0502, 9.0, 0.0) for i in range(30)])
+    assert kinds == []
+
+
+def test_stopped_at_a_control_is_planned() -> None:
+    _, kinds = drive([(i * MIN, 45.0001, 9.0, 0.0) for i in range(30)])
+    assert kinds == []
+
+
+def test_off_route() -> None:
+    _, kinds = drive([(0, 45.03, 9.0, 50.0), (MIN, 45.03, 9.01, 50.0)])  # 787 m east of the road
+    assert kinds == [AlertKind.OFF_ROUTE]
+
+
+def test_speeding_in_a_declared_zone_only() -> None:
+    zone = Zone("Village", 45.04, 9.0, 400.0, 30.0)
+    _, kinds = drive(
+        [(0, 45.03, 9.0, 80.0), (MIN, 45.04, 9.0, 34.0), (2 * MIN, 45.041, 9.0, 50.0)], zones=[zone]
+    )
+    assert kinds == [AlertKind.SPEEDING]
+
+
+def test_out_of_time_at_the_next_timed_control() -> None:
+    due = {"TC1": T0 + 5 * MIN}
+    _, early = drive([(0, 45.02, 9.0, 60.0)], due_us=due)
+    assert early == []
+    _, late = drive([(0, 45.02, 9.0, 60.0)], due_us={"TC1": T0 - 30 * MIN})
+    assert late == [AlertKind.OUT_OF_TIME]
+
+
+def test_late_fix_does_not_move_the_car_back() -> None:
+    state, _ = drive([(MIN, 45.03, 9.0, 50.0), (0, 45.02, 9.0, 50.0)])
+    assert state.instant_us == T0 + MIN and state.lat == 45.03
+
+
+def test_no_signal() -> None:
+    state, _ = drive([(0, 45.03, 9.0, 50.0)])
+    assert silent(state, T0 + 9 * MIN) is None
+    alert = silent(state, T0 + 11 * MIN)
+    assert alert is not None and alert.kind is AlertKind.NO_SIGNAL and "11 min" in alert.message
+
+
+def test_unassigned_device_raises_nothing() -> None:
+    state, alerts = observe(None, Fix("stranger", T0, 45.03, 9.05, 200.0), None, COURSE)
+    assert state.start_no is None and alerts == []
+
+
+def test_thresholds_are_checked() -> None:
+    assert Thresholds.from_dict({"off_route_m": 200}).off_route_m == 200
+    with pytest.raises(InvalidInput, match="off_route_km"):
+        Thresholds.from_dict({"off_route_km": 1})
+    with pytest.raises(InvalidInput, match="no_signal_min"):
+        Thresholds.from_dict({"no_signal_min": "ten"})
