@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from miglia.geo import Route, Track  # noqa: E402
-from miglia.geo.chainage import locate  # noqa: E402
-from miglia.geo.crossings import LineSet, TimingLine, find_crossings, passages  # noqa: E402
-from miglia.geo.index import RouteIndex  # noqa: E402
-from miglia.geo.track import PreparedTrack  # noqa: E402
+from miglia.geo import Route, Track
+from miglia.geo.chainage import locate
+from miglia.geo.crossings import LineSet, TimingLine, find_crossings, passages
+from miglia.geo.index import RouteIndex
+from miglia.geo.track import PreparedTrack
 
 T0_US = 1_717_225_200_000_000  # 2024-06-01 07:00 UTC
 
@@ -72,7 +72,9 @@ def shapely_per_fix(route: Route, lines: list[TimingLine], track: Track, sample:
     from pyproj import Transformer
 
     lat0, lon0 = float(route.lat.mean()), float(route.lon.mean())
-    tr = Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84", always_xy=True)
+    tr = Transformer.from_crs(
+        "EPSG:4326", f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84", always_xy=True
+    )
     rx, ry = tr.transform(route.lon, route.lat)
     line = shapely.linestrings(rx, ry)
     shapely.prepare(line)
@@ -84,7 +86,9 @@ def shapely_per_fix(route: Route, lines: list[TimingLine], track: Track, sample:
     start = time.perf_counter()
     pts = shapely.points(x, y)
     shapely.line_locate_point(line, pts)
-    steps = shapely.linestrings(np.stack([np.column_stack([x[:-1], y[:-1]]), np.column_stack([x[1:], y[1:]])], 1))
+    steps = shapely.linestrings(
+        np.stack([np.column_stack([x[:-1], y[:-1]]), np.column_stack([x[1:], y[1:]])], 1)
+    )
     s_idx, g_idx = tree.query(steps, predicate="intersects")
     shapely.intersection(steps[s_idx], gates[g_idx])
     return (time.perf_counter() - start) / sample
@@ -107,9 +111,11 @@ def main() -> None:
     at = np.sort(rng.uniform(1000, route.length_m - 1000, 200))
     lines = [TimingLine.across_route(route, float(c)) for c in at]
     lineset = LineSet.build(lines)
-    print(f"route {route.length_m / 1000:.0f} km, {route.n_segments + 1} vertices, {len(lines)} lines; "
-          f"index + lines built in {time.perf_counter() - t:.2f} s "
-          f"({index.grid.codes.nbytes / 1e6:.0f} MB raster, {index.multi.shape[0]} multi-pass cells)")
+    print(
+        f"route {route.length_m / 1000:.0f} km, {route.n_segments + 1} vertices, {len(lines)} lines; "
+        f"index + lines built in {time.perf_counter() - t:.2f} s "
+        f"({index.grid.codes.nbytes / 1e6:.0f} MB raster, {index.multi.shape[0]} multi-pass cells)"
+    )
 
     ours = pass_s = 0.0
     n_fixes = n_cross = n_pass = 0
@@ -144,13 +150,17 @@ def main() -> None:
     full = cars * days
     shp = shapely_per_fix(route, lines, sample_track, 20_000)
     ours_rate, pass_rate, shp_rate = n_fixes / ours, n_fixes / pass_s, 1 / shp
-    print(f"measured {done} of {full} car-days ({n_fixes / 1e6:.1f} M fixes at 1 Hz"
-          + ("" if done == full else f"; stopped at the {args.budget_s:.0f} s budget, throughput is per fix")
-          + f"), {n_cross} crossings, {n_pass} passages")
+    print(
+        f"measured {done} of {full} car-days ({n_fixes / 1e6:.1f} M fixes at 1 Hz"
+        + ("" if done == full else f"; stopped at the {args.budget_s:.0f} s budget, throughput is per fix")
+        + f"), {n_cross} crossings, {n_pass} passages"
+    )
     print(f"ours (chainage + crossings): {ours_rate / 1e6:8.2f} M fixes/s  ({ours:.1f} s)")
     print(f"shapely 2 baseline         : {shp_rate / 1e6:8.3f} M fixes/s  (sample of 20,000 fixes)")
     print(f"plain NumPy pass           : {pass_rate / 1e6:8.2f} M fixes/s")
-    print(f"ratios: ours/shapely = {ours_rate / shp_rate:.0f}x, numpy-pass/ours = {pass_rate / ours_rate:.1f}x")
+    print(
+        f"ratios: ours/shapely = {ours_rate / shp_rate:.0f}x, numpy-pass/ours = {pass_rate / ours_rate:.1f}x"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak:.0f} MB")
     goal = ours_rate >= 10e6 and pass_rate / ours_rate <= 10 and peak < 4096

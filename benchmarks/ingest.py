@@ -13,6 +13,7 @@ Goal: >= 5,000 positions/s and p99 <= 250 ms. Bounded: a fixed number of positio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -152,6 +153,7 @@ async def load(base: str, batches: int, limit_s: float) -> dict[str, float]:
     sent: dict[tuple[str, int], float] = {}
     latencies: list[float] = []
     expected = CARS * batches * BATCH
+    events = CARS * batches  # one position event per request: the car's newest fix
     done = asyncio.Event()
 
     async def listen(ready: asyncio.Event) -> None:
@@ -171,7 +173,7 @@ async def load(base: str, batches: int, limit_s: float) -> dict[str, float]:
                     start = sent.pop((car["device_id"], car["instant_us"]), None)
                     if start is not None:
                         latencies.append(now - start)
-                    if len(latencies) >= expected:
+                    if len(latencies) >= events:
                         done.set()
                         return
 
@@ -179,8 +181,7 @@ async def load(base: str, batches: int, limit_s: float) -> dict[str, float]:
         for b in range(batches):
             body = {"device_id": f"car-{n}", "location": fixes(n, b)}
             started = time.perf_counter()
-            for k in range(BATCH):
-                sent[(f"car-{n}", (T0 + n * 30 + b * BATCH + k) * 1_000_000)] = started
+            sent[(f"car-{n}", (T0 + n * 30 + b * BATCH + BATCH - 1) * 1_000_000)] = started  # newest fix
             answer = await client.post("/ingest/osmand", json=body)
             answer.raise_for_status()
 
@@ -192,17 +193,15 @@ async def load(base: str, batches: int, limit_s: float) -> dict[str, float]:
         started = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(car(client, n) for n in range(1, CARS + 1))), limit_s)
         elapsed = time.perf_counter() - started
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), 30)
-    except TimeoutError:
-        pass
     listener.cancel()
     latencies.sort()
     return {
         "rate": expected / elapsed,
         "p50": 1000 * statistics.median(latencies) if latencies else float("nan"),
         "p99": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
-        "seen": len(latencies) / expected,
+        "seen": len(latencies) / events,
     }
 
 
@@ -284,8 +283,8 @@ def run(name: str, url: str, batches: int) -> None:
         f"baseline (bare INSERT loop, same batches) {base:9,.0f}/s   ratio {result['rate'] / base:.2f}"
     )
     print(
-        f"  POST -> SSE event  p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms   goal p99 <= {GOAL_P99_MS} ms"
-        f"   ({100 * result['seen']:.1f} % of positions seen on the stream)",
+        f"  POST -> SSE event  p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
+        f"   goal p99 <= {GOAL_P99_MS} ms   ({100 * result['seen']:.1f} % of requests seen on the stream)",
         flush=True,
     )
 

@@ -26,6 +26,7 @@ def test_point_at_and_bearing_scalar_and_vector():
     lat, lon = r.point_at(r.chainage_m[1] / 2)
     assert (lat, lon) == pytest.approx((45.005, 7.0), abs=1e-12)
     lat_v, lon_v = r.point_at(np.array([0.0, r.chainage_m[1], r.length_m]))
+    np.testing.assert_allclose(lon_v, [7.0, 7.0, 7.02], atol=1e-12)
     np.testing.assert_allclose(lat_v, [45.0, 45.01, 45.01], atol=1e-12)
     assert r.bearing_at(10.0) == pytest.approx(0.0, abs=1e-9)  # north
     assert r.bearing_at(r.chainage_m[1] + 1) == pytest.approx(90.0, abs=0.01)  # east
@@ -58,7 +59,7 @@ def test_bad_routes_raise_geoerror(lat, lon, message):
 
 def test_chainage_out_of_route_raises():
     r = route_xy(np.array([0.0, 100.0]), np.zeros(2))
-    with pytest.raises(GeoError, match="chainage 150.0 m is outside the route"):
+    with pytest.raises(GeoError, match=r"chainage 150\.0 m is outside the route"):
         r.point_at(150.0)
 
 

@@ -38,7 +38,9 @@ def curvature(lat: FloatArray, lon: FloatArray, chainage_m: FloatArray) -> Float
     return np.convolve(padded, kernel, mode="valid")
 
 
-def near_points(lat: FloatArray, lon: FloatArray, points: Sequence[tuple[float, float]], radius_m: float) -> FloatArray:
+def near_points(
+    lat: FloatArray, lon: FloatArray, points: Sequence[tuple[float, float]], radius_m: float
+) -> FloatArray:
     """Boolean (as 0/1 floats) for each vertex: within `radius_m` of one of `points`."""
     near = np.zeros(lat.size, dtype=bool)
     ky, kx = metres_per_degree(float(np.mean(lat)))

@@ -21,7 +21,7 @@ import numpy as np
 from miglia.demo.driving import road_speed, segment_times
 from miglia.demo.entries import write_entries_csv
 from miglia.demo.roads import Road, generate_road
-from miglia.demo.towns import DAYS, START, DayPlan, Venue, all_town_points
+from miglia.demo.towns import DAYS, DayPlan, Venue, all_town_points
 
 EVENT_NAME = "California Mille 2026"
 EVENT_SLUG = "california-mille-2026"
@@ -107,7 +107,7 @@ class _DayLayout:
     def pace_kmh(self, a_km: float, b_km: float) -> float:
         ch = self.road.chainage_m / 1000.0
         ta, tb = np.interp([a_km, b_km], ch, self.time_s)
-        return (b_km - a_km) / ((tb - ta) / 3600.0)
+        return float((b_km - a_km) / ((tb - ta) / 3600.0))
 
     def town_km(self, name: str) -> float:
         for i, w in enumerate(self.plan.waypoints):
@@ -146,7 +146,9 @@ def _plan_controls(
     tc2 += TC_PAST_TOWN_KM
     km_tc1, km_tc2 = _km(tc1), _km(tc2)
     # The secret-check leg: a set average, a whole number of minutes long.
-    tc3_town, tc3_aim = pick(float(km_tc2) + 25.0, end_km - 25.0, float(km_tc2) + 0.45 * (end_km - float(km_tc2)))
+    tc3_town, tc3_aim = pick(
+        float(km_tc2) + 25.0, end_km - 25.0, float(km_tc2) + 0.45 * (end_km - float(km_tc2))
+    )
     tc3_aim += TC_PAST_TOWN_KM
     pace = layout.pace_kmh(float(km_tc2), tc3_aim)
     average = max([a for a in SET_AVERAGES if a <= TARGET_SHARE * pace] or [SET_AVERAGES[0]])
@@ -159,20 +161,31 @@ def _plan_controls(
     controls = [
         ControlSpec(f"{p}-START", "start", Decimal("0.000"), description=f"Start: {plan.waypoints[0].name}"),
         ControlSpec(
-            f"{p}-TC1", "time_control", km_tc1, _hms(_leg_minutes(layout, 0.0, float(km_tc1))),
+            f"{p}-TC1",
+            "time_control",
+            km_tc1,
+            _hms(_leg_minutes(layout, 0.0, float(km_tc1))),
             description=f"Time control in {tc1_town}",
         ),
         ControlSpec(
-            f"{p}-TC2", "time_control", km_tc2,
+            f"{p}-TC2",
+            "time_control",
+            km_tc2,
             _hms(_leg_minutes(layout, float(km_tc1), float(km_tc2)) + LUNCH_SLACK_MIN),
             description=f"Time control in {tc2_town}, after lunch in {plan.lunch_at}",
         ),
         ControlSpec(
-            f"{p}-TC3", "time_control", km_tc3, average_kmh=average,
+            f"{p}-TC3",
+            "time_control",
+            km_tc3,
+            average_kmh=average,
             description=f"Time control near {tc3_town}: end of the {average} km/h regularity leg",
         ),
         ControlSpec(
-            f"{p}-FINISH", "finish", km_finish, _hms(_leg_minutes(layout, float(km_tc3), float(km_finish))),
+            f"{p}-FINISH",
+            "finish",
+            km_finish,
+            _hms(_leg_minutes(layout, float(km_tc3), float(km_finish))),
             description=f"Finish at {hotel.name}",
         ),
     ]
@@ -191,7 +204,9 @@ def _plan_controls(
         if _clear_of(km, taken + sc_kms, 5.0) and _clear_of(km, [k for _, k in towns], 1.5):
             sc_kms.append(km)
     for km in sc_kms:
-        controls.append(ControlSpec("", "secret_check", _km(km), average_kmh=average, description="Secret check"))
+        controls.append(
+            ControlSpec("", "secret_check", _km(km), average_kmh=average, description="Secret check")
+        )
     taken += sc_kms
 
     # Timed trials on open road: one before the first time control, one in the last leg.
@@ -208,7 +223,11 @@ def _plan_controls(
         start = _km(km)
         controls.append(
             ControlSpec(
-                "", "timed_trial", start, f"{target:.2f}", end_km=start + Decimal(int(length)) / 1000,
+                "",
+                "timed_trial",
+                start,
+                f"{target:.2f}",
+                end_km=start + Decimal(int(length)) / 1000,
                 description=f"Timed trial, {int(length)} m",
             )
         )
@@ -222,7 +241,9 @@ def _plan_controls(
     for i in chosen:
         name, km = free[int(i)]
         controls.append(
-            ControlSpec("", "passage_control", _km(km + PC_PAST_TOWN_KM), description=f"Passage control in {name}")
+            ControlSpec(
+                "", "passage_control", _km(km + PC_PAST_TOWN_KM), description=f"Passage control in {name}"
+            )
         )
 
     controls.sort(key=lambda c: (c.km, c.kind != "start"))
@@ -233,7 +254,12 @@ def _plan_controls(
         if c.kind in prefix:
             counts[c.kind] = counts.get(c.kind, 0) + 1
             c = ControlSpec(
-                f"{p}-{prefix[c.kind]}{counts[c.kind]}", c.kind, c.km, c.target, c.average_kmh, c.end_km,
+                f"{p}-{prefix[c.kind]}{counts[c.kind]}",
+                c.kind,
+                c.km,
+                c.target,
+                c.average_kmh,
+                c.end_km,
                 c.description,
             )
         named.append(c)
@@ -244,7 +270,9 @@ def _plan_controls(
     stops = [
         _venue_stop("lunch", plan.lunch, _clock(opens), _clock(opens + 240)),
         *[
-            StopSpec("fuel", f"Fuel stop, {t}", f"{t}, CA", km=_km(k), description="Fuel and water for the cars.")
+            StopSpec(
+                "fuel", f"Fuel stop, {t}", f"{t}, CA", km=_km(k), description="Fuel and water for the cars."
+            )
             for t, k in zip(plan.fuel_at, fuel_kms, strict=True)
         ],
         _venue_stop("hotel", hotel, "14:00:00", "23:59:00"),
@@ -255,7 +283,9 @@ def _plan_controls(
 
 
 def _venue_stop(kind: str, venue: Venue, opens: str, closes: str) -> StopSpec:
-    return StopSpec(kind, venue.name, venue.address, venue.lat, venue.lon, None, opens, closes, venue.description)
+    return StopSpec(
+        kind, venue.name, venue.address, venue.lat, venue.lon, None, opens, closes, venue.description
+    )
 
 
 def _q(text: str) -> str:
@@ -329,7 +359,9 @@ def write_gpx(path: Path, name: str, road: Road) -> Path:
     gpx.creator = "Miglia demo"
     track = gpxpy.gpx.GPXTrack(name=name)
     segment = gpxpy.gpx.GPXTrackSegment()
-    segment.points = [gpxpy.gpx.GPXTrackPoint(float(a), float(o)) for a, o in zip(road.lat, road.lon, strict=True)]
+    segment.points = [
+        gpxpy.gpx.GPXTrackPoint(float(a), float(o)) for a, o in zip(road.lat, road.lon, strict=True)
+    ]
     track.segments.append(segment)
     gpx.tracks.append(track)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -362,6 +394,3 @@ def write_demo_event(directory: Path, seed: int = 1927) -> DemoFiles:
     event_path.write_text(event_toml(days), encoding="utf-8")
     entries_path = write_entries_csv(directory / "entries.csv", seed)
     return DemoFiles(event_path, entries_path, route_files)
-
-
-__all__ = ["START", "DemoFiles", "demo_roads", "write_demo_event"]

@@ -77,7 +77,9 @@ def geodesic_chainage(lat: FloatArray, lon: FloatArray) -> FloatArray:
     return chain
 
 
-def _heading_profile(length: float, shape: TerrainShape, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+def _heading_profile(
+    length: float, shape: TerrainShape, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
     """Knots (arc length, heading in radians relative to the chord) of straights and bends, at factor 1."""
     total = 1.8 * length + 1000.0
     s_knots = [0.0]
@@ -167,7 +169,9 @@ def generate_road(waypoints: tuple[Waypoint, ...], target_km: float, rng: np.ran
     to_ll = Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
     ex, ny = to_xy.transform([w.lon for w in waypoints], [w.lat for w in waypoints])
     pts = np.column_stack([ex, ny])
-    pieces = [_piece(a, b, wp.terrain, rng) for a, b, wp in zip(pts[:-1], pts[1:], waypoints[:-1], strict=True)]
+    pieces = [
+        _piece(a, b, wp.terrain, rng) for a, b, wp in zip(pts[:-1], pts[1:], waypoints[:-1], strict=True)
+    ]
 
     target = target_km * 1000.0
     lo, hi = 0.0, 2.0
@@ -194,8 +198,8 @@ def generate_road(waypoints: tuple[Waypoint, ...], target_km: float, rng: np.ran
         waypoint_vertex.append(count - 1)
         terrain.extend([piece.terrain] * (idx.size - 1))
     lon, lat = to_ll.transform(np.concatenate(east), np.concatenate(north))
-    lat = np.round(np.asarray(lat, dtype=np.float64), 6)
-    lon = np.round(np.asarray(lon, dtype=np.float64), 6)
+    lat = np.asarray(np.round(np.asarray(lat, dtype=np.float64), 6), dtype=np.float64)
+    lon = np.asarray(np.round(np.asarray(lon, dtype=np.float64), 6), dtype=np.float64)
     # The waypoints themselves are exact (restaurant doors, hotel gates).
     for i, w in zip(waypoint_vertex, waypoints, strict=True):
         lat[i], lon[i] = round(w.lat, 6), round(w.lon, 6)

@@ -12,6 +12,8 @@ transaction; then the live state moves on, alerts are raised and the news is bro
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from miglia.tracking.broadcast import Bus
 from miglia.tracking.fix import Fix
 from miglia.tracking.live import AlertDraft, CarState, observe, silent
 
+_INSERT_RAW = insert(RawInputRow).returning(RawInputRow.id)
 _CHUNK = 1000
 """Positions per INSERT statement (SQLite allows 32,766 bound values; a row has 11)."""
 
@@ -78,9 +81,11 @@ def ingest(
     }
     try:
         with db.transaction() as session:
-            raw_id = session.execute(
-                insert(RawInputRow).values(**raw, accepted=True, problem="").returning(RawInputRow.id)
-            ).scalar_one()
+            raw_id = (
+                session.connection()
+                .execute(_INSERT_RAW, raw | {"accepted": True, "problem": ""})
+                .scalar_one()
+            )
             fixes = decode()
             if not authenticated:
                 check_tokens(session, (f.device_id for f in fixes), token, accept_unregistered)
@@ -96,19 +101,26 @@ def insert_positions(session: Session, raw_id: int, fixes: Sequence[Fix]) -> lis
     """Insert positions in batches, skipping repeats; returns the fixes actually inserted."""
     if not fixes:
         return []
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = _insert_positions(session.get_bind().dialect.name)
     by_key = {(f.device_id, f.instant_us): f for f in fixes}
-    stored: list[Fix] = []
     rows = [_row(raw_id, f) for f in by_key.values()]
+    connection = session.connection()
+    stored: list[Fix] = []
     for start in range(0, len(rows), _CHUNK):
-        statement = (
-            dialect_insert(PositionRow)
-            .values(rows[start : start + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["device_id", "instant_us"])
-            .returning(PositionRow.device_id, PositionRow.instant_us)
-        )
-        stored.extend(by_key[(device, instant)] for device, instant in session.execute(statement))
+        # executemany with RETURNING: one cached statement, sent as multi-row VALUES ("insertmanyvalues")
+        result = connection.execute(statement, rows[start : start + _CHUNK])
+        stored.extend(by_key[(device, instant)] for device, instant in result)
     return stored
+
+
+@functools.cache
+def _insert_positions(dialect: str) -> Any:
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_for(PositionRow)
+        .on_conflict_do_nothing(index_elements=["device_id", "instant_us"])
+        .returning(PositionRow.device_id, PositionRow.instant_us)
+    )
 
 
 def _row(raw_id: int, f: Fix) -> dict[str, Any]:
@@ -195,6 +207,12 @@ class Tracker:
         self._watch: Watch | None = None
         self._watch_us = 0
         self._swept_us = 0
+        # SQLite has one writer at a time and its busy handler sleeps (up to 100 ms) between retries:
+        # queueing the writers of this process on a lock instead keeps latency low. PostgreSQL: no lock.
+        sqlite = db.engine.dialect.name == "sqlite"
+        self._write_lock: threading.Lock | contextlib.nullcontext[None] = (
+            threading.Lock() if sqlite else contextlib.nullcontext()
+        )
 
     def watch(self) -> Watch:
         """The current event's tracking context, reloaded when older than the TTL."""
@@ -219,18 +237,19 @@ class Tracker:
         authenticated: bool = False,
     ) -> Receipt:
         watch = self.watch()
-        receipt = ingest(
-            self.db,
-            kind,
-            source,
-            content_type,
-            body,
-            decode,
-            token,
-            accept_unregistered=watch.accept_unregistered,
-            event_id=watch.event_id,
-            authenticated=authenticated,
-        )
+        with self._write_lock:
+            receipt = ingest(
+                self.db,
+                kind,
+                source,
+                content_type,
+                body,
+                decode,
+                token,
+                accept_unregistered=watch.accept_unregistered,
+                event_id=watch.event_id,
+                authenticated=authenticated,
+            )
         self.follow(receipt.stored, watch)
         return receipt
 
@@ -238,7 +257,7 @@ class Tracker:
         """Move the live state on with new fixes; raise and broadcast what they show."""
         watch = watch or self.watch()
         drafts: list[AlertDraft] = []
-        moved: list[CarState] = []
+        moved: dict[str, CarState] = {}
         with self._lock:
             for fix in sorted(fixes, key=lambda f: f.instant_us):
                 course = watch.course(fix.instant_us)
@@ -255,10 +274,10 @@ class Tracker:
                 )
                 if state is not previous:
                     self.states[fix.device_id] = state
-                    moved.append(state)
+                    moved[fix.device_id] = state
                 drafts.extend(raised)
         if self.bus is not None:
-            for state in moved:
+            for state in moved.values():  # a batch moves a car once: its latest state is broadcast
                 self.bus.publish("position", state.to_json())
         self._raise(drafts, watch)
 
@@ -304,7 +323,7 @@ class Tracker:
     def _raise(self, drafts: list[AlertDraft], watch: Watch) -> None:
         if not drafts or watch.event_id is None:
             return
-        with self.db.transaction() as session:
+        with self._write_lock, self.db.transaction() as session:
             raised = alerts_service.raise_alerts(session, watch.event_id, drafts)
         if self.bus is not None:
             for alert in raised:

@@ -136,8 +136,22 @@ class CarState:
     still_lon: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if not k.startswith("still_")} | {
-            "stopped_s": (self.instant_us - self.still_since_us) // US
+        return {
+            "device_id": self.device_id,
+            "start_no": self.start_no,
+            "day": self.day,
+            "instant_us": self.instant_us,
+            "lat": self.lat,
+            "lon": self.lon,
+            "speed_kmh": self.speed_kmh,
+            "course": self.course,
+            "battery": self.battery,
+            "chainage_m": self.chainage_m,
+            "offset_m": self.offset_m,
+            "next_control": self.next_control,
+            "expected_us": self.expected_us,
+            "due_us": self.due_us,
+            "stopped_s": (self.instant_us - self.still_since_us) // US,
         }
 
 

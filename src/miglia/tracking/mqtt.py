@@ -74,7 +74,9 @@ class Listener:
         self.settings = settings
         self.connected = threading.Event()
         self.subscribed = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=settings.client_id, clean_session=False)
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=settings.client_id, clean_session=False
+        )
         if settings.username:
             self.client.username_pw_set(settings.username, settings.password)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
@@ -94,7 +96,9 @@ class Listener:
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
-            log.warning("MQTT %s:%s refused the connection: %s", self.settings.host, self.settings.port, reason)
+            log.warning(
+                "MQTT %s:%s refused the connection: %s", self.settings.host, self.settings.port, reason
+            )
             return
         self.connected.set()
         client.subscribe(self.settings.topic, qos=1)

@@ -329,9 +329,9 @@ def _geojson_segments(path: Path, doc: dict[str, Any]) -> list[tuple[Any, Any]]:
         raise _fail(path, "geometry", "type", kind, "expected LineString or MultiLineString")
     out = []
     for li, line in enumerate(lines or []):
-        try:
-            a = np.array(line, dtype=np.float64)
-        except (TypeError, ValueError):
+        try:  # positions may carry an elevation (or not): keep lon, lat
+            a = np.array([[pos[0], pos[1]] for pos in line], dtype=np.float64)
+        except (TypeError, ValueError, IndexError, KeyError):
             raise _fail(path, f"line {li}", "coordinates", str(line)[:60]) from None
         if a.ndim != 2 or a.shape[1] < 2:
             raise _fail(path, f"line {li}", "coordinates", str(line)[:60], "expected [[lon, lat], ...]")

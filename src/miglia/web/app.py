@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from miglia.domain.errors import MigliaError
 from miglia.store.db import Database
-from miglia.web import api, ingest, live, pages
+from miglia.web import api, auth, ingest, live, marshal, organiser, pages, security
 from miglia.web.templating import templates
 
 STATIC = Path(__file__).parent / "static"
@@ -26,6 +26,10 @@ def create_app(db: Database | None = None, tile_url: str | None = None) -> FastA
     app.include_router(api.router)
     app.include_router(ingest.router)
     app.include_router(live.router)
+    app.include_router(auth.router)
+    app.include_router(marshal.router)
+    app.include_router(organiser.router)
+    security.install(app)
 
     @app.exception_handler(MigliaError)
     async def _bad_input(request: Request, exc: MigliaError) -> HTMLResponse:

@@ -1,0 +1,89 @@
+"""GPS virtual timing for an event: each control becomes a timing line across its day's route, and a
+car's track gives its passages there (source "gps") for the scoring engine.
+
+A timed trial has two lines: its start (line "") at `km` and its finish (line "finish") at `end_km`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from miglia.domain.event import ControlKind, Event
+from miglia.domain.passages import Passage
+from miglia.geo.common import NO_TIME
+from miglia.geo.crossings import LineSet, TimingLine, find_crossings, passages
+from miglia.geo.index import RouteIndex
+from miglia.geo.route import Route
+from miglia.geo.track import PreparedTrack, Track
+
+GPS = "gps"
+# Wide enough for both carriageways and phone noise; narrow enough not to catch a parallel road.
+HALF_WIDTH_M = 40.0
+
+
+@dataclass(frozen=True, eq=False)
+class DayLines:
+    """The timing lines of one day, built once and used for every car."""
+
+    day: int
+    route: Route
+    index: RouteIndex
+    slots: tuple[tuple[str, str], ...]
+    """(control, line) for each timing line, in the order of `lines`."""
+    lines: LineSet
+
+
+def day_lines(event: Event, routes: dict[int, Route]) -> dict[int, DayLines]:
+    out: dict[int, DayLines] = {}
+    for day in event.days:
+        route = routes[day.number]
+        slots: list[tuple[str, str]] = []
+        lines: list[TimingLine] = []
+        for control in day.controls:
+            if control.km is None:
+                continue
+            # The start and finish lines sit a little inside the route so a car waiting on them still crosses.
+            at = min(max(float(control.km) * 1000, 5.0), route.length_m - 5.0)
+            slots.append((control.name, ""))
+            lines.append(TimingLine.across_route(route, at, HALF_WIDTH_M))
+            if control.kind is ControlKind.TIMED_TRIAL and control.end_km is not None:
+                slots.append((control.name, "finish"))
+                lines.append(TimingLine.across_route(route, float(control.end_km) * 1000, HALF_WIDTH_M))
+        out[day.number] = DayLines(day.number, route, RouteIndex.build(route), tuple(slots), LineSet.build(lines))
+    return out
+
+
+def gps_passages(lines: DayLines, start_no: int, track: Track) -> list[Passage]:
+    """The car's first crossing of each line in the direction of travel, as passages."""
+    if len(track) < 2:
+        return []
+    crossings = find_crossings(PreparedTrack.of(track), lines.lines)
+    firsts = passages(crossings, lines.lines)
+    out: list[Passage] = []
+    for (control, line), instant in zip(lines.slots, firsts.tolist(), strict=True):
+        if instant != NO_TIME:
+            out.append(
+                Passage(
+                    start_no=start_no,
+                    control=control,
+                    instant_us=int(instant),
+                    source=GPS,
+                    line=line,
+                )
+            )
+    return out
+
+
+def all_crossings(lines: DayLines, track: Track) -> Iterable[tuple[str, str, int, bool]]:
+    """Every crossing (control, line, instant, forward), for the timekeeper to see jitter and wrong turns."""
+    if len(track) < 2:
+        return []
+    crossings = find_crossings(PreparedTrack.of(track), lines.lines)
+    slots = np.asarray(crossings.line)
+    return [
+        (*lines.slots[int(k)], int(t), bool(f))
+        for k, t, f in zip(slots.tolist(), crossings.t_us.tolist(), crossings.forward.tolist(), strict=True)
+    ]

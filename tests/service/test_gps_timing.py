@@ -1,0 +1,73 @@
+"""GPS passages of a car driving the small event's route: every control line, to the hundredth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from miglia.domain.scoreboard import Scoreboard
+from miglia.geo.track import Track
+from miglia.rules import load_rules
+from miglia.service.events import check_event
+from miglia.service.gps_timing import all_crossings, day_lines, gps_passages
+
+SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
+T0 = 1_777_215_600_000_000  # 2026-04-26 08:00:00 PDT in µs UTC
+
+
+def small_lines():  # type: ignore[no-untyped-def]
+    checked = check_event(SMALL / "event.toml")
+    return checked.event, day_lines(checked.event, {n: r.geometry() for n, r in checked.routes.items()})[1]
+
+
+def drive(route, start_us: int, speed_ms: float, step_s: float = 1.0) -> Track:  # type: ignore[no-untyped-def]
+    seconds = np.arange(0.0, route.length_m / speed_ms, step_s)
+    lat, lon = route.point_at(seconds * speed_ms)
+    return Track(start_us + (seconds * 1e6).astype(np.int64), np.asarray(lat), np.asarray(lon), "test")
+
+
+def test_constant_speed_gives_each_line_at_km_over_speed() -> None:
+    event, lines = small_lines()
+    route = lines.route
+    track = drive(route, T0, 10.0)
+    got = {(p.control, p.line): p.instant_us for p in gps_passages(lines, 1, track)}
+    assert set(got) == set(lines.slots)
+    expected_km = {"D1-PT1": 2.0, "D1-TC1": 6.0, "D1-PC1": 8.0, "D1-SC1": 10.0}
+    for control, km in expected_km.items():
+        # km / 10 m/s, to within the straight-chord error of the interpolation (a few cm at 10 m/s).
+        assert abs(got[(control, "")] - (T0 + int(km * 100_000_000))) <= 20_000, control
+    assert abs(got[("D1-PT1", "finish")] - (T0 + 230_000_000)) <= 20_000
+    assert all(p.source == "gps" and p.instant_us % 10_000 == 0 for p in gps_passages(lines, 1, track))
+
+
+def test_a_car_that_turns_back_keeps_its_first_forward_crossing_and_shows_all() -> None:
+    event, lines = small_lines()
+    route = lines.route
+    # Past the trial start at km 2.0 to km 2.1, back to km 1.9, then forward again.
+    chain = np.concatenate([np.arange(0, 2100, 10.0), np.arange(2100, 1900, -10.0), np.arange(1900, 2500, 10.0)])
+    lat, lon = route.point_at(chain)
+    t = T0 + np.arange(chain.size, dtype=np.int64) * 1_000_000
+    track = Track(t, np.asarray(lat), np.asarray(lon), "test")
+    trial_start = [p for p in gps_passages(lines, 1, track) if p.control == "D1-PT1" and p.line == ""]
+    assert [p.instant_us for p in trial_start] == [T0 + 200_000_000]
+    crossings = [c for c in all_crossings(lines, track) if c[:2] == ("D1-PT1", "")]
+    assert [(c[2], c[3]) for c in crossings] == [
+        (T0 + 200_000_000, True),
+        (T0 + 220_000_000, False),
+        (T0 + 240_000_000, True),
+    ]
+
+
+def test_gps_passages_score_under_the_rule_set() -> None:
+    event, lines = small_lines()
+    from miglia.service.entries_csv import read_entries
+
+    entries = read_entries(SMALL / "entries.csv", event.eligibility)
+    board = Scoreboard(event, entries, load_rules(event.rules))
+    track = drive(lines.route, T0, 10.0)
+    board.add_passages(gps_passages(lines, 1, track))
+    trial = board.result(1).line("D1-PT1")
+    # 300 m at 10 m/s: 30.00 s against a target of 21.00 s: 9.00 s late, 900 points capped at 300.
+    assert trial.deviation_us == 9_000_000
+    assert trial.penalty == 300 and trial.capped

@@ -1,0 +1,376 @@
+"""Accounts, sessions, CSRF, roles, rate limits and security headers (web/security.py, web/auth.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from miglia.cli.users import app as users_cli
+from miglia.domain.errors import MigliaError
+from miglia.service import events, users
+from miglia.store.db import Database
+from miglia.store.models import UserRow
+from miglia.web.app import create_app
+from miglia.web.security import TokenBucket, require_results_visible
+
+SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
+_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def client_for(db: Database, app: FastAPI | None = None) -> TestClient:
+    return TestClient(app or create_app(db, tile_url=""))
+
+
+def password_of(username: str) -> str:
+    return f"{username}-secret-pw"
+
+
+def make_user(db: Database, username: str, role: str, start_no: int | None = None) -> users.User:
+    return users.add_user(db, username, role, password_of(username), start_no)
+
+
+def csrf_from(client: TestClient, path: str = "/login") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    found = _TOKEN.search(page.text) or re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, f"no CSRF token in {path}"
+    return found.group(1)
+
+
+def login(client: TestClient, username: str, password: str | None = None) -> str:
+    """Log in through the form; returns the new session's CSRF token."""
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": password or password_of(username), "csrf": csrf_from(client)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return csrf_from(client)
+
+
+@pytest.fixture
+def event_db(db: Database) -> Database:
+    """The small event and its entries, on SQLite and on PostgreSQL."""
+    events.import_event(db, SMALL / "event.toml")
+    events.import_entries(db, SMALL / "entries.csv")
+    return db
+
+
+@pytest.fixture
+def staff(event_db: Database) -> Database:
+    for name, role, car in [
+        ("olga", "organiser", None),
+        ("tim", "timekeeper", None),
+        ("mario", "marshal", None),
+        ("meg", "mechanic", None),
+        ("crew1", "crew", 1),
+        ("crew2", "crew", 2),
+    ]:
+        make_user(event_db, name, role, car)
+    return event_db
+
+
+@pytest.fixture
+def staff_client(staff: Database) -> Iterator[TestClient]:
+    with client_for(staff) as c:
+        yield c
+
+
+# ---------------------------------------------------------------------------------------------- accounts
+
+
+def test_passwords_are_stored_as_argon2id_hashes(db: Database) -> None:
+    make_user(db, "olga", "organiser")
+    with db.sessions() as s:
+        stored = s.scalar(select(UserRow.password_hash).where(UserRow.username == "olga"))
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert password_of("olga") not in stored
+    assert users.authenticate(db, "olga", password_of("olga")) is not None
+    assert users.authenticate(db, "OLGA", password_of("olga")) is not None  # names are not case-sensitive
+    assert users.authenticate(db, "olga", "wrong password") is None
+    assert users.authenticate(db, "nobody", "whatever-pw") is None
+
+
+def test_bad_accounts_are_refused_naming_the_field(db: Database) -> None:
+    make_user(db, "olga", "organiser")
+    with pytest.raises(MigliaError, match=r"username = 'Olga': already taken"):
+        users.add_user(db, "Olga", "marshal", "long enough")
+    with pytest.raises(MigliaError, match=r"role = 'judge': expected one of organiser"):
+        users.add_user(db, "jo", "judge", "long enough")
+    with pytest.raises(MigliaError, match=r"start_no = None: a crew account needs the start number"):
+        users.add_user(db, "jo", "crew", "long enough")
+    with pytest.raises(MigliaError, match=r"password = '…': too short"):
+        users.add_user(db, "jo", "marshal", "short")
+    with pytest.raises(MigliaError, match=r"username = 'a b'"):
+        users.add_user(db, "a b", "marshal", "long enough")
+    with db.sessions() as s:
+        assert [u.username for u in users.all_users(s)] == ["olga"]
+
+
+def test_the_last_organiser_cannot_be_demoted(db: Database) -> None:
+    olga = make_user(db, "olga", "organiser")
+    with pytest.raises(MigliaError, match="the only organiser"):
+        users.set_role(db, olga.id, "marshal")
+    make_user(db, "otto", "organiser")
+    assert users.set_role(db, olga.id, "crew", 3) == users.User(olga.id, "olga", "crew", 3)
+
+
+def test_cli_adds_an_account_prompting_for_the_password(sqlite_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        users_cli, ["add", "olga", "--role", "organiser", "--db", sqlite_url], input="first-pw-123\nfirst-pw-123\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "added olga (Organiser)" in result.output
+    result = runner.invoke(users_cli, ["add", "c7", "--role", "crew", "--password", "crew-pw-123", "--db", sqlite_url])
+    assert result.exit_code == 2 and "a crew account needs the start number" in result.output
+    result = runner.invoke(
+        users_cli, ["add", "c7", "--role", "crew", "--start-no", "7", "--password", "crew-pw-123", "--db", sqlite_url]
+    )
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(users_cli, ["list", "--db", sqlite_url])
+    assert "olga" in listing.output and "c7" in listing.output and "car 7" in listing.output
+    db = Database(sqlite_url)
+    assert users.authenticate(db, "olga", "first-pw-123") is not None
+    db.dispose()
+
+
+# ---------------------------------------------------------------------------------------------- sessions
+
+
+def test_login_sets_a_signed_httponly_lax_cookie_and_logout_ends_it(staff_client: TestClient) -> None:
+    token = csrf_from(staff_client)
+    answer = staff_client.post(
+        "/login", data={"username": "olga", "password": password_of("olga"), "csrf": token}, follow_redirects=False
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/organiser"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("miglia_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in the test; https adds Secure (below)
+    page = staff_client.get("/organiser")
+    assert page.status_code == 200 and "olga · Organiser" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    new_token = csrf_from(staff_client, "/organiser")
+    assert new_token != token  # a fresh token after login
+    assert staff_client.post("/logout", data={"csrf": new_token}, follow_redirects=False).status_code == 303
+    assert staff_client.get("/organiser", follow_redirects=False).headers["location"] == "/login?next=%2Forganiser"
+
+
+def test_cookie_is_secure_over_https(staff: Database) -> None:
+    with TestClient(create_app(staff, tile_url=""), base_url="https://rally.example") as client:
+        assert "; Secure" in client.get("/login").headers["set-cookie"]
+        assert client.get("/login").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_wrong_password_and_tampered_cookie_get_nowhere(staff_client: TestClient) -> None:
+    answer = staff_client.post(
+        "/login", data={"username": "olga", "password": "nope", "csrf": csrf_from(staff_client)}
+    )
+    assert answer.status_code == 401 and "Wrong username or password." in answer.text
+    staff_client.cookies.set("miglia_session", "eyJ1IjogMX0.forged.signature")
+    assert staff_client.get("/organiser", follow_redirects=False).status_code == 303
+
+
+def test_login_only_redirects_to_this_site(staff_client: TestClient) -> None:
+    token = csrf_from(staff_client)
+    data = {"username": "mario", "password": password_of("mario"), "csrf": token, "next": "//evil.example/x"}
+    assert staff_client.post("/login", data=data, follow_redirects=False).headers["location"] == "/marshal"
+
+
+def test_login_is_rate_limited_per_ip(staff_client: TestClient) -> None:
+    token = csrf_from(staff_client)
+    codes = [
+        staff_client.post("/login", data={"username": "olga", "password": f"guess {i}", "csrf": token}).status_code
+        for i in range(7)
+    ]
+    assert codes[:5] == [401] * 5
+    assert codes[5:] == [429, 429]
+    limited = staff_client.post("/login", data={"username": "olga", "password": password_of("olga"), "csrf": token})
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+
+def test_token_bucket_refills_over_time() -> None:
+    bucket = TokenBucket(per_minute=6, burst=2)
+    assert bucket.take("ip", now=0) == 0 and bucket.take("ip", now=0) == 0
+    assert bucket.take("ip", now=0) == pytest.approx(10)
+    assert bucket.take("other", now=0) == 0  # per key
+    assert bucket.take("ip", now=10.5) == 0
+
+
+# ---------------------------------------------------------------------------------------------- CSRF
+
+
+def test_forged_form_posts_are_refused(staff_client: TestClient) -> None:
+    token = login(staff_client, "olga")
+    for data in ({"publish": "yes"}, {"publish": "yes", "csrf": "forged"}, {"publish": "yes", "csrf": ""}):
+        answer = staff_client.post("/organiser/results", data=data, follow_redirects=False)
+        assert answer.status_code == 403, data
+        assert "CSRF" in answer.text
+    ok = staff_client.post("/organiser/results", data={"publish": "yes", "csrf": token}, follow_redirects=False)
+    assert ok.status_code == 303
+
+
+def test_forged_multipart_and_json_posts_are_refused(staff_client: TestClient) -> None:
+    login(staff_client, "olga")
+    upload = {"entries_file": ("entries.csv", (SMALL / "entries.csv").read_bytes(), "text/csv")}
+    assert staff_client.post("/organiser/entries", files=upload, data={"csrf": "forged"}).status_code == 403
+    mario = client_for(staff_client.app.state.db)  # type: ignore[attr-defined]
+    login(mario, "mario")
+    answer = mario.post("/marshal/api/passages", json=[], headers={"X-CSRF-Token": "forged"})
+    assert answer.status_code == 403 and "CSRF" in answer.json()["error"]
+
+
+def test_login_form_needs_its_token_too(staff_client: TestClient) -> None:
+    fresh = client_for(staff_client.app.state.db)  # type: ignore[attr-defined]
+    answer = fresh.post("/login", data={"username": "olga", "password": password_of("olga")})
+    assert answer.status_code == 403
+    assert "miglia_session" not in fresh.cookies
+
+
+# ---------------------------------------------------------------------------------------------- roles
+
+ORGANISER_POSTS = [
+    ("/organiser/results", {"publish": "yes"}),
+    ("/organiser/users", {"username": "x1", "role": "organiser", "password": "long enough"}),
+    ("/organiser/users/1/role", {"role": "marshal"}),
+    ("/organiser/users/1/password", {"password": "long enough"}),
+]
+
+
+@pytest.mark.parametrize("who", ["mario", "meg", "crew1", "tim"])
+def test_only_the_organiser_changes_the_event_results_or_accounts(staff_client: TestClient, who: str) -> None:
+    token = login(staff_client, who)
+    for path, data in ORGANISER_POSTS:
+        answer = staff_client.post(path, data={**data, "csrf": token}, follow_redirects=False)
+        assert answer.status_code == 403, (who, path)
+    upload = {"entries_file": ("entries.csv", b"start_no\n", "text/csv")}
+    assert staff_client.post("/organiser/entries", files=upload, data={"csrf": token}).status_code == 403
+    with staff_client.app.state.db.sessions() as s:  # type: ignore[attr-defined]
+        assert events.event_row(s).results_published is False
+        accounts = {u.username: u.role for u in users.all_users(s)}
+    assert accounts["olga"] == "organiser" and "x1" not in accounts
+
+
+def test_a_marshal_cannot_review_timing_or_handle_alerts(staff_client: TestClient) -> None:
+    token = login(staff_client, "mario")
+    assert staff_client.get("/organiser/timing").status_code == 403
+    assert staff_client.get("/organiser/alerts").status_code == 403
+    assert staff_client.post("/organiser/alerts/1/resolve", data={"csrf": token}).status_code == 403
+    assert staff_client.get("/marshal").status_code == 200
+
+
+ROLE_PAGES = {
+    "/organiser": {"organiser"},
+    "/organiser/controls": {"organiser"},
+    "/organiser/users": {"organiser"},
+    "/organiser/timing": {"organiser", "timekeeper"},
+    "/organiser/alerts": {"organiser", "timekeeper", "mechanic"},
+    "/marshal": {"organiser", "marshal"},
+    "/marshal/D1-TC1": {"organiser", "marshal"},
+    "/cars/1/private": {"organiser", "timekeeper", "crew1"},
+    "/cars/2/private": {"organiser", "timekeeper", "crew2"},
+}
+
+
+def test_every_private_page_checks_the_role(staff: Database) -> None:
+    anonymous = client_for(staff)
+    for path in ROLE_PAGES:
+        answer = anonymous.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next="), path
+    for who, role in [("olga", "organiser"), ("tim", "timekeeper"), ("mario", "marshal"), ("meg", "mechanic"),
+                      ("crew1", "crew"), ("crew2", "crew")]:
+        client = client_for(staff)
+        login(client, who)
+        for path, allowed in ROLE_PAGES.items():
+            expected = 200 if (role in allowed or who in allowed) else 403
+            assert client.get(path).status_code == expected, (who, path)
+
+
+def test_every_route_of_this_issue_is_guarded(staff: Database) -> None:
+    """No route under the private prefixes forgets its role check (a new one would show up here)."""
+    app = create_app(staff, tile_url="")
+    anonymous = TestClient(app)
+    public = {"/marshal/sw.js"}
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if not path.startswith(("/organiser", "/marshal", "/cars", "/crew")) or path in public:
+            continue
+        concrete = path.replace("{control}", "D1-TC1").replace("{start_no}", "1").replace("{user_id}", "1")
+        concrete = concrete.replace("{alert_id}", "1").replace("{action}", "resolve")
+        for method in getattr(route, "methods", set()) - {"HEAD"}:
+            answer = anonymous.request(method, concrete, follow_redirects=False)
+            assert answer.status_code in (303, 401, 403), (method, path, answer.status_code)
+
+
+def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:
+    from miglia.service import marshal as marshal_service
+
+    db: Database = staff_client.app.state.db  # type: ignore[attr-defined]
+    base = 1_777_219_200_000_000
+    items = [
+        {"uuid": "00000000-0000-4000-8000-00000000000" + str(n), "start_no": n, "control": "D1-TC1",
+         "instant_us": base + n * 1_000_000 + 120_000}
+        for n in (1, 2)
+    ]
+    marshal_service.record_passages(db, "mario", items)
+    login(staff_client, "crew1")
+    assert staff_client.get("/crew", follow_redirects=False).headers["location"] == "/cars/1/private"
+    own = staff_client.get("/cars/1/private")
+    assert own.status_code == 200
+    assert "1930 Alfa Romeo 6C 1750 Gran Sport" in own.text and "D1-TC1" in own.text and "mario" in own.text
+    assert ".12" in own.text  # hundredths
+    other = staff_client.get("/cars/2/private")
+    assert other.status_code == 403 and "Jaguar" not in other.text
+
+
+# ---------------------------------------------------------------------------------------------- results guard
+
+
+def test_the_public_sees_results_only_once_published(staff: Database) -> None:
+    app = create_app(staff, tile_url="")
+
+    @app.get("/guarded-results", dependencies=[Depends(require_results_visible)])
+    def guarded() -> dict[str, str]:
+        return {"results": "here"}
+
+    public = TestClient(app)
+    assert public.get("/guarded-results").status_code == 403
+    timekeeper = TestClient(app)
+    login(timekeeper, "tim")
+    assert timekeeper.get("/guarded-results").status_code == 200  # staff check them before publishing
+    organiser = TestClient(app)
+    token = login(organiser, "olga")
+    organiser.post("/organiser/results", data={"publish": "yes", "csrf": token})
+    assert public.get("/guarded-results").json() == {"results": "here"}
+    organiser.post("/organiser/results", data={"publish": "no", "csrf": token})
+    assert public.get("/guarded-results").status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------- headers
+
+
+def test_security_headers_on_every_response(staff_client: TestClient) -> None:
+    for path in ("/", "/login", "/api/event", "/static/css/miglia.css", "/nowhere"):
+        headers = staff_client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-frame-options"] == "DENY"
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+
+
+def test_csp_allows_the_configured_tile_server_for_images(staff: Database) -> None:
+    client = TestClient(create_app(staff, tile_url="https://{s}.tile.example.org/{z}/{x}/{y}.png"))
+    csp = client.get("/map").headers["content-security-policy"]
+    assert "img-src 'self' data: https://*.tile.example.org;" in csp
