@@ -34,7 +34,10 @@ def test_eligibility_is_a_rule_of_the_event() -> None:
     ("row", "problem"),
     [
         ("x,A,B,Jaguar,XK120,1951,1,C,d", "f.csv:2: start_no = 'x': expected a whole number from 1 to 99999"),
-        ("5,A,B,Jaguar,XK120,nineteen,1,C,d", "f.csv:2: year = 'nineteen': expected the year of construction"),
+        (
+            "5,A,B,Jaguar,XK120,nineteen,1,C,d",
+            "f.csv:2: year = 'nineteen': expected the year of construction",
+        ),
         ("5,,B,Jaguar,XK120,1951,1,C,d", "f.csv:2: driver = '': required"),
         ("5,A,B,Jaguar,XK120,1951,1,C,d,extra", "f.csv:2: more cells than columns: ['extra']"),
     ],

@@ -44,7 +44,13 @@ def test_the_small_event_reads_with_every_field() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("1:35:00", 5700), ("35:00", 2100), ("21.00", Decimal("21.00")), ("0:00:33.57", Decimal("33.57")), (90, 90)],
+    [
+        ("1:35:00", 5700),
+        ("35:00", 2100),
+        ("21.00", Decimal("21.00")),
+        ("0:00:33.57", Decimal("33.57")),
+        (90, 90),
+    ],
 )
 def test_durations(text: object, seconds: object) -> None:
     assert parse_duration(text) == Decimal(str(seconds))
@@ -75,7 +81,9 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 def test_a_bad_km_names_file_line_field_and_value() -> None:
     text = small_text().replace("km = 6.0", 'km = "six"')
     line = line_of(text, 'km = "six"')
-    assert errors_of(text) == [f"event.toml:{line}: days[0].controls[2].km = 'six': Input should be a valid decimal"]
+    assert errors_of(text) == [
+        f"event.toml:{line}: days[0].controls[2].km = 'six': Input should be a valid decimal"
+    ]
 
 
 def test_a_bad_start_time_and_unknown_zone_are_both_reported() -> None:
@@ -102,18 +110,20 @@ def test_a_misspelt_field_is_refused_with_its_line() -> None:
 def test_duplicate_control_names_and_km_out_of_order() -> None:
     text = small_text().replace('name = "D1-PC1"', 'name = "D1-TC1"').replace("km = 10.0", "km = 5.0")
     problems = errors_of(text)
-    second = line_of(text, 'name = "D1-TC1"', 2)
+    second, km = line_of(text, 'name = "D1-TC1"', 2), line_of(text, "km = 5.0")
     assert problems == [
         f"event.toml:{second}: days[0].controls[3].name: "
         "name = 'D1-TC1': used twice; control names are unique in the event",
-        f"event.toml:{line_of(text, 'km = 5.0')}: days[0].controls[4].km: km = 5.0: before the previous control (8.0)",
+        f"event.toml:{km}: days[0].controls[4].km: km = 5.0: before the previous control (8.0)",
     ]
 
 
 def test_unknown_rule_set() -> None:
     text = small_text().replace('rules = "mille-miglia"', 'rules = "rally-monte-carlo"')
     (problem,) = errors_of(text)
-    assert problem.startswith(f"event.toml:{line_of(text, 'rules =')}: event.rules: rules = 'rally-monte-carlo'")
+    assert problem.startswith(
+        f"event.toml:{line_of(text, 'rules =')}: event.rules: rules = 'rally-monte-carlo'"
+    )
 
 
 def test_not_toml_at_all() -> None:

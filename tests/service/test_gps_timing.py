@@ -28,7 +28,7 @@ def drive(route, start_us: int, speed_ms: float, step_s: float = 1.0) -> Track: 
 
 
 def test_constant_speed_gives_each_line_at_km_over_speed() -> None:
-    event, lines = small_lines()
+    _, lines = small_lines()
     route = lines.route
     track = drive(route, T0, 10.0)
     got = {(p.control, p.line): p.instant_us for p in gps_passages(lines, 1, track)}
@@ -42,10 +42,12 @@ def test_constant_speed_gives_each_line_at_km_over_speed() -> None:
 
 
 def test_a_car_that_turns_back_keeps_its_first_forward_crossing_and_shows_all() -> None:
-    event, lines = small_lines()
+    _, lines = small_lines()
     route = lines.route
     # Past the trial start at km 2.0 to km 2.1, back to km 1.9, then forward again.
-    chain = np.concatenate([np.arange(0, 2100, 10.0), np.arange(2100, 1900, -10.0), np.arange(1900, 2500, 10.0)])
+    chain = np.concatenate(
+        [np.arange(0, 2100, 10.0), np.arange(2100, 1900, -10.0), np.arange(1900, 2500, 10.0)]
+    )
     lat, lon = route.point_at(chain)
     t = T0 + np.arange(chain.size, dtype=np.int64) * 1_000_000
     track = Track(t, np.asarray(lat), np.asarray(lon), "test")

@@ -58,6 +58,14 @@ def login(client: TestClient, username: str, password: str | None = None) -> str
     return csrf_from(client)
 
 
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters for the tests (the real ones cost ~0.1 s a hash, by design)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def event_db(db: Database) -> Database:
     """The small event and its entries, on SQLite and on PostgreSQL."""
@@ -89,11 +97,12 @@ def staff_client(staff: Database) -> Iterator[TestClient]:
 # ---------------------------------------------------------------------------------------------- accounts
 
 
-def test_passwords_are_stored_as_argon2id_hashes(db: Database) -> None:
+def test_passwords_are_stored_as_argon2id_hashes(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real hasher: argon2-cffi's defaults (RFC 9106, 64 MiB)
     make_user(db, "olga", "organiser")
     with db.sessions() as s:
         stored = s.scalar(select(UserRow.password_hash).where(UserRow.username == "olga"))
-    assert stored is not None and stored.startswith("$argon2id$")
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert password_of("olga") not in stored
     assert users.authenticate(db, "olga", password_of("olga")) is not None
     assert users.authenticate(db, "OLGA", password_of("olga")) is not None  # names are not case-sensitive
@@ -128,14 +137,19 @@ def test_the_last_organiser_cannot_be_demoted(db: Database) -> None:
 def test_cli_adds_an_account_prompting_for_the_password(sqlite_url: str) -> None:
     runner = CliRunner()
     result = runner.invoke(
-        users_cli, ["add", "olga", "--role", "organiser", "--db", sqlite_url], input="first-pw-123\nfirst-pw-123\n"
+        users_cli,
+        ["add", "olga", "--role", "organiser", "--db", sqlite_url],
+        input="first-pw-123\nfirst-pw-123\n",
     )
     assert result.exit_code == 0, result.output
     assert "added olga (Organiser)" in result.output
-    result = runner.invoke(users_cli, ["add", "c7", "--role", "crew", "--password", "crew-pw-123", "--db", sqlite_url])
+    result = runner.invoke(
+        users_cli, ["add", "c7", "--role", "crew", "--password", "crew-pw-123", "--db", sqlite_url]
+    )
     assert result.exit_code == 2 and "a crew account needs the start number" in result.output
     result = runner.invoke(
-        users_cli, ["add", "c7", "--role", "crew", "--start-no", "7", "--password", "crew-pw-123", "--db", sqlite_url]
+        users_cli,
+        ["add", "c7", "--role", "crew", "--start-no", "7", "--password", "crew-pw-123", "--db", sqlite_url],
     )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(users_cli, ["list", "--db", sqlite_url])
@@ -151,7 +165,9 @@ def test_cli_adds_an_account_prompting_for_the_password(sqlite_url: str) -> None
 def test_login_sets_a_signed_httponly_lax_cookie_and_logout_ends_it(staff_client: TestClient) -> None:
     token = csrf_from(staff_client)
     answer = staff_client.post(
-        "/login", data={"username": "olga", "password": password_of("olga"), "csrf": token}, follow_redirects=False
+        "/login",
+        data={"username": "olga", "password": password_of("olga"), "csrf": token},
+        follow_redirects=False,
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/organiser"
     cookie = answer.headers["set-cookie"]
@@ -163,7 +179,10 @@ def test_login_sets_a_signed_httponly_lax_cookie_and_logout_ends_it(staff_client
     new_token = csrf_from(staff_client, "/organiser")
     assert new_token != token  # a fresh token after login
     assert staff_client.post("/logout", data={"csrf": new_token}, follow_redirects=False).status_code == 303
-    assert staff_client.get("/organiser", follow_redirects=False).headers["location"] == "/login?next=%2Forganiser"
+    assert (
+        staff_client.get("/organiser", follow_redirects=False).headers["location"]
+        == "/login?next=%2Forganiser"
+    )
 
 
 def test_cookie_is_secure_over_https(staff: Database) -> None:
@@ -190,12 +209,16 @@ def test_login_only_redirects_to_this_site(staff_client: TestClient) -> None:
 def test_login_is_rate_limited_per_ip(staff_client: TestClient) -> None:
     token = csrf_from(staff_client)
     codes = [
-        staff_client.post("/login", data={"username": "olga", "password": f"guess {i}", "csrf": token}).status_code
+        staff_client.post(
+            "/login", data={"username": "olga", "password": f"guess {i}", "csrf": token}
+        ).status_code
         for i in range(7)
     ]
     assert codes[:5] == [401] * 5
     assert codes[5:] == [429, 429]
-    limited = staff_client.post("/login", data={"username": "olga", "password": password_of("olga"), "csrf": token})
+    limited = staff_client.post(
+        "/login", data={"username": "olga", "password": password_of("olga"), "csrf": token}
+    )
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
 
 
@@ -216,7 +239,9 @@ def test_forged_form_posts_are_refused(staff_client: TestClient) -> None:
         answer = staff_client.post("/organiser/results", data=data, follow_redirects=False)
         assert answer.status_code == 403, data
         assert "CSRF" in answer.text
-    ok = staff_client.post("/organiser/results", data={"publish": "yes", "csrf": token}, follow_redirects=False)
+    ok = staff_client.post(
+        "/organiser/results", data={"publish": "yes", "csrf": token}, follow_redirects=False
+    )
     assert ok.status_code == 303
 
 
@@ -287,8 +312,14 @@ def test_every_private_page_checks_the_role(staff: Database) -> None:
     for path in ROLE_PAGES:
         answer = anonymous.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next="), path
-    for who, role in [("olga", "organiser"), ("tim", "timekeeper"), ("mario", "marshal"), ("meg", "mechanic"),
-                      ("crew1", "crew"), ("crew2", "crew")]:
+    for who, role in [
+        ("olga", "organiser"),
+        ("tim", "timekeeper"),
+        ("mario", "marshal"),
+        ("meg", "mechanic"),
+        ("crew1", "crew"),
+        ("crew2", "crew"),
+    ]:
         client = client_for(staff)
         login(client, who)
         for path, allowed in ROLE_PAGES.items():
@@ -318,8 +349,12 @@ def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:
     db: Database = staff_client.app.state.db  # type: ignore[attr-defined]
     base = 1_777_219_200_000_000
     items = [
-        {"uuid": "00000000-0000-4000-8000-00000000000" + str(n), "start_no": n, "control": "D1-TC1",
-         "instant_us": base + n * 1_000_000 + 120_000}
+        {
+            "uuid": "00000000-0000-4000-8000-00000000000" + str(n),
+            "start_no": n,
+            "control": "D1-TC1",
+            "instant_us": base + n * 1_000_000 + 120_000,
+        }
         for n in (1, 2)
     ]
     marshal_service.record_passages(db, "mario", items)

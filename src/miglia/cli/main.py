@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -9,8 +10,11 @@ import typer
 from miglia.cli import gps, results, score
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service import events
+from miglia.store.db import Database
 
-app = typer.Typer(help="Miglia: run a classic-car rally from the entry list to the prize-giving.", no_args_is_help=True)
+app = typer.Typer(
+    help="Miglia: run a classic-car rally from the entry list to the prize-giving.", no_args_is_help=True
+)
 event_app = typer.Typer(help="Check and import the event file (docs/event-file.md).", no_args_is_help=True)
 entries_app = typer.Typer(help="Import the entry list.", no_args_is_help=True)
 app.add_typer(event_app, name="event")
@@ -32,7 +36,9 @@ def event_check(file: Path = typer.Argument(..., help="The event TOML file.")) -
 
 
 @event_app.command("import")
-def event_import(file: Path = typer.Argument(..., help="The event TOML file."), db: str | None = DbOption) -> None:
+def event_import(
+    file: Path = typer.Argument(..., help="The event TOML file."), db: str | None = DbOption
+) -> None:
     """Store the event file and its routes in the database."""
     with reported():
         event = events.import_event(open_db(db), file)
@@ -41,7 +47,9 @@ def event_import(file: Path = typer.Argument(..., help="The event TOML file."), 
 
 @entries_app.command("import")
 def entries_import(
-    csv: Path = typer.Argument(..., help="Entries CSV: start_no,driver,co_driver,make,model,year,chassis,class,device_id"),
+    csv: Path = typer.Argument(
+        ..., help="Entries CSV: start_no,driver,co_driver,make,model,year,chassis,class,device_id"
+    ),
     event: str | None = typer.Option(None, help="Event slug (default: the latest imported event)."),
     db: str | None = DbOption,
 ) -> None:
@@ -49,9 +57,40 @@ def entries_import(
     with reported():
         entries = events.import_entries(open_db(db), csv, event)
     refused = [e for e in entries if not e.accepted]
-    typer.echo(f"imported {len(entries)} entries: {len(entries) - len(refused)} accepted, {len(refused)} refused")
+    typer.echo(
+        f"imported {len(entries)} entries: {len(entries) - len(refused)} accepted, {len(refused)} refused"
+    )
     for e in refused:
         typer.echo(f"  refused #{e.start_no} {e.car.title}: {e.refusal_reason}")
+
+
+@app.command()
+def demo(
+    serve_site: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve the site after building (default)."
+    ),
+    directory: Path = typer.Option(
+        Path("demo-event"), "--dir", help="Where to write the demo's files and database."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Build the California Mille demo event (files, tracks, timing, results) and serve it."""
+    from miglia.service.demo import build_demo
+
+    started = time.monotonic()
+    with reported():
+        database, summary = build_demo(directory, progress=typer.echo)
+    typer.echo(
+        f"\n{summary.name}: {summary.days} days, {summary.km:,.0f} km, {summary.accepted} entries accepted "
+        f"({summary.refused} refused), {summary.controls} controls; {summary.positions:,} GPS positions gave "
+        f"{summary.passages:,} passages (built in {time.monotonic() - started:.0f} s)"
+    )
+    typer.echo("Top five:")
+    for standing, car in summary.top:
+        typer.echo(f"  {standing.position}. #{standing.start_no} {car}: score {standing.score}")
+    if serve_site:
+        _serve(database, host, port, None)
 
 
 @app.command()
@@ -59,12 +98,18 @@ def serve(
     db: str | None = DbOption,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    tiles: str | None = typer.Option(None, envvar="MIGLIA_TILES", help="Map tile URL template, e.g. http://host/{z}/{x}/{y}.png"),
+    tiles: str | None = typer.Option(
+        None, envvar="MIGLIA_TILES", help="Map tile URL template, e.g. http://host/{z}/{x}/{y}.png"
+    ),
 ) -> None:
     """Serve the event site."""
+    _serve(open_db(db), host, port, tiles)
+
+
+def _serve(database: Database, host: str, port: int, tiles: str | None) -> None:
     import uvicorn
 
     from miglia.web.app import create_app
 
-    typer.echo(f"Miglia is serving on http://{host}:{port}")
-    uvicorn.run(create_app(open_db(db), tile_url=tiles), host=host, port=port, log_level="warning")
+    typer.echo(f"Miglia is serving on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(database, tile_url=tiles), host=host, port=port, log_level="warning")

@@ -24,7 +24,9 @@ class Format(StrEnum):
 
 @app.command("results")
 def results(
-    car: int | None = typer.Option(None, "--car", help="Show this start number's breakdown, control by control."),
+    car: int | None = typer.Option(
+        None, "--car", help="Show this start number's breakdown, control by control."
+    ),
     output: Format = typer.Option(Format.TABLE, "--format", help="table (terminal), csv or json."),
     event: str | None = typer.Option(None, help="Event slug (default: the latest imported event)."),
     db: str | None = DbOption,
@@ -34,15 +36,20 @@ def results(
         database = open_db(db)
         with database.sessions() as s:
             scored = results_service.score(s, event)
-            tables = (
-                [_breakdown(scored, car)] if car is not None else results_service.tables(scored).tables
-            )
+            tables = [_breakdown(scored, car)] if car is not None else results_service.tables(scored).tables
     if not tables:
         typer.echo(f"{scored.event.name}: nobody is ranked under the {scored.event.rules} rules.")
         return
     if output is Format.JSON:
-        typer.echo(json.dumps([{"title": t.title, "rows": [dict(zip(t.headers, r, strict=True)) for r in t.rows]}
-                               for t in tables], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {"title": t.title, "rows": [dict(zip(t.headers, r, strict=True)) for r in t.rows]}
+                    for t in tables
+                ],
+                indent=2,
+            )
+        )
     elif output is Format.CSV:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         for t in tables[:1] if car is None else tables:
@@ -71,7 +78,9 @@ def _breakdown(scored: results_service.Scored, start_no: int) -> results_service
         ]
         for line in result.lines
     ]
-    rows.append(["total", "", "", "", str(result.penalty), f"coefficient {result.coefficient} → score {result.score}"])
+    rows.append(
+        ["total", "", "", "", str(result.penalty), f"coefficient {result.coefficient} → score {result.score}"]
+    )
     entry = scored.entries[start_no]
     return results_service.ResultTable(
         f"#{start_no} {entry.car.title}", ["Control", "Due", "Actual", "Deviation", "Penalty", "Why"], rows
@@ -79,7 +88,10 @@ def _breakdown(scored: results_service.Scored, start_no: int) -> results_service
 
 
 def _text_table(table: results_service.ResultTable) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in table.rows)) if table.rows else len(h) for i, h in enumerate(table.headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in table.rows)) if table.rows else len(h)
+        for i, h in enumerate(table.headers)
+    ]
     line = "  ".join(h.ljust(w) for h, w in zip(table.headers, widths, strict=True))
     body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table.rows]
     return "\n".join([table.title, line, "-" * len(line), *body, ""])

@@ -9,15 +9,19 @@ from miglia.domain.errors import InvalidInput
 from miglia.service import users
 from miglia.store.db import Database
 
-app = typer.Typer(help="User accounts and their roles (organiser, timekeeper, marshal, mechanic, crew).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="User accounts and their roles (organiser, timekeeper, marshal, mechanic, crew).",
+    no_args_is_help=True,
+)
 
 
 @app.command("add")
 def add(
     username: str = typer.Argument(..., help="The login name."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(users.ROLES)}."),
-    start_no: int | None = typer.Option(None, "--start-no", help="For a crew account: the car's start number."),
+    start_no: int | None = typer.Option(
+        None, "--start-no", help="For a crew account: the car's start number."
+    ),
     password: str | None = typer.Option(
         None, "--password", help="The password (asked for, hidden, when not given; at least 8 characters)."
     ),
@@ -48,7 +52,9 @@ def list_users(db: str | None = DbOption) -> None:
 def set_role(
     username: str = typer.Argument(...),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(users.ROLES)}."),
-    start_no: int | None = typer.Option(None, "--start-no", help="For a crew account: the car's start number."),
+    start_no: int | None = typer.Option(
+        None, "--start-no", help="For a crew account: the car's start number."
+    ),
     db: str | None = DbOption,
 ) -> None:
     """Change an account's role."""

@@ -41,9 +41,11 @@ def parse_entries(text: str, where: str, eligibility: Eligibility) -> list[Entry
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
-        problems = [f"{where}:1: missing column {c!r}" for c in missing]
-        problems += [f"{where}:1: unknown column {c!r}; expected {', '.join(REQUIRED + OPTIONAL)}" for c in unknown]
-        raise EntriesFileError(problems)
+        expected = ", ".join(REQUIRED + OPTIONAL)
+        raise EntriesFileError(
+            [f"{where}:1: missing column {c!r}" for c in missing]
+            + [f"{where}:1: unknown column {c!r}; expected {expected}" for c in unknown]
+        )
     reader.fieldnames = header
     entries: list[Entry] = []
     problems: list[str] = []
@@ -58,13 +60,15 @@ def parse_entries(text: str, where: str, eligibility: Eligibility) -> list[Entry
             continue
         if entry.start_no in numbers:
             problems.append(
-                f"{where}:{line}: start_no = '{entry.start_no}': already used on line {numbers[entry.start_no]}"
+                f"{where}:{line}: start_no = '{entry.start_no}': "
+                f"already used on line {numbers[entry.start_no]}"
             )
         numbers.setdefault(entry.start_no, line)
         if entry.device_id:
             if entry.device_id in devices:
                 problems.append(
-                    f"{where}:{line}: device_id = {entry.device_id!r}: already used on line {devices[entry.device_id]}"
+                    f"{where}:{line}: device_id = {entry.device_id!r}: "
+                    f"already used on line {devices[entry.device_id]}"
                 )
             devices.setdefault(entry.device_id, line)
         entries.append(judge(entry, eligibility))
@@ -97,7 +101,9 @@ def _entry(row: dict[str, str | None], where: str) -> Entry:
         raise MigliaError(f"{where}: ladies = {ladies!r}: expected yes or no")
     return Entry(
         start_no=int(start_no),
-        car=Car(make=_cell(row, "make"), model=_cell(row, "model"), year=int(year), chassis=_cell(row, "chassis")),
+        car=Car(
+            make=_cell(row, "make"), model=_cell(row, "model"), year=int(year), chassis=_cell(row, "chassis")
+        ),
         crew=Crew(driver=_cell(row, "driver"), co_driver=_cell(row, "co_driver"), ladies=ladies in _YES),
         class_name=_cell(row, "class"),
         device_id=_cell(row, "device_id"),

@@ -14,7 +14,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import (
@@ -123,7 +131,7 @@ class _Control(_Strict):
             if self.end_km is not None and self.km is not None and self.end_km <= self.km:
                 raise ValueError(f"end_km {self.end_km} must be after km {self.km}")
             if self.target is None:
-                raise ValueError("a timed trial needs a target time, e.g. target = \"21.00\"")
+                raise ValueError('a timed trial needs a target time, e.g. target = "21.00"')
         if self.kind in (ControlKind.TIME_CONTROL, ControlKind.FINISH) and (
             self.target is None and self.average_kmh is None
         ):
@@ -204,7 +212,9 @@ def parse_event(text: str, path: Path, known_rules: set[str] | None = None) -> E
         raise EventFileError([_describe(path, lines, data, err) for err in exc.errors()]) from None
     problems = _cross_checks(parsed, known_rules, path.parent)
     if problems:
-        raise EventFileError([f"{path}:{line_of(lines, loc) or 1}: {_dotted(loc)}: {msg}" for loc, msg in problems])
+        raise EventFileError(
+            [f"{path}:{line_of(lines, loc) or 1}: {_dotted(loc)}: {msg}" for loc, msg in problems]
+        )
     return _to_domain(parsed, path)
 
 
@@ -238,12 +248,17 @@ def _describe(path: Path, lines: dict[Any, int], data: Any, err: Any) -> str:
     return f"{path}:{line}: {_dotted(loc)}: {message}"
 
 
-def _cross_checks(parsed: _EventFile, known_rules: set[str] | None, base: Path) -> list[tuple[tuple[str | int, ...], str]]:
+def _cross_checks(
+    parsed: _EventFile, known_rules: set[str] | None, base: Path
+) -> list[tuple[tuple[str | int, ...], str]]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     own_file = parsed.event.rules.endswith(".toml") and (base / parsed.event.rules).is_file()
     if known_rules is not None and parsed.event.rules not in known_rules and not own_file:
         problems.append(
-            (("event", "rules"), f"rules = {parsed.event.rules!r}: unknown rule set; shipped: {', '.join(sorted(known_rules))}, "
+            (
+                ("event", "rules"),
+                f"rules = {parsed.event.rules!r}: unknown rule set; "
+                f"shipped: {', '.join(sorted(known_rules))}, "
                 "or a .toml file beside the event file",
             )
         )
@@ -257,17 +272,24 @@ def _cross_checks(parsed: _EventFile, known_rules: set[str] | None, base: Path) 
         for c, control in enumerate(day.controls):
             loc: tuple[str | int, ...] = ("days", d, "controls", c, "name")
             if control.name in seen:
-                problems.append((loc, f"name = {control.name!r}: used twice; control names are unique in the event"))
+                problems.append(
+                    (loc, f"name = {control.name!r}: used twice; control names are unique in the event")
+                )
             seen[control.name] = loc
             if control.km is not None:
                 if last_km is not None and control.km < last_km:
                     problems.append(
-                        (("days", d, "controls", c, "km"), f"km = {control.km}: before the previous control ({last_km})")
+                        (
+                            ("days", d, "controls", c, "km"),
+                            f"km = {control.km}: before the previous control ({last_km})",
+                        )
                     )
                 last_km = control.km
         kinds = [c.kind for c in day.controls]
         if day.controls and kinds[0] is not ControlKind.START:
-            problems.append((("days", d, "controls", 0, "kind"), "the first control of a day must be its start"))
+            problems.append(
+                (("days", d, "controls", 0, "kind"), "the first control of a day must be its start")
+            )
         if ControlKind.START in kinds[1:]:
             problems.append((("days", d, "controls"), "a day has one start, its first control"))
     return problems
@@ -328,5 +350,3 @@ def _to_domain(parsed: _EventFile, path: Path) -> Event:
         sponsor=head.sponsor,
         tile_url=head.tile_url,
     )
-
-

@@ -25,8 +25,6 @@ class NotFound(MigliaError):
     pass
 
 
-
-
 @dataclass(frozen=True)
 class CheckedEvent:
     event: Event
@@ -51,7 +49,10 @@ def import_event(db: Database, path: Path) -> Event:
     with db.transaction() as session:
         session.add(
             RawInputRow(
-                kind="event_file", source=str(path), received_us=now_us(), content_type="application/toml",
+                kind="event_file",
+                source=str(path),
+                received_us=now_us(),
+                content_type="application/toml",
                 body=checked.source_text,
             )
         )
@@ -88,7 +89,9 @@ def event_row(session: Session, slug: str | None = None) -> EventRow:
         query = query.where(EventRow.slug == slug)
     row = session.scalars(query).first()
     if row is None:
-        raise NotFound(f"no event {slug!r} in the database" if slug else "no event in the database; import one")
+        raise NotFound(
+            f"no event {slug!r} in the database" if slug else "no event in the database; import one"
+        )
     return row
 
 
@@ -106,8 +109,12 @@ def import_entries(db: Database, path: Path, slug: str | None = None) -> list[En
         entries = read_entries(path, load(session, row.slug).eligibility)
         session.add(
             RawInputRow(
-                event_id=row.id, kind="entries_file", source=str(path), received_us=now_us(),
-                content_type="text/csv", body=path.read_text(encoding="utf-8-sig"),
+                event_id=row.id,
+                kind="entries_file",
+                source=str(path),
+                received_us=now_us(),
+                content_type="text/csv",
+                body=path.read_text(encoding="utf-8-sig"),
             )
         )
         session.execute(delete(EntryRow).where(EntryRow.event_id == row.id))

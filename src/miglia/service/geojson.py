@@ -16,16 +16,33 @@ def event_features(event: Event, routes: dict[int, RouteRow]) -> dict[str, Any]:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in route.coordinates]},
-                    "properties": {"day": day.number, "role": "route", "label": f"Day {day.number}: {day.title}"},
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[lon, lat] for lat, lon in route.coordinates],
+                    },
+                    "properties": {
+                        "day": day.number,
+                        "role": "route",
+                        "label": f"Day {day.number}: {day.title}",
+                    },
                 }
             )
         for control in day.controls:
             if control.lat is not None and control.lon is not None:
-                features.append(_point(control.lat, control.lon, day.number, "control", f"{control.name} · {control.kind.label}"))
+                features.append(
+                    _point(
+                        control.lat,
+                        control.lon,
+                        day.number,
+                        "control",
+                        f"{control.name} · {control.kind.label}",
+                    )
+                )
         for stop in day.stops:
             if stop.lat is not None and stop.lon is not None:
-                features.append(_point(stop.lat, stop.lon, day.number, "stop", f"{stop.kind.label}: {stop.name}"))
+                features.append(
+                    _point(stop.lat, stop.lon, day.number, "stop", f"{stop.kind.label}: {stop.name}")
+                )
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -13,13 +13,13 @@ import numpy as np
 
 from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import Passage
+from miglia.domain.rules import Source
 from miglia.geo.common import NO_TIME
 from miglia.geo.crossings import LineSet, TimingLine, find_crossings, passages
 from miglia.geo.index import RouteIndex
 from miglia.geo.route import Route
 from miglia.geo.track import PreparedTrack, Track
 
-GPS = "gps"
 # Wide enough for both carriageways and phone noise; narrow enough not to catch a parallel road.
 HALF_WIDTH_M = 40.0
 
@@ -52,7 +52,9 @@ def day_lines(event: Event, routes: dict[int, Route]) -> dict[int, DayLines]:
             if control.kind is ControlKind.TIMED_TRIAL and control.end_km is not None:
                 slots.append((control.name, "finish"))
                 lines.append(TimingLine.across_route(route, float(control.end_km) * 1000, HALF_WIDTH_M))
-        out[day.number] = DayLines(day.number, route, RouteIndex.build(route), tuple(slots), LineSet.build(lines))
+        out[day.number] = DayLines(
+            day.number, route, RouteIndex.build(route), tuple(slots), LineSet.build(lines)
+        )
     return out
 
 
@@ -70,7 +72,7 @@ def gps_passages(lines: DayLines, start_no: int, track: Track) -> list[Passage]:
                     start_no=start_no,
                     control=control,
                     instant_us=int(instant),
-                    source=GPS,
+                    source=Source.GPS,
                     line=line,
                 )
             )

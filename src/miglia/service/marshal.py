@@ -77,7 +77,9 @@ def _known(session: Session) -> _Known | None:
     row = session.scalars(select(EventRow).order_by(EventRow.id.desc())).first()
     if row is None:
         return None
-    entries = {r.start_no: r.status for r in session.scalars(select(EntryRow).where(EntryRow.event_id == row.id))}
+    entries = {
+        r.start_no: r.status for r in session.scalars(select(EntryRow).where(EntryRow.event_id == row.id))
+    }
     return _Known(row.id, event_codec.from_json(row.definition), entries)
 
 
@@ -95,7 +97,9 @@ def parse_item(raw: object, index: int, known: _Known) -> Item:
     """The item checked against the event, or BadItem naming the first bad field."""
     where = f"item {index + 1}"
     if not isinstance(raw, dict):
-        raise BadItem(where, "item", raw, "expected an object with uuid, start_no, control, line and instant_us")
+        raise BadItem(
+            where, "item", raw, "expected an object with uuid, start_no, control, line and instant_us"
+        )
     value = raw.get("uuid")
     try:
         uuid = str(uuid_module.UUID(str(value))) if isinstance(value, str) else None
@@ -129,16 +133,22 @@ def _instant(raw: dict[str, Any], where: str) -> int:
     if raw.get("instant_us") is not None:
         instant = _whole(raw["instant_us"])
         if instant is None:
-            raise BadItem(where, "instant_us", raw["instant_us"], "expected whole microseconds since 1970 UTC")
+            raise BadItem(
+                where, "instant_us", raw["instant_us"], "expected whole microseconds since 1970 UTC"
+            )
         field = "instant_us"
     elif raw.get("time") is not None:
         field = "time"
         try:
             moment = dt.datetime.fromisoformat(str(raw["time"]))
         except ValueError:
-            raise BadItem(where, "time", raw["time"], "expected an ISO 8601 time, e.g. 2026-04-26T10:02:03.41-07:00")
+            raise BadItem(
+                where, "time", raw["time"], "expected an ISO 8601 time, e.g. 2026-04-26T10:02:03.41-07:00"
+            )
         if moment.tzinfo is None:
-            raise BadItem(where, "time", raw["time"], "a time without a zone is ambiguous; add Z or an offset")
+            raise BadItem(
+                where, "time", raw["time"], "a time without a zone is ambiguous; add Z or an offset"
+            )
         instant = from_datetime(moment)
     else:
         raise BadItem(where, "instant_us", None, "missing: give instant_us or time")
@@ -173,29 +183,49 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
             except BadItem as exc:
                 parsed.append(exc)
         uuids = [p.uuid for p in parsed if isinstance(p, Item)]
-        existing = dict(
-            s.execute(select(PassageRow.client_uuid, PassageRow.id).where(PassageRow.client_uuid.in_(uuids))).all()
-        ) if uuids else {}
+        existing = (
+            dict(
+                s.execute(
+                    select(PassageRow.client_uuid, PassageRow.id).where(PassageRow.client_uuid.in_(uuids))
+                ).all()
+            )
+            if uuids
+            else {}
+        )
         received = now_us()
         for raw, item in zip(items, parsed, strict=True):
             if isinstance(item, BadItem):
                 uuid = raw.get("uuid") if isinstance(raw, dict) else None
-                outcomes.append(Outcome(str(uuid) if uuid else None, "error", field=item.field, error=str(item)))
+                outcomes.append(
+                    Outcome(str(uuid) if uuid else None, "error", field=item.field, error=str(item))
+                )
                 continue
             if item.uuid in existing:
                 outcomes.append(Outcome(item.uuid, "duplicate", existing[item.uuid]))
                 continue
             raw_row = RawInputRow(
-                event_id=known.event_id, kind="marshal_passage", source=f"marshal:{username}",
-                received_us=received, content_type="application/json",
-                body=json.dumps(raw, sort_keys=True, ensure_ascii=False), accepted=True, problem="",
+                event_id=known.event_id,
+                kind="marshal_passage",
+                source=f"marshal:{username}",
+                received_us=received,
+                content_type="application/json",
+                body=json.dumps(raw, sort_keys=True, ensure_ascii=False),
+                accepted=True,
+                problem="",
             )
             s.add(raw_row)
             s.flush()
             passage = PassageRow(
-                event_id=known.event_id, raw_id=raw_row.id, start_no=item.start_no, control=item.control,
-                line=item.line, instant_us=item.instant_us, source="marshal", recorded_by=username,
-                recorded_us=received, client_uuid=item.uuid,
+                event_id=known.event_id,
+                raw_id=raw_row.id,
+                start_no=item.start_no,
+                control=item.control,
+                line=item.line,
+                instant_us=item.instant_us,
+                source="marshal",
+                recorded_by=username,
+                recorded_us=received,
+                client_uuid=item.uuid,
             )
             s.add(passage)
             s.flush()

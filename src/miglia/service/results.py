@@ -16,7 +16,7 @@ from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Entry
 from miglia.domain.event import Event
 from miglia.domain.passages import Passage
-from miglia.domain.rules import RuleSet
+from miglia.domain.rules import RuleSet, Source
 from miglia.domain.scoreboard import Scoreboard
 from miglia.rules import load_rules
 from miglia.service import events
@@ -30,7 +30,7 @@ def stored_passages(s: Session, event_id: int) -> list[Passage]:
             start_no=r.start_no,
             control=r.control,
             instant_us=r.instant_us,
-            source=r.source,
+            source=Source(r.source),
             line=r.line,
             id=str(r.id),
             recorded_by=r.recorded_by,
@@ -40,7 +40,9 @@ def stored_passages(s: Session, event_id: int) -> list[Passage]:
 
 
 def stored_corrections(s: Session, event_id: int) -> list[Correction]:
-    rows = s.scalars(select(CorrectionRow).where(CorrectionRow.event_id == event_id).order_by(CorrectionRow.id))
+    rows = s.scalars(
+        select(CorrectionRow).where(CorrectionRow.event_id == event_id).order_by(CorrectionRow.id)
+    )
     return [
         Correction(
             id=str(r.id),
@@ -112,7 +114,15 @@ def _ranking_table(title: str, ranking: Ranking, scored: Scored) -> ResultTable:
         if st.excluded:
             position = "excl."
         rows.append(
-            [position, str(st.start_no), entry.car.title, crew, f"{st.penalty}", f"{st.coefficient}", f"{st.score}"]
+            [
+                position,
+                str(st.start_no),
+                entry.car.title,
+                crew,
+                f"{st.penalty}",
+                f"{st.coefficient}",
+                f"{st.score}",
+            ]
         )
     return ResultTable(title, HEADERS, rows, [st.start_no for st in ranking.standings])
 
@@ -151,5 +161,8 @@ def tables(scored: Scored) -> PageResults:
 def for_page(s: Session, show_unpublished: bool = False) -> PageResults:
     scored = score(s)
     if not scored.published and not show_unpublished:
-        return PageResults(ranked=False, note="Results are not published yet. They appear here when the timekeeper publishes them.")
+        return PageResults(
+            ranked=False,
+            note="Results are not published yet. They appear here when the timekeeper publishes them.",
+        )
     return tables(scored)

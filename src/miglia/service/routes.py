@@ -40,7 +40,9 @@ def place_event(event: Event) -> tuple[Event, dict[int, DayRoute]]:
         routes[day.number] = DayRoute(
             source_name=Path(day.route).name,
             length_m=float(route.length_m),
-            coordinates=[[round(float(a), 6), round(float(b), 6)] for a, b in zip(route.lat, route.lon, strict=True)],
+            coordinates=[
+                [round(float(a), 6), round(float(b), 6)] for a, b in zip(route.lat, route.lon, strict=True)
+            ],
         )
         days.append(
             replace(
@@ -53,7 +55,7 @@ def place_event(event: Event) -> tuple[Event, dict[int, DayRoute]]:
 
 
 def locate_point(route: Route, lat: float, lon: float) -> tuple[float, float]:
-    """(chainage_m, offset_m) of the route's nearest point to one position (placing a control, not a track)."""
+    """(chainage_m, offset_m) of the route's nearest point to one position (to place a control)."""
     m_per_deg = 111_320.0
     x = (route.lon - lon) * m_per_deg * np.cos(np.radians(lat))
     y = (route.lat - lat) * m_per_deg
@@ -79,7 +81,8 @@ def _km_on(route: Route, day: Day, what: str, lat: float, lon: float) -> Decimal
 def _check_km(route: Route, day: Day, what: str, km: Decimal) -> None:
     if float(km) * 1000 > route.length_m + 1:
         raise MigliaError(
-            f"day {day.number}: {what} km = {km}: beyond the end of the route ({route.length_m / 1000:,.3f} km)"
+            f"day {day.number}: {what} km = {km}: "
+            f"beyond the end of the route ({route.length_m / 1000:,.3f} km)"
         )
 
 
@@ -98,7 +101,9 @@ def _place_control(route: Route, day: Day, control: Control) -> Control:
         lat, lon = _point(route, control.km)
         control = replace(control, lat=lat, lon=lon)
     if control.end_km is None and control.end_lat is not None and control.end_lon is not None:
-        control = replace(control, end_km=_km_on(route, day, f"{what} finish line", control.end_lat, control.end_lon))
+        control = replace(
+            control, end_km=_km_on(route, day, f"{what} finish line", control.end_lat, control.end_lon)
+        )
     elif control.end_km is not None:
         _check_km(route, day, f"{what} finish line", control.end_km)
         end_lat, end_lon = _point(route, control.end_km)

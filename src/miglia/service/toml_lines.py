@@ -16,7 +16,7 @@ Path = tuple[str | int, ...]
 
 
 def key_lines(text: str) -> dict[Path, int]:
-    """Map every key path, e.g. ("days", 1, "controls", 0, "km"), and every table path, to its line (1-based)."""
+    """Every key path, e.g. ("days", 1, "controls", 0, "km"), and table path, mapped to its line (1-based)."""
     lines: dict[Path, int] = {}
     counts: dict[Path, int] = {}
     current: Path = ()

@@ -113,7 +113,9 @@ def set_role(db: Database, user_id: int, role: str, start_no: int | None = None)
         where = f"user {row.username!r}"
         _check_role(role, start_no, where)
         if row.role == "organiser" and role != "organiser" and _organisers(s) == 1:
-            raise InvalidInput(where, "role", role, "this is the only organiser; make someone else organiser first")
+            raise InvalidInput(
+                where, "role", role, "this is the only organiser; make someone else organiser first"
+            )
         row.role = role
         row.start_no = start_no if role == "crew" else None
         return _user(row)

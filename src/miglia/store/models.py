@@ -6,6 +6,8 @@ positions and corrections point back to the raw record they came from. Correctio
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -35,7 +37,7 @@ class EventRow(Base):
     rules: Mapped[str] = mapped_column(String(80))
     source_name: Mapped[str] = mapped_column(String(500))
     source_text: Mapped[str] = mapped_column(Text)
-    definition: Mapped[dict] = mapped_column(JSON)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     imported_us: Mapped[int] = mapped_column(BigInteger)
     results_published: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -48,7 +50,7 @@ class RouteRow(Base):
     day_number: Mapped[int] = mapped_column(Integer)
     source_name: Mapped[str] = mapped_column(String(500))
     length_m: Mapped[float] = mapped_column(Float)
-    coordinates: Mapped[list] = mapped_column(JSON)
+    coordinates: Mapped[list[list[float]]] = mapped_column(JSON)
     """[[lat, lon], ...] along the route in driving order."""
 
 
@@ -148,7 +150,7 @@ class PassageRow(Base):
 
 
 class CorrectionRow(Base):
-    """A timekeeper's correction or official penalty: who, when, why; reversed by a later row, never edited."""
+    """A correction or official penalty: who, when, why; cancelled by a later row, never edited."""
 
     __tablename__ = "corrections"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -208,7 +210,7 @@ class TrackingSettingsRow(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     accept_unregistered: Mapped[bool] = mapped_column(Boolean, default=True)
     """Positions of devices not registered with a token are kept (in quarantine until assigned)."""
-    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """{"thresholds": {...}, "zones": [{"name", "lat", "lon", "radius_m", "limit_kmh"}]}"""
 
 

@@ -32,7 +32,9 @@ def _safe_next(target: str) -> str:
     return ""
 
 
-def _login_page(request: Request, next_url: str, error: str = "", username: str = "", status: int = 200) -> Response:
+def _login_page(
+    request: Request, next_url: str, error: str = "", username: str = "", status: int = 200
+) -> Response:
     return templates.TemplateResponse(
         request,
         "login.html",

@@ -71,7 +71,9 @@ async def record(request: Request, user: User = Depends(marshal_only)) -> Respon
             {"error": f"body: {len(items)} passages: send at most {marshal_service.MAX_BATCH} at a time"},
             status_code=400,
         )
-    outcomes = await run_in_threadpool(marshal_service.record_passages, request.app.state.db, user.username, items)
+    outcomes = await run_in_threadpool(
+        marshal_service.record_passages, request.app.state.db, user.username, items
+    )
     return JSONResponse({"results": [o.to_json() for o in outcomes]})
 
 

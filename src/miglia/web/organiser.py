@@ -75,13 +75,13 @@ def _done(request: Request, message: str, to: str) -> Response:
 
 
 @router.get("/organiser", response_class=HTMLResponse)
-def console(request: Request, user: users.User = Depends(organiser_only), s: Session = Depends(session)) -> Response:
+def console(
+    request: Request, user: users.User = Depends(organiser_only), s: Session = Depends(session)
+) -> Response:
     return _console(request, s, user)
 
 
-def _console(
-    request: Request, s: Session, user: users.User, status: int = 200, **context: Any
-) -> Response:
+def _console(request: Request, s: Session, user: users.User, status: int = 200, **context: Any) -> Response:
     row, _event = _current(s)
     counts: dict[str, int] = {}
     if row is not None:
@@ -92,14 +92,16 @@ def _console(
             "open_alerts": _count(s, AlertRow, AlertRow.event_id == row.id, AlertRow.resolved_us.is_(None)),
         }
     counts["users"] = _count(s, UserRow)
-    return _render(request, "organiser/console.html", "organiser", s, status, user=user, counts=counts, **context)
+    return _render(
+        request, "organiser/console.html", "organiser", s, status, user=user, counts=counts, **context
+    )
 
 
 def _count(s: Session, table: type, *where: Any) -> int:
     return int(s.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
-def _problems(exc: MigliaError, folder: Path) -> list[str]:
+def _problems(exc: ValueError, folder: Path) -> list[str]:
     """The error's lines, with the temporary folder taken out so they name the uploaded file."""
     lines = getattr(exc, "problems", None) or str(exc).splitlines() or [str(exc)]
     prefix = str(folder) + "/"
@@ -134,7 +136,7 @@ async def upload_event(
                     await _save(upload, folder, "route.gpx")
             path = await _save(event_file, folder, "event.toml")
             event = events.import_event(_db(request), path)
-        except MigliaError as exc:
+        except ValueError as exc:  # MigliaError, and the route readers' TrackFileError (a ValueError)
             with _db(request).sessions() as s:
                 return _console(request, s, user, 400, event_errors=_problems(exc, folder))
     finally:
@@ -142,7 +144,9 @@ async def upload_event(
     if hasattr(request.app.state, "tile_sources"):
         request.app.state.tile_sources.reset()
     controls = sum(len(d.controls) for d in event.days)
-    return _done(request, f"Imported {event.name}: {len(event.days)} days, {controls} controls.", "/organiser")
+    return _done(
+        request, f"Imported {event.name}: {len(event.days)} days, {controls} controls.", "/organiser"
+    )
 
 
 @router.post("/organiser/entries", response_class=HTMLResponse)
@@ -156,13 +160,15 @@ async def upload_entries(
                 raise MigliaError("entries file: none chosen; choose the entries CSV file")
             path = await _save(entries_file, folder, "entries.csv")
             entries = events.import_entries(_db(request), path)
-        except MigliaError as exc:
+        except ValueError as exc:
             with _db(request).sessions() as s:
                 return _console(request, s, user, 400, entries_errors=_problems(exc, folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     refused = [e for e in entries if not e.accepted]
-    message = f"Imported {len(entries)} entries: {len(entries) - len(refused)} accepted, {len(refused)} refused."
+    message = (
+        f"Imported {len(entries)} entries: {len(entries) - len(refused)} accepted, {len(refused)} refused."
+    )
     return _done(request, message, "/organiser")
 
 
@@ -179,7 +185,9 @@ def publish_results(
 
 
 @router.get("/organiser/controls", response_class=HTMLResponse)
-def controls(request: Request, user: users.User = Depends(organiser_only), s: Session = Depends(session)) -> Response:
+def controls(
+    request: Request, user: users.User = Depends(organiser_only), s: Session = Depends(session)
+) -> Response:
     row = events.event_row(s)
     lengths = {n: r.length_m / 1000 for n, r in events.routes(s, row.id).items()}
     return _render(request, "organiser/controls.html", "organiser", s, user=user, day_km=lengths)
@@ -189,14 +197,25 @@ def controls(request: Request, user: users.User = Depends(organiser_only), s: Se
 
 
 @router.get("/organiser/users", response_class=HTMLResponse)
-def user_list(request: Request, user: users.User = Depends(organiser_only), s: Session = Depends(session)) -> Response:
+def user_list(
+    request: Request, user: users.User = Depends(organiser_only), s: Session = Depends(session)
+) -> Response:
     return _users_page(request, s, user)
 
 
-def _users_page(request: Request, s: Session, user: users.User, status: int = 200, **context: Any) -> Response:
+def _users_page(
+    request: Request, s: Session, user: users.User, status: int = 200, **context: Any
+) -> Response:
     return _render(
-        request, "organiser/users.html", "organiser", s, status,
-        user=user, accounts=users.all_users(s), roles=users.ROLES, **context,
+        request,
+        "organiser/users.html",
+        "organiser",
+        s,
+        status,
+        user=user,
+        accounts=users.all_users(s),
+        roles=users.ROLES,
+        **context,
     )
 
 
@@ -260,12 +279,19 @@ def change_password(
 
 
 @router.get("/organiser/alerts", response_class=HTMLResponse)
-def alerts_board(request: Request, user: users.User = Depends(alert_staff), s: Session = Depends(session)) -> Response:
+def alerts_board(
+    request: Request, user: users.User = Depends(alert_staff), s: Session = Depends(session)
+) -> Response:
     row = events.event_row(s)
     found = alerts_service.alerts(s, row.id)
     cars = {e.start_no: e for e in events.entries(s, row.id)}
     return _render(
-        request, "organiser/alerts.html", "alerts", s, user=user, cars=cars,
+        request,
+        "organiser/alerts.html",
+        "alerts",
+        s,
+        user=user,
+        cars=cars,
         open_alerts=[a for a in found if a.resolved_us is None][::-1],
         resolved_alerts=[a for a in found if a.resolved_us is not None][::-1],
     )
@@ -290,7 +316,9 @@ def alert_action(
 
 
 @router.get("/organiser/timing", response_class=HTMLResponse)
-def timing_review(request: Request, user: users.User = Depends(timing_staff), s: Session = Depends(session)) -> Response:
+def timing_review(
+    request: Request, user: users.User = Depends(timing_staff), s: Session = Depends(session)
+) -> Response:
     """The timekeeper's review. Until the scoring engine's review fills organiser/timing.html, the page
     lists the raw passages by control, which is what the review starts from."""
     row = events.event_row(s)
@@ -312,7 +340,9 @@ def crew_home(user: users.User = Depends(require("crew"))) -> Response:
 
 @router.get("/cars/{start_no}/private", response_class=HTMLResponse)
 def car_private(
-    request: Request, start_no: int, user: users.User = Depends(require("crew", "timekeeper")),
+    request: Request,
+    start_no: int,
+    user: users.User = Depends(require("crew", "timekeeper")),
     s: Session = Depends(session),
 ) -> Response:
     """A car's own data: its raw passages at every control (all sources) and its alerts."""
@@ -324,6 +354,12 @@ def car_private(
         raise events.NotFound(f"start_no = {start_no}: no car with this start number")
     car_alerts = [a for a in alerts_service.alerts(s, row.id) if a.start_no == start_no]
     return _render(
-        request, "organiser/car.html", "crew", s, user=user, entry=entry,
-        passages=marshal_service.passages(s, row.id, start_no=start_no), car_alerts=car_alerts,
+        request,
+        "organiser/car.html",
+        "crew",
+        s,
+        user=user,
+        entry=entry,
+        passages=marshal_service.passages(s, row.id, start_no=start_no),
+        car_alerts=car_alerts,
     )

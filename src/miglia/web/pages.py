@@ -19,7 +19,9 @@ def _page(request: Request, name: str, nav: str, s: Session, **context: Any) -> 
     row = events.event_row(s)
     event = events.load(s, row.slug)
     return templates.TemplateResponse(
-        request, name, {"event": event, "event_row": row, "nav": nav, "tile_url": _tiles(request, event), **context}
+        request,
+        name,
+        {"event": event, "event_row": row, "nav": nav, "tile_url": _tiles(request, event), **context},
     )
 
 

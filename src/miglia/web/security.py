@@ -138,15 +138,20 @@ class RateLimited(Exception):
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return "/api/" in path or path.startswith("/api") or "application/json" in request.headers.get("accept", "")
+    return (
+        "/api/" in path or path.startswith("/api") or "application/json" in request.headers.get("accept", "")
+    )
 
 
 def _problem(request: Request, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
     return templates.TemplateResponse(
-        request, "error.html", {"message": message, "status": status, "title": _TITLES.get(status)},
-        status_code=status, headers=headers,
+        request,
+        "error.html",
+        {"message": message, "status": status, "title": _TITLES.get(status)},
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -190,7 +195,9 @@ def viewer(request: Request) -> User | None:
 def csrf_checked(request: Request) -> None:
     """For routes that change something: the request carried the session's CSRF token."""
     if request.method not in SAFE_METHODS and not request.scope.get(_CSRF_OK):
-        raise Forbidden("This form has expired or did not come from this site. Reload the page and try again.")
+        raise Forbidden(
+            "This form has expired or did not come from this site. Reload the page and try again."
+        )
 
 
 def require(*roles: str) -> Callable[[Request], User]:

@@ -1,0 +1,165 @@
+"""Build the demo event end to end: write its files, import them, store every car's synthetic GPS
+track as positions, time the cars from those tracks, score them and publish the results.
+
+The tracks are inputs like any tracker's: stored as positions first, then timed from what was stored.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, update
+
+from miglia.demo import Simulation, simulate_event, write_demo_event
+from miglia.domain.classification import Standing
+from miglia.domain.passages import Passage
+from miglia.geo.track import Track
+from miglia.service import events
+from miglia.service.clock import now_us
+from miglia.service.gps_timing import day_lines, gps_passages
+from miglia.service.positions import insert_positions
+from miglia.service.results import score
+from miglia.service.routes import DayRoute
+from miglia.store.db import Database
+from miglia.store.models import EventRow, PassageRow, RawInputRow
+from miglia.tracking.fix import Fix
+
+Progress = Callable[[str], None]
+TRACK_INTERVAL_S = 10.0
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    name: str
+    days: int
+    km: float
+    accepted: int
+    refused: int
+    controls: int
+    positions: int
+    passages: int
+    top: list[tuple[Standing, str]]
+
+
+def build_demo(
+    directory: Path, progress: Progress = lambda _: None, seed: int = 1927
+) -> tuple[Database, DemoSummary]:
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    progress("writing the event file, four routes and 71 entries")
+    files = write_demo_event(directory, seed=seed)
+    db = Database(f"sqlite:///{directory / 'miglia.db'}")
+    progress("importing the event and its routes")
+    event = events.import_event(db, files.event_toml)
+    entries = events.import_entries(db, files.entries_csv)
+    progress(
+        f"driving {sum(e.accepted for e in entries)} cars over {len(event.days)} days "
+        f"(synthetic GPS, one fix every {TRACK_INTERVAL_S:.0f} s)"
+    )
+    simulation = simulate_event(files.event_toml, seed=seed, interval_s=TRACK_INTERVAL_S)
+    with db.sessions() as s:
+        row = events.event_row(s)
+        routes = {
+            n: DayRoute(r.source_name, r.length_m, r.coordinates).geometry()
+            for n, r in events.routes(s, row.id).items()
+        }
+        event_id = row.id
+    positions = _store_tracks(db, event_id, simulation, progress)
+    progress("timing every car at every control from its GPS track")
+    lines = day_lines(event, routes)
+    passages = [
+        (raw_id, p)
+        for (start_no, day), (raw_id, track) in positions.items()
+        for p in gps_passages(lines[day], start_no, track)
+    ]
+    _store_passages(db, event_id, passages)
+    with db.transaction() as s:
+        s.execute(update(EventRow).where(EventRow.id == event_id).values(results_published=True))
+    progress("scoring under the mille-miglia rules")
+    with db.sessions() as s:
+        scored = score(s)
+    top = [
+        (st, scored.entries[st.start_no].car.title)
+        for st in scored.board.classification().overall.standings[:5]
+    ]
+    summary = DemoSummary(
+        name=event.name,
+        days=len(event.days),
+        km=sum(r.length_m for r in routes.values()) / 1000,
+        accepted=sum(e.accepted for e in entries),
+        refused=sum(not e.accepted for e in entries),
+        controls=sum(len(d.controls) for d in event.days),
+        positions=sum(len(t) for _, t in positions.values()),
+        passages=len(passages),
+        top=top,
+    )
+    return db, summary
+
+
+def _store_tracks(
+    db: Database, event_id: int, simulation: Simulation, progress: Progress
+) -> dict[tuple[int, int], tuple[int, Track]]:
+    """One raw input per car and day (what generated it), then its positions; returns what was stored."""
+    stored: dict[tuple[int, int], tuple[int, Track]] = {}
+    keys = sorted(simulation.tracks)
+    for done, key in enumerate(keys, start=1):
+        track = simulation.tracks[key]
+        start_no, day = key
+        with db.transaction() as s:
+            raw_id = s.execute(
+                insert(RawInputRow).returning(RawInputRow.id),
+                {
+                    "event_id": event_id,
+                    "kind": "device_file",
+                    "source": f"demo:{track.source}",
+                    "received_us": now_us(),
+                    "content_type": "application/json",
+                    "body": json.dumps(
+                        {
+                            "generator": "miglia.demo.simulate_event",
+                            "start_no": start_no,
+                            "day": day,
+                            "fixes": len(track),
+                            "interval_s": TRACK_INTERVAL_S,
+                        }
+                    ),
+                    "accepted": True,
+                    "problem": "",
+                },
+            ).scalar_one()
+            fixes = [
+                Fix(device_id=track.source, instant_us=t, lat=la, lon=lo)
+                for t, la, lo in zip(track.t_us.tolist(), track.lat.tolist(), track.lon.tolist(), strict=True)
+            ]
+            insert_positions(s, raw_id, fixes)
+        stored[key] = (raw_id, track)
+        if done % 40 == 0 or done == len(keys):
+            progress(f"  stored tracks: {done}/{len(keys)} car-days")
+    return stored
+
+
+def _store_passages(db: Database, event_id: int, passages: list[tuple[int, Passage]]) -> None:
+    recorded = now_us()
+    with db.transaction() as s:
+        s.execute(
+            insert(PassageRow),
+            [
+                {
+                    "event_id": event_id,
+                    "raw_id": raw_id,
+                    "start_no": p.start_no,
+                    "control": p.control,
+                    "line": p.line,
+                    "instant_us": p.instant_us,
+                    "source": p.source,
+                    "recorded_by": "gps",
+                    "recorded_us": recorded,
+                }
+                for raw_id, p in passages
+            ],
+        )
