@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from miglia.cli import gps, results, score
+from miglia.cli import gps, results, score, timing
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service import events
 from miglia.store.db import Database
@@ -22,6 +22,8 @@ app.add_typer(entries_app, name="entries")
 app.add_typer(gps.app, name="gps")
 app.add_typer(score.app)
 app.add_typer(results.app)
+app.add_typer(timing.passages_app, name="passages")
+app.add_typer(timing.correction_app, name="correction")
 
 
 @event_app.command("check")

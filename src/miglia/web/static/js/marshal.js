@@ -342,6 +342,13 @@
       });
     });
     $("send-now").addEventListener("click", () => { lastProblem = ""; sync(); });
+    // The line a marshal stands at is remembered for the control (the page may be reopened).
+    const lineKey = "miglia.marshal.line." + control;
+    const saved = root.querySelector(`input[name="line"][value="${localStorage.getItem(lineKey) || ""}"]`);
+    if (saved) saved.checked = true;
+    root.querySelectorAll('input[name="line"]').forEach((radio) => {
+      radio.addEventListener("change", () => localStorage.setItem(lineKey, radio.value));
+    });
   }
 
   window.addEventListener("online", () => { lastProblem = ""; refreshSession().catch(() => {}); sync(); });

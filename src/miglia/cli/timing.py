@@ -1,0 +1,112 @@
+"""`miglia passages import` and `miglia correction ...`: the timekeeper's commands."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import typer
+
+from miglia.cli.common import DbOption, open_db, reported
+from miglia.domain.corrections import CorrectionKind
+from miglia.domain.errors import MigliaError
+from miglia.domain.timecard import format_local
+from miglia.service import timing
+from miglia.service.results import score
+
+passages_app = typer.Typer(help="Passages from timing devices.", no_args_is_help=True)
+correction_app = typer.Typer(
+    help="Corrections and official penalties (who, when, why).", no_args_is_help=True
+)
+
+
+@passages_app.command("import")
+def passages_import(
+    csv: Path = typer.Argument(
+        ..., help="CSV: start_no,control,time[,source][,device] (time with hundredths)."
+    ),
+    by: str = typer.Option("device import", help="Who imports it (kept with every passage)."),
+    db: str | None = DbOption,
+) -> None:
+    """Store a timing device's passages; every row is checked and nothing is stored on a problem."""
+    with reported():
+        passages = timing.import_passages(open_db(db), csv, by)
+    typer.echo(f"imported {len(passages)} passages from {csv}")
+
+
+def _decimal(value: str | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise MigliaError(f"--{name} = {value!r}: expected a number, e.g. 60 or 12.5") from None
+
+
+@correction_app.command("add")
+def correction_add(
+    car: int = typer.Option(..., "--car", help="Start number."),
+    kind: CorrectionKind = typer.Option(..., help="replace_time, void_passage, add_penalty or exclude."),
+    by: str = typer.Option(..., help="Who decides it (the timekeeper, the clerk of the course)."),
+    why: str = typer.Option(..., help="The reason, shown with the results."),
+    control: str = typer.Option("", help="The control it concerns."),
+    line: str = typer.Option("", help='"finish" for the finish line of a timed trial.'),
+    points: str | None = typer.Option(None, help="add_penalty: penalty points."),
+    seconds: str | None = typer.Option(None, help="add_penalty: a time penalty in seconds."),
+    db: str | None = DbOption,
+) -> None:
+    """Add a correction or an official penalty; results are recomputed with it."""
+    with reported():
+        secs = _decimal(seconds, "seconds")
+        new_id = timing.add_correction(
+            open_db(db),
+            timing.CorrectionRequest(
+                kind=kind,
+                start_no=car,
+                by=by,
+                why=why,
+                control=control,
+                line=line,
+                points=_decimal(points, "points"),
+                time_us=None if secs is None else int(secs * 1_000_000),
+            ),
+        )
+    typer.echo(f"correction {new_id} stored")
+
+
+@correction_app.command("cancel")
+def correction_cancel(
+    correction_id: int = typer.Argument(..., help="The id of the correction to cancel."),
+    car: int = typer.Option(..., "--car", help="Its start number."),
+    by: str = typer.Option(..., help="Who cancels it."),
+    why: str = typer.Option(..., help="Why."),
+    db: str | None = DbOption,
+) -> None:
+    """Cancel an earlier correction (it stays on record, with this cancel beside it)."""
+    with reported():
+        new_id = timing.add_correction(
+            open_db(db),
+            timing.CorrectionRequest(
+                kind=CorrectionKind.CANCEL, start_no=car, by=by, why=why, cancels=correction_id
+            ),
+        )
+    typer.echo(f"correction {new_id} cancels {correction_id}")
+
+
+@correction_app.command("list")
+def correction_list(db: str | None = DbOption) -> None:
+    """Every correction with who, when and why, and the conflicts between sources still to settle."""
+    with reported():
+        database = open_db(db)
+        with database.sessions() as s:
+            scored = score(s)
+    tz = scored.event.timezone
+    for c in scored.board.corrections:
+        typer.echo(
+            f"{c.id}: car {c.start_no} {c.kind.value} {c.control} "
+            f"by {c.by} at {format_local(c.at_us, tz)}: {c.why}"
+        )
+    conflicts = scored.board.conflicts()
+    typer.echo(f"{len(conflicts)} conflicts between sources")
+    for conflict in conflicts:
+        typer.echo(f"  {conflict.message}")

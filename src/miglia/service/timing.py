@@ -1,0 +1,151 @@
+"""The timekeeper's use cases: passages from timing devices, corrections and official penalties.
+
+Each use case runs in one transaction: the input is stored raw first, then checked against the event,
+its entries and what is already stored (through the domain Scoreboard), then stored interpreted. A bad
+input raises MigliaError naming the field and value, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from miglia.domain.corrections import Correction, CorrectionKind
+from miglia.domain.errors import MigliaError
+from miglia.domain.passages import Passage
+from miglia.domain.timecard import EventPlan
+from miglia.service import events
+from miglia.service.clock import now_us
+from miglia.service.passages_csv import parse_passages
+from miglia.service.results import score
+from miglia.store.db import Database
+from miglia.store.models import CorrectionRow, PassageRow, RawInputRow
+
+
+def _raw(s: Session, event_id: int, kind: str, source: str, content_type: str, body: str) -> int:
+    return int(
+        s.execute(
+            insert(RawInputRow).returning(RawInputRow.id),
+            {
+                "event_id": event_id,
+                "kind": kind,
+                "source": source[:200],
+                "received_us": now_us(),
+                "content_type": content_type,
+                "body": body,
+                "accepted": True,
+                "problem": "",
+            },
+        ).scalar_one()
+    )
+
+
+def store_passages(s: Session, event_id: int, raw_id: int | None, passages: list[Passage], by: str) -> None:
+    recorded = now_us()
+    s.execute(
+        insert(PassageRow),
+        [
+            {
+                "event_id": event_id,
+                "raw_id": raw_id,
+                "start_no": p.start_no,
+                "control": p.control,
+                "line": p.line,
+                "instant_us": p.instant_us,
+                "source": p.source.value,
+                "recorded_by": p.recorded_by or by,
+                "recorded_us": recorded,
+            }
+            for p in passages
+        ],
+    )
+
+
+def import_passages(
+    db: Database, path: Path, by: str = "device import", slug: str | None = None
+) -> list[Passage]:
+    """Passages from a timing device's CSV export (miglia.service.passages_csv), all or none."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MigliaError(f"{path}: cannot read the passages file: {exc}") from None
+    with db.transaction() as s:
+        row = events.event_row(s, slug)
+        event = events.load(s, row.slug)
+        numbers = {e.start_no for e in events.entries(s, row.id) if e.accepted}
+        passages = parse_passages(text, str(path), event, EventPlan.build(event), numbers)
+        raw_id = _raw(s, row.id, "passages_file", str(path), "text/csv", text)
+        store_passages(s, row.id, raw_id, passages, by)
+    return passages
+
+
+@dataclass(frozen=True)
+class CorrectionRequest:
+    """What a timekeeper asks for; see domain.corrections for the kinds and what each needs."""
+
+    kind: CorrectionKind
+    start_no: int
+    by: str
+    why: str
+    control: str = ""
+    line: str = ""
+    instant_us: int | None = None
+    passage_id: int | None = None
+    points: Decimal | None = None
+    time_us: int | None = None
+    cancels: int | None = None
+
+
+def add_correction(db: Database, request: CorrectionRequest, slug: str | None = None) -> int:
+    """Store a correction (or a cancel of one) after the scoreboard accepts it; returns its id."""
+    with db.transaction() as s:
+        row = events.event_row(s, slug)
+        at = now_us()
+        candidate = Correction(
+            id="new",
+            kind=request.kind,
+            start_no=request.start_no,
+            by=request.by,
+            at_us=at,
+            why=request.why,
+            control=request.control,
+            line=request.line,
+            instant_us=request.instant_us,
+            passage_id=None if request.passage_id is None else str(request.passage_id),
+            points=request.points,
+            time_us=request.time_us,
+            cancels=None if request.cancels is None else str(request.cancels),
+        )
+        score(s, row.slug).board.add_correction(candidate)
+        raw_id = _raw(
+            s,
+            row.id,
+            "correction",
+            request.by,
+            "application/json",
+            json.dumps({k: (str(v) if isinstance(v, Decimal) else v) for k, v in request.__dict__.items()}),
+        )
+        stored = CorrectionRow(
+            event_id=row.id,
+            raw_id=raw_id,
+            start_no=request.start_no,
+            control=request.control,
+            kind=request.kind.value,
+            line=request.line,
+            instant_us=request.instant_us,
+            passage_id=request.passage_id,
+            points=None if request.points is None else str(request.points),
+            time_us=request.time_us,
+            reason=request.why,
+            who=request.by,
+            at_us=at,
+            reverses_id=request.cancels,
+        )
+        s.add(stored)
+        s.flush()
+        return stored.id
