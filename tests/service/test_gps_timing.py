@@ -73,3 +73,24 @@ def test_gps_passages_score_under_the_rule_set() -> None:
     # 300 m at 10 m/s: 30.00 s against a target of 21.00 s: 9.00 s late, 900 points capped at 300.
     assert trial.deviation_us == 9_000_000
     assert trial.penalty == 300 and trial.capped
+
+
+def test_a_line_the_chord_misses_is_timed_from_chainage() -> None:
+    _, lines = small_lines()
+    route = lines.route
+    # Fixes 300 m apart around the bend at km 7 (the route turns north): chords cut the corner.
+    chain = np.arange(0.0, route.length_m, 300.0)
+    lat, lon = route.point_at(chain)
+    # Push the fixes either side of the D1-TC1 line (km 6.0) 100 m off the road, beyond the line's end.
+    i = int(np.searchsorted(chain, 6000.0))
+    lat = np.asarray(lat).copy()
+    lat[i - 1 : i + 1] += 100 / 111_000
+    t = T0 + (chain / 10.0 * 1e6).astype(np.int64)
+    got = {
+        (p.control, p.line): p.instant_us for p in gps_passages(lines, 1, Track(t, lat, np.asarray(lon), "x"))
+    }
+    assert set(got) == set(lines.slots)
+    assert not [c for c in all_crossings(lines, Track(t, lat, np.asarray(lon), "x")) if c[0] == "D1-TC1"]
+    # The displaced fixes project onto the road ~13 m from where they were driven (the road slopes
+    # there at 0.13), so the chainage time is 6 km at 10 m/s (600 s) give or take 1.5 s.
+    assert abs(got[("D1-TC1", "")] - (T0 + 600_000_000)) <= 1_500_000

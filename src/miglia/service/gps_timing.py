@@ -2,6 +2,10 @@
 car's track gives its passages there (source "gps") for the scoring engine.
 
 A timed trial has two lines: its start (line "") at `km` and its finish (line "finish") at `end_km`.
+
+Where the straight chord between two fixes misses a line (sparse fixes in a hairpin cut the corner
+beyond the line's end), the passage comes from the car's chainage instead: the instant its distance
+along the route reached the line's, interpolated between the fixes either side.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import numpy as np
 from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
+from miglia.geo.chainage import locate
 from miglia.geo.common import NO_TIME
 from miglia.geo.crossings import LineSet, TimingLine, find_crossings, passages
 from miglia.geo.index import RouteIndex
 from miglia.geo.route import Route
 from miglia.geo.track import PreparedTrack, Track
+from miglia.geo.tsd import actual_instant_us
 
 # Wide enough for both carriageways and phone noise; narrow enough not to catch a parallel road.
 HALF_WIDTH_M = 40.0
@@ -33,6 +39,8 @@ class DayLines:
     index: RouteIndex
     slots: tuple[tuple[str, str], ...]
     """(control, line) for each timing line, in the order of `lines`."""
+    chainage_m: tuple[float, ...]
+    """Where each line crosses the route."""
     lines: LineSet
 
 
@@ -41,19 +49,22 @@ def day_lines(event: Event, routes: dict[int, Route]) -> dict[int, DayLines]:
     for day in event.days:
         route = routes[day.number]
         slots: list[tuple[str, str]] = []
+        at_m: list[float] = []
         lines: list[TimingLine] = []
         for control in day.controls:
             if control.km is None:
                 continue
             # The start and finish lines sit a little inside the route so a car waiting on them still crosses.
             at = min(max(float(control.km) * 1000, 5.0), route.length_m - 5.0)
-            slots.append((control.name, ""))
-            lines.append(TimingLine.across_route(route, at, HALF_WIDTH_M))
+            points = [("", at)]
             if control.kind is ControlKind.TIMED_TRIAL and control.end_km is not None:
-                slots.append((control.name, "finish"))
-                lines.append(TimingLine.across_route(route, float(control.end_km) * 1000, HALF_WIDTH_M))
+                points.append(("finish", float(control.end_km) * 1000))
+            for line, chainage in points:
+                slots.append((control.name, line))
+                at_m.append(chainage)
+                lines.append(TimingLine.across_route(route, chainage, HALF_WIDTH_M))
         out[day.number] = DayLines(
-            day.number, route, RouteIndex.build(route), tuple(slots), LineSet.build(lines)
+            day.number, route, RouteIndex.build(route), tuple(slots), tuple(at_m), LineSet.build(lines)
         )
     return out
 
@@ -62,8 +73,12 @@ def gps_passages(lines: DayLines, start_no: int, track: Track) -> list[Passage]:
     """The car's first crossing of each line in the direction of travel, as passages."""
     if len(track) < 2:
         return []
-    crossings = find_crossings(PreparedTrack.of(track), lines.lines)
-    firsts = passages(crossings, lines.lines)
+    prepared = PreparedTrack.of(track)
+    firsts = passages(find_crossings(prepared, lines.lines), lines.lines)
+    missed = np.flatnonzero(firsts == NO_TIME)
+    if missed.size:
+        along = locate(lines.index, prepared)
+        firsts[missed] = actual_instant_us(along, np.asarray(lines.chainage_m)[missed])
     out: list[Passage] = []
     for (control, line), instant in zip(lines.slots, firsts.tolist(), strict=True):
         if instant != NO_TIME:
