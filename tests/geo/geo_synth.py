@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from miglia.geo.common import m_per_deg_lat, m_per_deg_lon
 from miglia.geo.route import Route
 from miglia.geo.track import Track
+from tests.conftest import need
 
 LAT0, LON0 = 45.0, 7.0
 T0 = 1_700_000_000_000_000  # µs, 2023-11-14T22:13:20Z
@@ -18,8 +18,7 @@ REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
 
 def real_file(name: str) -> Path:
     path = REAL / name
-    if not path.exists():
-        pytest.skip(f"real data {path} is absent (expected <repo>/../shared/data/real)")
+    need(path.exists(), f"real data {path} is absent (expected <repo>/../shared/data/real)")
     return path
 
 

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import shapely
-from geo_synth import LAT0, LON0, T0, drive, figure_eight, out_and_back, real_file, route_xy, to_latlon
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +11,17 @@ from miglia.geo.crossings import LineSet, TimingLine, find_crossings, find_cross
 from miglia.geo.pipeline import time_track
 from miglia.geo.tsd import actual_instant_us
 from miglia.tracking.trackfiles import read_route, read_track
+from tests.geo.geo_synth import (
+    LAT0,
+    LON0,
+    T0,
+    drive,
+    figure_eight,
+    out_and_back,
+    real_file,
+    route_xy,
+    to_latlon,
+)
 
 # A car driving north along a meridian at 0.0001 degree of latitude per second (~11.1 m/s).
 V_DEG_S = 1e-4

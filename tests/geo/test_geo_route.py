@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from geo_synth import route_xy, to_latlon
 from pyproj import Geod
 
 from miglia.geo import GeoError, Route
+from tests.geo.geo_synth import route_xy, to_latlon
 
 GEOD = Geod(ellps="WGS84")
 

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
-from geo_synth import T0, drive, route_xy
 
 from miglia.geo import HUNDREDTH_US, NO_TIME, GeoError
 from miglia.geo.chainage import locate
 from miglia.geo.tsd import Schedule, actual_instant_us, deviation_us
+from tests.geo.geo_synth import T0, drive, route_xy
 
 LEG = Schedule.of(T0, 1000.0, [(1000.0, 60.0), (4000.0, 45.0), (7000.0, 50.0)])
 

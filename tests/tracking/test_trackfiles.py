@@ -1,20 +1,11 @@
 import json
 from functools import reduce
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from miglia.tracking.trackfiles import TrackFileError, parse_time, read_route, read_track
-
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
-
-
-def real_file(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        pytest.skip(f"real data {path} is absent (expected <repo>/../shared/data/real)")
-    return path
+from tests.geo.geo_synth import real_file
 
 
 def nmea(body: str) -> str:
