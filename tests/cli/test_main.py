@@ -1,0 +1,88 @@
+"""The `miglia` command as an organiser types it: event check/import, entries import, results, demo."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from miglia.cli import app
+
+SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
+runner = CliRunner()
+
+
+def test_every_subcommand_has_help() -> None:
+    for args in (
+        ["--help"],
+        ["event", "check", "--help"],
+        ["entries", "import", "--help"],
+        ["demo", "--help"],
+        ["results", "--help"],
+        ["passages", "import", "--help"],
+        ["correction", "add", "--help"],
+        ["gps", "crossings", "--help"],
+        ["score", "--help"],
+        ["serve", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.output
+
+
+def test_event_check_summarises_a_good_file() -> None:
+    result = runner.invoke(app, ["event", "check", str(SMALL / "event.toml")])
+    assert result.exit_code == 0
+    assert result.output.strip().endswith("OK: Sonoma Test Run, 1 days, 14.1 km, 6 controls")
+
+
+def test_event_check_names_line_field_and_value(tmp_path: Path) -> None:
+    shutil.copy(SMALL / "day1.gpx", tmp_path)
+    (tmp_path / "event.toml").write_text(
+        (SMALL / "event.toml").read_text().replace('target = "21.00"', 'target = "soon"')
+    )
+    result = runner.invoke(app, ["event", "check", str(tmp_path / "event.toml")])
+    assert result.exit_code == 2
+    assert re.search(
+        r"event.toml:\d+: days\[0\]\.controls\[1\]\.target = 'soon': expected a duration", result.output
+    )
+
+
+def test_import_then_results_from_the_command_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    assert runner.invoke(app, ["event", "import", str(SMALL / "event.toml"), "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["entries", "import", str(SMALL / "entries.csv"), "--db", db])
+    assert result.exit_code == 0
+    assert "imported 4 entries: 3 accepted, 1 refused" in result.output
+    assert "refused #4 1959 Chevrolet Corvette: built in 1959, after 1957" in result.output
+    passages = tmp_path / "p.csv"
+    passages.write_text("start_no,control,time\n1,D1-PT1,08:05:00.00\n1,D1-PT1/finish,08:05:21.37\n")
+    assert runner.invoke(app, ["passages", "import", str(passages), "--db", db]).exit_code == 0
+    breakdown = runner.invoke(app, ["results", "--car", "1", "--db", db])
+    assert breakdown.exit_code == 0
+    assert "0.37 s late at timed trial D1-PT1: 37 points" in breakdown.output
+    table = runner.invoke(app, ["results", "--format", "csv", "--db", db])
+    assert table.output.splitlines()[0] == "Pos.,No.,Car,Crew,Penalty,Coeff.,Score"
+    assert len(table.output.splitlines()) == 4
+
+
+def test_entries_import_refuses_a_broken_file_and_stores_nothing(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    runner.invoke(app, ["event", "import", str(SMALL / "event.toml"), "--db", db])
+    bad = tmp_path / "entries.csv"
+    bad.write_text((SMALL / "entries.csv").read_text().replace("1951", "195l"))
+    result = runner.invoke(app, ["entries", "import", str(bad), "--db", db])
+    assert result.exit_code == 2
+    assert "entries.csv:3: year = '195l'" in result.output
+    table = runner.invoke(app, ["results", "--format", "csv", "--db", db]).output
+    assert table.splitlines() == ["Pos.,No.,Car,Crew,Penalty,Coeff.,Score"]
+
+
+@pytest.mark.parametrize("args", [["results"], ["entries", "import", "x.csv"]])
+def test_an_empty_database_says_what_to_do(tmp_path: Path, args: list[str]) -> None:
+    result = runner.invoke(app, [*args, "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
+    assert result.exit_code == 2
+    assert "no event in the database; import one" in result.output
