@@ -14,7 +14,13 @@ from miglia.service.clock import clock_text
 from miglia.store.db import Database
 from miglia.store.models import PassageRow
 from tests.browser.conftest import SCREENSHOTS
-from tests.web.test_auth import fast_hashes, make_user, password_of  # noqa: F401
+from tests.web.test_auth import make_user, password_of, use_fast_hashes
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fast_hashes(monkeypatch)
+
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +41,9 @@ def passages(db: Database) -> list[PassageRow]:
         return list(s.scalars(select(PassageRow).order_by(PassageRow.start_no)))
 
 
-def test_marshal_records_offline_and_syncs_exactly_once(live_server: str, small_db: Database, phone: Any) -> None:
+def test_marshal_records_offline_and_syncs_exactly_once(
+    live_server: str, small_db: Database, phone: Any
+) -> None:
     make_user(small_db, "mario", "marshal")
     page = phone
     page.goto(live_server + "/marshal")
@@ -47,7 +55,7 @@ def test_marshal_records_offline_and_syncs_exactly_once(live_server: str, small_
     page.get_by_role("link", name=re.compile("D1-PT1")).click()
     page.wait_for_url(re.compile(r"/marshal/D1-PT1$"))
     page.locator("#net.on").wait_for()
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => window.caches && caches.match(location.pathname).then((hit) => !!hit)")
     # Nothing is wider than the phone.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SCREENSHOTS / "marshal_phone_ready.png"), full_page=True)
@@ -77,7 +85,8 @@ def test_marshal_records_offline_and_syncs_exactly_once(live_server: str, small_
 
     # With no signal the page reopens from the phone (the service worker's copy), queue intact.
     page.reload()
-    page.locator("#summary[data-waiting='2']").wait_for()
+    assert page.url.endswith("/marshal/D1-PT1")
+    page.locator("#marshal[data-control='D1-PT1'] #summary[data-waiting='2']").wait_for()
     assert page.locator("#line-finish").is_checked()  # the line this marshal stands at is remembered
 
     page.context.set_offline(False)

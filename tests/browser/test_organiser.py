@@ -9,9 +9,17 @@ from typing import Any
 
 import pytest
 
+from miglia.service import events
 from miglia.store.db import Database
+from miglia.store.models import AlertRow
 from tests.browser.conftest import SCREENSHOTS
-from tests.web.test_auth import fast_hashes, make_user, password_of  # noqa: F401
+from tests.web.test_auth import make_user, password_of, use_fast_hashes
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fast_hashes(monkeypatch)
+
 
 pytestmark = pytest.mark.browser
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
@@ -48,8 +56,6 @@ def test_organiser_uploads_entries_sees_errors_and_publishes(
     page.get_by_text("The results are now public.").wait_for()
     assert "public" in page.locator("#results").inner_text()
     with small_db.sessions() as s:
-        from miglia.service import events
-
         assert events.event_row(s).results_published is True
 
     # Accounts: add a marshal with the keyboard only.
@@ -68,7 +74,36 @@ def test_organiser_uploads_entries_sees_errors_and_publishes(
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
 
+    page.screenshot(path=str(SCREENSHOTS / "organiser_accounts.png"), full_page=True)
+
     page.get_by_role("link", name="Console").first.click()
     page.get_by_role("link", name="Controls, day by day").click()
     assert "D1-PT1" in page.locator("main").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "organiser_controls.png"), full_page=True)
+
+    # The alerts board: a car stopped; the organiser acknowledges, then resolves it.
+    with small_db.transaction() as s:
+        s.add(
+            AlertRow(
+                event_id=events.event_row(s).id,
+                start_no=2,
+                kind="stopped",
+                subject="",
+                raised_us=1_777_219_323_000_000,
+                lat=38.3,
+                lon=-122.45,
+                message="stopped for 12 min at km 7.4",
+                acknowledged_by="",
+                resolved_by="",
+            )
+        )
+    page.get_by_role("link", name="Alerts", exact=True).click()
+    row = page.locator("table.alerts tbody tr").first
+    assert "stopped for 12 min" in row.inner_text() and "No one yet" in row.inner_text()
+    row.get_by_role("button", name=re.compile("Acknowledge")).click()
+    page.get_by_text("acknowledged by olga").wait_for()
+    assert "olga" in page.locator("table.alerts tbody tr").first.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "organiser_alerts.png"), full_page=True)
+    page.locator("table.alerts tbody tr").first.get_by_role("button", name=re.compile("Resolve")).click()
+    page.get_by_text("Resolved (1)").wait_for()
     page.goto(live_server + "/organiser")

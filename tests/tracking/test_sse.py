@@ -48,6 +48,10 @@ def events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
 def test_a_posted_fix_reaches_the_stream(server: str) -> None:
     with httpx.Client(base_url=server, timeout=10) as client:
         client.get("/ingest/osmand?id=car7&lat=45.01&lon=9.0&timestamp=1749974400")
+        # The answer follows the commit; the live state follows it a moment later.
+        deadline = time.monotonic() + 5
+        while not client.get("/live/cars").json() and time.monotonic() < deadline:
+            time.sleep(0.01)
         with client.stream("GET", "/live/stream") as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
             received = events(stream.iter_lines())

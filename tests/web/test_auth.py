@@ -58,24 +58,23 @@ def login(client: TestClient, username: str, password: str | None = None) -> str
     return csrf_from(client)
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+def use_fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2id parameters for the tests (the real ones cost ~0.1 s a hash, by design)."""
     from argon2 import PasswordHasher
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-@pytest.fixture
-def event_db(db: Database) -> Database:
-    """The small event and its entries, on SQLite and on PostgreSQL."""
+def with_event(db: Database) -> Database:
+    """The small event and its entries in `db`."""
     events.import_event(db, SMALL / "event.toml")
     events.import_entries(db, SMALL / "entries.csv")
     return db
 
 
-@pytest.fixture
-def staff(event_db: Database) -> Database:
+def with_staff(db: Database) -> Database:
+    """The small event, one account of each role and two crews (cars 1 and 2)."""
+    with_event(db)
     for name, role, car in [
         ("olga", "organiser", None),
         ("tim", "timekeeper", None),
@@ -84,8 +83,23 @@ def staff(event_db: Database) -> Database:
         ("crew1", "crew", 1),
         ("crew2", "crew", 2),
     ]:
-        make_user(event_db, name, role, car)
-    return event_db
+        make_user(db, name, role, car)
+    return db
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fast_hashes(monkeypatch)
+
+
+@pytest.fixture
+def event_db(db: Database) -> Database:
+    return with_event(db)
+
+
+@pytest.fixture
+def staff(db: Database) -> Database:
+    return with_staff(db)
 
 
 @pytest.fixture
@@ -183,6 +197,18 @@ def test_login_sets_a_signed_httponly_lax_cookie_and_logout_ends_it(staff_client
         staff_client.get("/organiser", follow_redirects=False).headers["location"]
         == "/login?next=%2Forganiser"
     )
+
+
+def test_a_new_password_ends_the_sessions_made_with_the_old_one(staff: Database) -> None:
+    lost_phone = client_for(staff)
+    token = login(lost_phone, "mario")
+    assert lost_phone.get("/marshal").status_code == 200
+    with staff.sessions() as s:
+        mario = next(u for u in users.all_users(s) if u.username == "mario")
+    users.set_password(staff, mario.id, "a-new-password")
+    answer = lost_phone.post("/marshal/api/passages", json=[], headers={"X-CSRF-Token": token})
+    assert answer.status_code == 401
+    assert lost_phone.get("/marshal", follow_redirects=False).status_code == 303
 
 
 def test_cookie_is_secure_over_https(staff: Database) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from miglia.cli import gps, results, score, timing
+from miglia.cli import gps, results, score, timing, users
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service import events
 from miglia.store.db import Database
@@ -24,6 +24,7 @@ app.add_typer(score.app)
 app.add_typer(results.app)
 app.add_typer(timing.passages_app, name="passages")
 app.add_typer(timing.correction_app, name="correction")
+app.add_typer(users.app, name="users")
 
 
 @event_app.command("check")
@@ -76,8 +77,13 @@ def demo(
     ),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    speed: float = typer.Option(
+        40.0, help="Live replay: how many times faster than real time day 2 is sent again (0: no replay)."
+    ),
+    replay_day: int = typer.Option(2, help="Live replay: the day whose tracks are sent again."),
 ) -> None:
-    """Build the California Mille demo event (files, tracks, timing, results) and serve it."""
+    """Build the California Mille demo event (files, tracks, timing, results) and serve it, with one day
+    of the cars' tracks replayed live through the tracker endpoint (see miglia.service.replay)."""
     from miglia.service.demo import build_demo
 
     started = time.monotonic()
@@ -92,7 +98,7 @@ def demo(
     for standing, car in summary.top:
         typer.echo(f"  {standing.position}. #{standing.start_no} {car}: score {standing.score}")
     if serve_site:
-        _serve(database, host, port, None)
+        _serve(database, host, port, None, replay_day=replay_day if speed > 0 else None, speed=speed)
 
 
 @app.command()
@@ -108,10 +114,40 @@ def serve(
     _serve(open_db(db), host, port, tiles)
 
 
-def _serve(database: Database, host: str, port: int, tiles: str | None) -> None:
+def _serve(
+    database: Database,
+    host: str,
+    port: int,
+    tiles: str | None,
+    replay_day: int | None = None,
+    speed: float = 0.0,
+) -> None:
     import uvicorn
 
     from miglia.web.app import create_app
 
+    app = create_app(database, tile_url=tiles)
+    replay = None
+    if replay_day is not None and speed > 0:
+        from miglia.service import replay as live_replay
+        from miglia.service.positions import Tracker
+        from miglia.tracking.broadcast import Broadcaster
+
+        # The replayed day starts from an empty live state: no `load_live`, which would put every car
+        # where its last stored position is (the end of day 4), newer than every fix of the day replayed.
+        tracker = Tracker(database, Broadcaster())
+        app.state.tracker = tracker
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        replay = live_replay.start(
+            database, f"http://{local}:{port}", day=replay_day, speed=speed, follow=tracker.follow
+        )
+        typer.echo(
+            f"Replaying day {replay_day} live at {speed:g}x through /ingest/osmand: open /map "
+            "(car 3 breaks down by the road about two minutes in at 40x)"
+        )
     typer.echo(f"Miglia is serving on http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(create_app(database, tile_url=tiles), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if replay is not None:
+            replay.stop()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 
 from miglia.demo import Simulation, simulate_event, write_demo_event
 from miglia.domain.classification import Standing
@@ -25,7 +25,7 @@ from miglia.service.positions import insert_positions
 from miglia.service.results import score
 from miglia.service.routes import DayRoute
 from miglia.store.db import Database
-from miglia.store.models import EventRow, PassageRow, RawInputRow
+from miglia.store.models import PassageRow, RawInputRow
 from miglia.tracking.fix import Fix
 
 Progress = Callable[[str], None]
@@ -78,8 +78,7 @@ def build_demo(
         for p in gps_passages(lines[day], start_no, track)
     ]
     _store_passages(db, event_id, passages)
-    with db.transaction() as s:
-        s.execute(update(EventRow).where(EventRow.id == event_id).values(results_published=True))
+    events.publish_results(db, True)
     progress("scoring under the mille-miglia rules")
     with db.sessions() as s:
         scored = score(s)

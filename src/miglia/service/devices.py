@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import InvalidInput, MigliaError
@@ -65,23 +67,89 @@ def check_tokens(
 ) -> None:
     """Raise Unauthorised unless every device may send: registered with this token, or unregistered
     while the event accepts unregistered devices (they go to quarantine until assigned)."""
-    wanted = sorted(set(device_ids))
-    if not wanted:
-        return
-    hashes = dict(
-        session.execute(
-            select(DeviceRow.device_id, DeviceRow.token_hash).where(DeviceRow.device_id.in_(wanted))
-        ).all()
-    )
-    for device in wanted:
-        if device not in hashes:
-            if not accept_unregistered:
-                raise Unauthorised(
-                    f"device {device!r} is not registered and this event accepts only registered devices"
+    TokenCache(ttl_s=0).check(session.connection(), device_ids, token, accept_unregistered)
+
+
+class TokenCache:
+    """Token checks at ingest speed: the devices' token hashes are kept in memory (reloaded every `ttl_s`
+    seconds) and the SHA-256 of each token seen is remembered, so a message costs dictionary look-ups.
+
+    A device missing from the cache, or whose token does not match the cached hash, is looked up in the
+    database before it is refused: a device registered or re-keyed a moment ago is judged on the stored
+    hash. The one delay: a re-keyed device's *old* token is still accepted until the next reload (at most
+    `ttl_s`). Devices found unregistered are remembered for `ttl_s` while the event accepts them anyway.
+    """
+
+    MAX_DIGESTS = 100_000
+
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self.ttl_s = ttl_s
+        self._hashes: dict[str, str] | None = None
+        self._loaded = 0.0
+        self._unknown: dict[str, float] = {}
+        self._digests: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._hashes = None
+            self._unknown.clear()
+
+    def check(
+        self, connection: Connection, device_ids: Iterable[str], token: str | None, accept_unregistered: bool
+    ) -> None:
+        wanted = sorted(set(device_ids))
+        if not wanted:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if self._hashes is None or now - self._loaded > self.ttl_s:
+                self._hashes = dict(
+                    connection.execute(select(DeviceRow.device_id, DeviceRow.token_hash)).all()
                 )
-        elif not token_matches(token, hashes[device]):
-            given = "no token" if token is None else "a wrong token"
-            raise Unauthorised(f"device {device!r}: {given} (send ?token=... or Authorization: Bearer ...)")
+                self._loaded = now
+                self._unknown.clear()
+            hashes = self._hashes
+            for device in wanted:
+                known = hashes.get(device)
+                if known is not None and self._matches(token, known):
+                    continue
+                if (
+                    known is None
+                    and accept_unregistered
+                    and now - self._unknown.get(device, -1e18) < self.ttl_s
+                ):
+                    continue
+                fresh = connection.execute(
+                    select(DeviceRow.token_hash).where(DeviceRow.device_id == device)
+                ).scalar_one_or_none()
+                if fresh is None:
+                    hashes.pop(device, None)
+                    if not accept_unregistered:
+                        raise Unauthorised(
+                            f"device {device!r} is not registered and this event accepts only registered "
+                            "devices"
+                        )
+                    self._unknown[device] = now
+                    continue
+                hashes[device] = fresh
+                if not self._matches(token, fresh):
+                    given = "no token" if token is None else "a wrong token"
+                    raise Unauthorised(
+                        f"device {device!r}: {given} (send ?token=... or Authorization: Bearer ...)"
+                    )
+
+    def _matches(self, token: str | None, token_hash: str) -> bool:
+        if not token_hash:
+            return True
+        if token is None or not token_hash.startswith(_PREFIX):
+            return False
+        digest = self._digests.get(token)
+        if digest is None:
+            if len(self._digests) >= self.MAX_DIGESTS:
+                self._digests.clear()
+            digest = self._digests[token] = hash_token(token)
+        return hmac.compare_digest(digest, token_hash)
 
 
 @dataclass(frozen=True)

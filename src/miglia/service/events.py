@@ -95,6 +95,12 @@ def event_row(session: Session, slug: str | None = None) -> EventRow:
     return row
 
 
+def publish_results(db: Database, published: bool, slug: str | None = None) -> None:
+    """Show the results to the public, or hide them again (timekeepers always see them)."""
+    with db.transaction() as session:
+        event_row(session, slug).results_published = published
+
+
 def load(session: Session, slug: str | None = None) -> Event:
     return event_codec.from_json(event_row(session, slug).definition)
 

@@ -144,7 +144,7 @@ def _instant(raw: dict[str, Any], where: str) -> int:
         except ValueError:
             raise BadItem(
                 where, "time", raw["time"], "expected an ISO 8601 time, e.g. 2026-04-26T10:02:03.41-07:00"
-            )
+            ) from None
         if moment.tzinfo is None:
             raise BadItem(
                 where, "time", raw["time"], "a time without a zone is ambiguous; add Z or an offset"

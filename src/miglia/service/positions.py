@@ -1,5 +1,6 @@
 """Receiving positions: the raw message is stored first, then the positions read from it, in one
-transaction; then the live state moves on, alerts are raised and the news is broadcast.
+transaction; then the live state moves on, alerts are raised, GPS passages are timed and the news is
+broadcast.
 
 - Idempotent: a position is identified by (device_id, instant_us); a repeat is ignored, not an error
   (`INSERT ... ON CONFLICT DO NOTHING`, on SQLite and PostgreSQL alike).
@@ -8,18 +9,27 @@ transaction; then the live state moves on, alerts are raised and the news is bro
   `accepted = False` and the problem, and no position is stored; the error goes back to the sender.
 - Devices that no entry and no assignment of the current event knows are stored all the same, and
   listed by `quarantine` for the organiser to assign.
+
+Speed (`Tracker`): senders only decode and queue their message; one writer thread per process stores
+everything queued so far in one transaction (group commit: raw rows, then positions, with cached Core
+statements and multi-row INSERTs), and only then answers each sender, so an answer always follows the
+commit that holds its data. A second thread moves the live state on, times GPS passages and
+broadcasts, so the next commit does not wait for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import functools
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, union
+from sqlalchemy import Connection, func, insert, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,16 +37,23 @@ from miglia.domain.errors import MigliaError
 from miglia.service import alerts as alerts_service
 from miglia.service.alerts import Watch, load_watch
 from miglia.service.clock import now_us
-from miglia.service.devices import check_tokens
+from miglia.service.devices import TokenCache
 from miglia.store.db import Database
 from miglia.store.models import AssignmentRow, EntryRow, PositionRow, RawInputRow
-from miglia.tracking.broadcast import Bus
+from miglia.tracking.broadcast import Bus, publish_all
 from miglia.tracking.fix import Fix
 from miglia.tracking.live import AlertDraft, CarState, observe, silent
 
-_INSERT_RAW = insert(RawInputRow).returning(RawInputRow.id)
+if TYPE_CHECKING:
+    from miglia.service.live_timing import LiveTiming
+
+log = logging.getLogger(__name__)
+
+_INSERT_RAW = insert(RawInputRow).returning(RawInputRow.id, sort_by_parameter_order=True)
 _CHUNK = 1000
-"""Positions per INSERT statement (SQLite allows 32,766 bound values; a row has 11)."""
+"""Positions per INSERT statement (SQLite allows 32,766 bound values; a row has 10)."""
+MAX_BATCH = 2000
+"""Messages per group commit at most."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,99 @@ class Receipt:
     @property
     def duplicates(self) -> int:
         return self.decoded - len(self.stored)
+
+
+@dataclass
+class Message:
+    """One message from a tracker, decoded (or not: `problem`), waiting to be stored."""
+
+    kind: str
+    source: str
+    content_type: str
+    body: str
+    fixes: list[Fix]
+    token: str | None = None
+    authenticated: bool = False
+    """The transport already authenticated the sender (an MQTT broker); no token check."""
+    received_us: int = 0
+    problem: MigliaError | None = None
+
+
+def read(
+    kind: str,
+    source: str,
+    content_type: str,
+    body: str,
+    decode: Callable[[], list[Fix]],
+    token: str | None = None,
+    authenticated: bool = False,
+    received_us: int | None = None,
+) -> Message:
+    """Decode a message; a MigliaError from `decode` is kept as the message's problem, to be stored."""
+    message = Message(kind, source, content_type, body, [], token, authenticated, received_us or now_us())
+    try:
+        message.fixes = decode()
+    except MigliaError as exc:
+        message.problem = exc
+    return message
+
+
+def store_messages(
+    connection: Connection,
+    messages: Sequence[Message],
+    event_id: int | None,
+    accept_unregistered: bool,
+    tokens: TokenCache,
+) -> list[Receipt | MigliaError]:
+    """Store the messages in the caller's transaction: every raw message, then the positions of the
+    good ones (repeats skipped, also across messages: the first one queued owns a position).
+    Returns per message its Receipt, or the problem that refused it (stored as accepted=False)."""
+    problems: list[MigliaError | None] = []
+    for m in messages:
+        problem = m.problem
+        if problem is None and m.fixes and not m.authenticated:
+            try:
+                tokens.check(connection, (f.device_id for f in m.fixes), m.token, accept_unregistered)
+            except MigliaError as exc:
+                problem = exc
+        problems.append(problem)
+    raws = [
+        {
+            "event_id": event_id,
+            "kind": m.kind,
+            "source": m.source[:200],
+            "received_us": m.received_us,
+            "content_type": m.content_type[:100],
+            "body": m.body,
+            "accepted": problem is None,
+            "problem": "" if problem is None else str(problem),
+        }
+        for m, problem in zip(messages, problems, strict=True)
+    ]
+    raw_ids = [row[0] for row in connection.execute(_INSERT_RAW, raws)]
+    owner: dict[tuple[str, int], int] = {}
+    rows: list[dict[str, Any]] = []
+    for i, (m, problem) in enumerate(zip(messages, problems, strict=True)):
+        if problem is None:
+            for f in m.fixes:
+                key = (f.device_id, f.instant_us)
+                if key not in owner:
+                    owner[key] = i
+                    rows.append(_row(raw_ids[i], f))
+    stored = _insert_rows(connection, rows)
+    out: list[Receipt | MigliaError] = []
+    for i, (m, problem) in enumerate(zip(messages, problems, strict=True)):
+        if problem is not None:
+            out.append(problem)
+            continue
+        mine: list[Fix] = []
+        for f in m.fixes:
+            key = (f.device_id, f.instant_us)
+            if owner.get(key) == i and key in stored:
+                stored.discard(key)
+                mine.append(f)
+        out.append(Receipt(raw_ids[i], len(m.fixes), mine))
+    return out
 
 
 def ingest(
@@ -64,52 +174,36 @@ def ingest(
     event_id: int | None = None,
     authenticated: bool = False,
 ) -> Receipt:
-    """Store a raw message and the positions `decode()` reads from it, in one transaction.
+    """Store one raw message and the positions `decode()` reads from it, in one transaction (no queue).
 
     On a bad message (`decode` raises MigliaError, or a token check fails) the raw message is stored
-    with accepted=False and the problem, nothing else, and the error is raised again.
-    `authenticated`: the transport already authenticated the sender (an MQTT broker); no token check.
+    with accepted=False and the problem, nothing else, and the error is raised.
     """
-    received_us = received_us or now_us()
-    raw = {
-        "event_id": event_id,
-        "kind": kind,
-        "source": source[:200],
-        "received_us": received_us,
-        "content_type": content_type[:100],
-        "body": body,
-    }
-    try:
-        with db.transaction() as session:
-            raw_id = (
-                session.connection()
-                .execute(_INSERT_RAW, raw | {"accepted": True, "problem": ""})
-                .scalar_one()
-            )
-            fixes = decode()
-            if not authenticated:
-                check_tokens(session, (f.device_id for f in fixes), token, accept_unregistered)
-            stored = insert_positions(session, raw_id, fixes)
-    except MigliaError as exc:
-        with db.transaction() as session:
-            session.execute(insert(RawInputRow).values(**raw, accepted=False, problem=str(exc)))
-        raise
-    return Receipt(raw_id, len(fixes), stored)
+    message = read(kind, source, content_type, body, decode, token, authenticated, received_us)
+    with db.engine.begin() as connection:
+        [outcome] = store_messages(connection, [message], event_id, accept_unregistered, TokenCache(0))
+    if isinstance(outcome, MigliaError):
+        raise outcome
+    return outcome
 
 
 def insert_positions(session: Session, raw_id: int, fixes: Sequence[Fix]) -> list[Fix]:
     """Insert positions in batches, skipping repeats; returns the fixes actually inserted."""
-    if not fixes:
-        return []
-    statement = _insert_positions(session.get_bind().dialect.name)
     by_key = {(f.device_id, f.instant_us): f for f in fixes}
-    rows = [_row(raw_id, f) for f in by_key.values()]
-    connection = session.connection()
-    stored: list[Fix] = []
+    stored = _insert_rows(session.connection(), [_row(raw_id, f) for f in by_key.values()])
+    return [f for key, f in by_key.items() if key in stored]
+
+
+def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    """The (device_id, instant_us) of the rows actually inserted (repeats of stored positions are not)."""
+    if not rows:
+        return set()
+    statement = _insert_positions(connection.dialect.name)
+    stored: set[tuple[str, int]] = set()
     for start in range(0, len(rows), _CHUNK):
         # executemany with RETURNING: one cached statement, sent as multi-row VALUES ("insertmanyvalues")
         result = connection.execute(statement, rows[start : start + _CHUNK])
-        stored.extend(by_key[(device, instant)] for device, instant in result)
+        stored.update((device, instant) for device, instant in result)
     return stored
 
 
@@ -195,36 +289,92 @@ def last_positions(session: Session) -> list[Fix]:
     ]
 
 
-class Tracker:
-    """The ingest with its live side, shared by the HTTP endpoints and the MQTT listener of a process."""
+@dataclass
+class _Pending:
+    message: Message
+    future: concurrent.futures.Future[Receipt] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    waiter: asyncio.Future[Receipt] | None = None
+    followed: threading.Event | None = None
+    """Set once the live side has seen the message's positions (for `receive`, which waits for it)."""
 
-    def __init__(self, db: Database, bus: Bus | None = None, watch_ttl_s: float = 5.0) -> None:
+
+class Tracker:
+    """The ingest with its live side, shared by the HTTP endpoints and the MQTT listener of a process.
+
+    Two threads, started on first use: the writer (group commit of everything queued, then the answers)
+    and the follower (live state, alerts, GPS passages, broadcast). `close()` drains and stops both.
+    """
+
+    def __init__(
+        self, db: Database, bus: Bus | None = None, watch_ttl_s: float = 5.0, timing: bool = True
+    ) -> None:
         self.db = db
         self.bus = bus
         self.watch_ttl_us = int(watch_ttl_s * 1_000_000)
         self.states: dict[str, CarState] = {}
+        self.tokens = TokenCache(watch_ttl_s)
         self._lock = threading.Lock()
         self._watch: Watch | None = None
         self._watch_us = 0
+        self._watch_lock = threading.Lock()
+        self._refreshing = False
         self._swept_us = 0
         # SQLite has one writer at a time and its busy handler sleeps (up to 100 ms) between retries:
-        # queueing the writers of this process on a lock instead keeps latency low. PostgreSQL: no lock.
+        # the writer and the follower of this process take turns on a lock instead. PostgreSQL: no lock.
         sqlite = db.engine.dialect.name == "sqlite"
         self._write_lock: threading.Lock | contextlib.nullcontext[None] = (
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
+        self.timing: LiveTiming | None = None
+        if timing:
+            from miglia.service.live_timing import LiveTiming
+
+            self.timing = LiveTiming(db, self._write_lock)
+        self._queue: list[_Pending] = []
+        self._queue_cond = threading.Condition()
+        self._live: list[tuple[list[tuple[Fix, int]], list[threading.Event]]] = []
+        self._live_cond = threading.Condition()
+        self._writer: threading.Thread | None = None
+        self._follower: threading.Thread | None = None
+        self._closing_writer = False
+        self._closing_follower = False
+
+    # -- the current event ------------------------------------------------------------------------------
 
     def watch(self) -> Watch:
-        """The current event's tracking context, reloaded when older than the TTL."""
-        now = now_us()
-        if self._watch is None or now - self._watch_us > self.watch_ttl_us:
+        """The current event's tracking context. Older than the TTL, it is reloaded in the background
+        (the stale one serves meanwhile), so no message waits for the reload."""
+        current = self._watch
+        if current is None:
+            with self._watch_lock:
+                if self._watch is None:
+                    with self.db.sessions() as session:
+                        self._watch = load_watch(session)
+                    self._watch_us = now_us()
+                return self._watch
+        if now_us() - self._watch_us > self.watch_ttl_us and not self._refreshing:
+            self._refreshing = True
+            threading.Thread(target=self._refresh_watch, name="miglia-watch", daemon=True).start()
+        return current
+
+    def _refresh_watch(self) -> None:
+        try:
             with self.db.sessions() as session:
-                self._watch = load_watch(session)
-            self._watch_us = now
-        return self._watch
+                fresh = load_watch(session)
+            with self._watch_lock:
+                self._watch, self._watch_us = fresh, now_us()
+        except Exception:
+            log.exception("could not reload the event's tracking context; keeping the previous one")
+        finally:
+            self._refreshing = False
 
     def invalidate(self) -> None:
-        self._watch = None
+        with self._watch_lock:
+            self._watch = None
+        self.tokens.invalidate()
+
+    # -- receiving --------------------------------------------------------------------------------------
 
     def receive(
         self,
@@ -236,22 +386,117 @@ class Tracker:
         token: str | None = None,
         authenticated: bool = False,
     ) -> Receipt:
-        watch = self.watch()
-        with self._write_lock:
-            receipt = ingest(
-                self.db,
-                kind,
-                source,
-                content_type,
-                body,
-                decode,
-                token,
-                accept_unregistered=watch.accept_unregistered,
-                event_id=watch.event_id,
-                authenticated=authenticated,
-            )
-        self.follow(receipt.stored, watch)
+        """Store a message and wait until it is stored and its positions followed (MQTT, tests).
+        Raises the message's problem (MigliaError) once the refused message is stored."""
+        message = read(kind, source, content_type, body, decode, token, authenticated)
+        pending = _Pending(message, future=concurrent.futures.Future(), followed=threading.Event())
+        self._enqueue(pending)
+        assert pending.future is not None and pending.followed is not None
+        receipt = pending.future.result()
+        pending.followed.wait(60)
         return receipt
+
+    async def store(self, message: Message) -> Receipt:
+        """Queue a decoded message; answers once the transaction that holds it is committed."""
+        loop = asyncio.get_running_loop()
+        pending = _Pending(message, loop=loop, waiter=loop.create_future())
+        self._enqueue(pending)
+        assert pending.waiter is not None
+        return await pending.waiter
+
+    def _enqueue(self, pending: _Pending) -> None:
+        with self._queue_cond:
+            if self._writer is None or not self._writer.is_alive():
+                self._start()
+            self._queue.append(pending)
+            self._queue_cond.notify()
+
+    def _start(self) -> None:
+        self._closing_writer = self._closing_follower = False
+        self._writer = threading.Thread(target=self._write_loop, name="miglia-ingest-writer", daemon=True)
+        self._follower = threading.Thread(target=self._follow_loop, name="miglia-ingest-live", daemon=True)
+        self._writer.start()
+        self._follower.start()
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Store what is queued, follow it, and stop the threads."""
+        with self._queue_cond:
+            self._closing_writer = True
+            self._queue_cond.notify_all()
+        if self._writer is not None:
+            self._writer.join(timeout_s)
+        with self._live_cond:
+            self._closing_follower = True
+            self._live_cond.notify_all()
+        if self._follower is not None:
+            self._follower.join(timeout_s)
+        self._writer = self._follower = None
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._queue_cond:
+                while not self._queue and not self._closing_writer:
+                    self._queue_cond.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            outcomes = self._store([p.message for p in batch])
+            _answer(batch, outcomes)
+            fixes = [(f, o.raw_id) for o in outcomes if isinstance(o, Receipt) for f in o.stored]
+            done = [p.followed for p in batch if p.followed is not None]
+            if fixes or done:
+                with self._live_cond:
+                    self._live.append((fixes, done))
+                    self._live_cond.notify()
+
+    def _store(self, messages: list[Message]) -> list[Receipt | Exception]:
+        """One transaction for all; if it fails as a whole, one per message, so one cannot sink the rest."""
+        try:
+            watch = self.watch()
+            with self._write_lock, self.db.engine.begin() as connection:
+                return list(
+                    store_messages(
+                        connection, messages, watch.event_id, watch.accept_unregistered, self.tokens
+                    )
+                )
+        except Exception as exc:
+            if len(messages) == 1:
+                log.exception("ingest: message from %s not stored", messages[0].source)
+                return [exc]
+        out: list[Receipt | Exception] = []
+        for message in messages:
+            out.extend(self._store([message]))
+        return out
+
+    def _follow_loop(self) -> None:
+        while True:
+            with self._live_cond:
+                while not self._live and not self._closing_follower:
+                    self._live_cond.wait()
+                if not self._live:
+                    return
+                items, self._live = self._live, []
+            fixes = [x for batch, _ in items for x in batch]
+            try:
+                if fixes:
+                    watch = self.watch()
+                    self.follow([f for f, _ in fixes], watch)
+                    self._time(fixes, watch)
+            except Exception:
+                log.exception("live tracking: %d positions stored but not followed", len(fixes))
+            finally:
+                for _, done in items:
+                    for event in done:
+                        event.set()
+
+    def _time(self, fixes: list[tuple[Fix, int]], watch: Watch) -> None:
+        if self.timing is None:
+            return
+        news = self.timing.receive(watch, fixes)
+        if news is not None and self.bus is not None:
+            self.bus.publish("results", news.to_json())
+
+    # -- live state -------------------------------------------------------------------------------------
 
     def follow(self, fixes: Iterable[Fix], watch: Watch | None = None) -> None:
         """Move the live state on with new fixes; raise and broadcast what they show."""
@@ -276,9 +521,9 @@ class Tracker:
                     self.states[fix.device_id] = state
                     moved[fix.device_id] = state
                 drafts.extend(raised)
-        if self.bus is not None:
-            for state in moved.values():  # a batch moves a car once: its latest state is broadcast
-                self.bus.publish("position", state.to_json())
+        if self.bus is not None and moved:
+            # a batch moves a car once: its latest state is broadcast
+            publish_all(self.bus, "position", [state.to_json() for state in moved.values()])
         self._raise(drafts, watch)
 
     def sweep(self, now: int | None = None) -> None:
@@ -325,6 +570,31 @@ class Tracker:
             return
         with self._write_lock, self.db.transaction() as session:
             raised = alerts_service.raise_alerts(session, watch.event_id, drafts)
-        if self.bus is not None:
-            for alert in raised:
-                self.bus.publish("alert", alert.to_json())
+        if self.bus is not None and raised:
+            publish_all(self.bus, "alert", [alert.to_json() for alert in raised])
+
+
+def _answer(batch: list[_Pending], outcomes: Sequence[Receipt | Exception]) -> None:
+    """Hand each sender its outcome: thread futures directly, asyncio ones with one call per event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Receipt], Receipt | Exception]]] = {}
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        if pending.future is not None:
+            if isinstance(outcome, Exception):
+                pending.future.set_exception(outcome)
+            else:
+                pending.future.set_result(outcome)
+        if pending.loop is not None and pending.waiter is not None:
+            by_loop.setdefault(pending.loop, []).append((pending.waiter, outcome))
+    for loop, answers in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle, answers)
+
+
+def _settle(answers: list[tuple[asyncio.Future[Receipt], Receipt | Exception]]) -> None:
+    for waiter, outcome in answers:
+        if waiter.done():  # the sender went away
+            continue
+        if isinstance(outcome, Exception):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from miglia.domain.classification import Ranking
 from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Entry
-from miglia.domain.event import Event
+from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import Passage
 from miglia.domain.rules import RuleSet, Source
 from miglia.domain.scoreboard import Scoreboard
+from miglia.domain.timecard import format_duration
 from miglia.rules import load_rules
 from miglia.service import events
+from miglia.service.clock import clock_text
 from miglia.store.models import CorrectionRow, PassageRow
 
 
@@ -166,3 +168,127 @@ def for_page(s: Session, show_unpublished: bool = False) -> PageResults:
             note="Results are not published yet. They appear here when the timekeeper publishes them.",
         )
     return tables(scored)
+
+
+# -- one car, for its public page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """One line of a car's published time card, as text for the page."""
+
+    day: int | None
+    control: str
+    kind: str
+    css: str
+    status: str
+    due: str
+    actual: str
+    deviation: str
+    penalty: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DayPosition:
+    day: int
+    position: int | None
+    score: str
+    penalty: str
+    complete: bool
+    """False while the day has controls no car has reached yet (the position is "so far")."""
+
+
+_STATUS_TEXT = {
+    "on_time": "on time",
+    "early": "early",
+    "late": "late",
+    "passed": "passed",
+    "missed": "missed",
+    "pending": "to come",
+    "out_of_time": "out of time",
+    "penalty": "penalty",
+}
+
+
+def _deviation(us: int | None) -> str:
+    if us is None:
+        return ""
+    return ("+" if us > 0 else "") + format_duration(us) if us else "0.00 s"
+
+
+def card_rows(scored: Scored, start_no: int) -> list[CardRow]:
+    """Car `start_no`'s result control by control: due, actual, deviation, penalty and why."""
+    tz = scored.event.timezone
+    plans = scored.board.plan.by_name
+    rows: list[CardRow] = []
+    for line in scored.board.result(start_no).lines:
+        plan = plans.get(line.control)
+        trial = line.kind is ControlKind.TIMED_TRIAL
+        if trial and line.target_us is not None:
+            due = "target " + format_duration(line.target_us)
+        else:
+            due = "" if line.due_us is None else clock_text(line.due_us, tz)
+        actual = "" if line.actual_us is None else clock_text(line.actual_us, tz, hundredths=trial)
+        rows.append(
+            CardRow(
+                day=None if plan is None else scored.event.days[plan.day].number,
+                control=line.control or "Official penalty",
+                kind="Penalty" if line.kind is None else line.kind.label,
+                css="penalty" if line.kind is None else line.kind.value,
+                status=_STATUS_TEXT.get(line.status.value, line.status.value),
+                due=due,
+                actual=actual,
+                deviation=_deviation(line.deviation_us),
+                penalty=f"{line.penalty}",
+                reason=line.reason,
+            )
+        )
+    return rows
+
+
+def _day_of(scored: Scored) -> dict[str, int]:
+    return {c.name: scored.event.days[c.day].number for c in scored.board.plan.controls}
+
+
+def positions_by_day(scored: Scored, start_no: int) -> list[DayPosition]:
+    """Car `start_no`'s overall position after each day that has begun.
+
+    After day d means: classified on the passages and corrections at the controls of days 1..d, with
+    those controls closed (a car with no time there has missed them) and later days not yet run.
+    Corrections not tied to a control (an official penalty for the whole event) count on every day.
+    Days without any passage yet are left out; a day some of whose controls have no passage yet is
+    marked incomplete (the position is "so far").
+    """
+    if not scored.rules.ranked or start_no not in scored.board.entries:
+        return []
+    day_of = _day_of(scored)
+    passages = [p for n in scored.board.entries for p in scored.board.passages(n)]
+    begun = sorted({day_of[p.control] for p in passages if p.control in day_of})
+    out: list[DayPosition] = []
+    for day in begun:
+        names = [name for name, d in day_of.items() if d <= day]
+        board = Scoreboard(
+            scored.event,
+            scored.entries.values(),
+            scored.rules,
+            plan=scored.board.plan,
+            closed=names,
+            passages=[p for p in passages if day_of.get(p.control, 0) <= day],
+            corrections=[
+                c for c in scored.board.corrections if not c.control or day_of.get(c.control, 0) <= day
+            ],
+        )
+        reached = {p.control for p in passages if day_of.get(p.control) == day}
+        complete = all(name in reached for name, d in day_of.items() if d == day)
+        result = board.result(start_no)
+        out.append(
+            DayPosition(
+                day=day,
+                position=board.overall().position_of(start_no),
+                score=f"{result.score}",
+                penalty=f"{result.penalty}",
+                complete=complete,
+            )
+        )
+    return out

@@ -11,8 +11,9 @@ The public has no account: it sees the public pages and, once published, the res
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -50,6 +51,8 @@ class User:
     username: str
     role: str
     start_no: int | None = None
+    stamp: str = field(default="", compare=False, repr=False)
+    """Changes when the password changes: a session made with another stamp is no longer valid."""
 
     @property
     def role_label(self) -> str:
@@ -65,7 +68,8 @@ def hash_password(password: str) -> str:
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.username, row.role, row.start_no)
+    stamp = hashlib.sha256(row.password_hash.encode()).hexdigest()[:16]
+    return User(row.id, row.username, row.role, row.start_no, stamp)
 
 
 def _check_role(role: str, start_no: int | None, where: str) -> None:

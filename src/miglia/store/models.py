@@ -134,6 +134,17 @@ class PassageRow(Base):
     __table_args__ = (
         Index("ix_passages_event_car", "event_id", "start_no"),
         UniqueConstraint("client_uuid", name="uq_passages_client_uuid"),
+        # A car's first GPS crossing of a line is stored once (live timing, several workers).
+        Index(
+            "ux_passages_gps_first",
+            "event_id",
+            "start_no",
+            "control",
+            "line",
+            unique=True,
+            sqlite_where=text("source = 'gps'"),
+            postgresql_where=text("source = 'gps'"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -37,7 +37,14 @@ class Broadcaster:
         return len(self._subscribers)
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
-        message = f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+        self._send(_event(kind, data))
+
+    def publish_many(self, kind: str, items: Sequence[dict[str, Any]]) -> None:
+        """Several events of one kind, handed to each subscriber's loop in one call (one wake-up)."""
+        if items:
+            self._send("".join(_event(kind, data) for data in items))
+
+    def _send(self, message: str) -> None:
         with self._lock:
             targets = list(self._subscribers)
         for loop, queue in targets:
@@ -57,6 +64,20 @@ class Broadcaster:
         finally:
             with self._lock:
                 self._subscribers.discard(entry)
+
+
+def publish_all(bus: Bus, kind: str, items: Sequence[dict[str, Any]]) -> None:
+    """`publish_many` where the bus has it, else one `publish` per item."""
+    many = getattr(bus, "publish_many", None)
+    if many is not None:
+        many(kind, items)
+    else:
+        for data in items:
+            bus.publish(kind, data)
+
+
+def _event(kind: str, data: dict[str, Any]) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 def _put(queue: asyncio.Queue[str], message: str) -> None:

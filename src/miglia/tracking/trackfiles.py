@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from miglia.domain.errors import MigliaError
 from miglia.geo.common import GeoError
 from miglia.geo.route import Route
 from miglia.geo.track import Track
@@ -27,7 +28,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
-class TrackFileError(ValueError):
+class TrackFileError(MigliaError):
     """A track or route file that cannot be read; the message names file, line/row, field and value."""
 
 

@@ -18,7 +18,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(db: Database | None = None, tile_url: str | None = None) -> FastAPI:
-    app = FastAPI(title="Miglia", docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(title="Miglia", docs_url="/api/docs", redoc_url=None, lifespan=live.lifespan)
     app.state.db = db or Database()
     app.state.tile_url = tile_url if tile_url is not None else os.environ.get("MIGLIA_TILES", "")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -8,6 +8,9 @@
 - POST /ingest/upload: multipart `file` (GPX, NMEA or CSV logger track) with `device_id` or
   `start_no`, for a car whose tracker failed.
 
+Each request is decoded in the event loop and queued; the tracker's writer stores everything queued in
+one transaction and the answer goes back after that commit (see `miglia.service.positions`).
+
 Answers: 200 {"stored": n, "duplicates": m}; 400 {"error": "...field... value..."} for a message that
 cannot be read; 401 {"error": ...} for a registered device with a missing or wrong token.
 """
@@ -28,7 +31,7 @@ from fastapi.responses import JSONResponse
 from miglia.domain.errors import MigliaError
 from miglia.service.clock import now_us
 from miglia.service.devices import Unauthorised
-from miglia.service.positions import Receipt, Tracker
+from miglia.service.positions import Receipt, Tracker, read
 from miglia.tracking import osmand, owntracks, traccar
 from miglia.tracking.fix import Fix, PayloadError
 from miglia.web.live import tracker
@@ -116,7 +119,7 @@ async def upload_endpoint(request: Request) -> JSONResponse:
         ]
 
     content_type = upload.content_type or "application/octet-stream"
-    return await _receive(request, "track_file", content_type, _text(data), decode, token, name)
+    return await _receive(request, "track_file", content_type, _text(data), decode, token, name, heavy=True)
 
 
 def _upload_device(live: Tracker, device_id: str, start_no: str, first_us: int) -> str:
@@ -143,14 +146,18 @@ async def _receive(
     decode: Callable[[], list[Fix]],
     token: str | None,
     name: str = "",
+    heavy: bool = False,
 ) -> JSONResponse:
+    """Decode here (a logger file in a worker thread), queue for the writer, answer after its commit."""
     live = tracker(request)
     host = request.client.host if request.client else "?"
     source = f"http {request.url.path} from {host}" + (f" file {name}" if name else "")
+    if heavy:
+        message = await run_in_threadpool(read, kind, source, content_type, text, decode, token)
+    else:
+        message = read(kind, source, content_type, text, decode, token)
     try:
-        receipt: Receipt = await run_in_threadpool(
-            live.receive, kind, source, content_type, text, decode, token
-        )
+        receipt: Receipt = await live.store(message)
     except Unauthorised as exc:
         return _error(401, str(exc))
     except MigliaError as exc:

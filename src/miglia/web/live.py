@@ -7,8 +7,10 @@
   /resolve with {"by": "..."}.
 - GET /live/quarantine: devices sending positions that no entry or assignment knows.
 
-The `Tracker` (ingest + live state) and the `Broadcaster` are one per app, made on first use. The
-broadcaster is in-process: see `miglia.tracking.broadcast` for the multi-worker swap.
+The `Tracker` (ingest + live state) and the `Broadcaster` are one per app, made on first use (at start-up
+when MQTT is on: `lifespan`). The broadcaster is in-process: see `miglia.tracking.broadcast` for the
+multi-worker swap. SSE events: `snapshot`, `position`, `alert`, and `results` (GPS passages timed live,
+with the overall positions they moved).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import json
 import os
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -37,7 +40,11 @@ _lock = threading.Lock()
 
 def tracker(request: Request) -> Tracker:
     """This app's tracker, made (and its live state loaded from the database) on first use."""
-    state = request.app.state
+    return tracker_for(request.app)
+
+
+def tracker_for(app: FastAPI) -> Tracker:
+    state = app.state
     found: Tracker | None = getattr(state, "tracker", None)
     if found is not None:
         return found
@@ -47,12 +54,30 @@ def tracker(request: Request) -> Tracker:
             made = Tracker(db, Broadcaster())
             made.load_live()
             state.tracker = made
-            if os.environ.get("MIGLIA_MQTT_HOST"):
+            if os.environ.get("MIGLIA_MQTT_HOST") and getattr(state, "mqtt", None) is None:
                 from miglia.tracking.mqtt import MqttSettings, start
 
                 state.mqtt = start(made, MqttSettings.from_env())
     result: Tracker = state.tracker
     return result
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """App start: with MIGLIA_MQTT_HOST set, the tracker is made and the MQTT subscriber started.
+    App stop: the subscriber is stopped, and what the ingest has queued is stored before the end."""
+    if os.environ.get("MIGLIA_MQTT_HOST"):
+        await run_in_threadpool(tracker_for, app)
+    try:
+        yield
+    finally:
+        listener = getattr(app.state, "mqtt", None)
+        if listener is not None:
+            await run_in_threadpool(listener.stop)
+            app.state.mqtt = None
+        live: Tracker | None = getattr(app.state, "tracker", None)
+        if live is not None:
+            await run_in_threadpool(live.close)
 
 
 @router.get("/stream")

@@ -50,7 +50,7 @@ def service_worker() -> Response:
 
 @router.get("/api/session")
 def session_info(request: Request, user: User = Depends(marshal_only)) -> dict[str, Any]:
-    """Who is signed in, the CSRF token for the page's posts, and the server's clock (to check the phone's)."""
+    """Who is signed in, the CSRF token for the page's posts, and the server's clock (to check the phone)."""
     return {"username": user.username, "role": user.role, "csrf": csrf_token(request), "server_us": now_us()}
 
 

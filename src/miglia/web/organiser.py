@@ -101,7 +101,7 @@ def _count(s: Session, table: type, *where: Any) -> int:
     return int(s.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
-def _problems(exc: ValueError, folder: Path) -> list[str]:
+def _problems(exc: MigliaError, folder: Path) -> list[str]:
     """The error's lines, with the temporary folder taken out so they name the uploaded file."""
     lines = getattr(exc, "problems", None) or str(exc).splitlines() or [str(exc)]
     prefix = str(folder) + "/"
@@ -136,7 +136,7 @@ async def upload_event(
                     await _save(upload, folder, "route.gpx")
             path = await _save(event_file, folder, "event.toml")
             event = events.import_event(_db(request), path)
-        except ValueError as exc:  # MigliaError, and the route readers' TrackFileError (a ValueError)
+        except MigliaError as exc:
             with _db(request).sessions() as s:
                 return _console(request, s, user, 400, event_errors=_problems(exc, folder))
     finally:
@@ -160,7 +160,7 @@ async def upload_entries(
                 raise MigliaError("entries file: none chosen; choose the entries CSV file")
             path = await _save(entries_file, folder, "entries.csv")
             entries = events.import_entries(_db(request), path)
-        except ValueError as exc:
+        except MigliaError as exc:
             with _db(request).sessions() as s:
                 return _console(request, s, user, 400, entries_errors=_problems(exc, folder))
     finally:
@@ -177,9 +177,7 @@ def publish_results(
     request: Request, publish: str = Form(...), user: users.User = Depends(organiser_only)
 ) -> Response:
     published = publish == "yes"
-    with _db(request).transaction() as s:
-        row = events.event_row(s)
-        row.results_published = published
+    events.publish_results(_db(request), published)
     message = "The results are now public." if published else "The results are hidden from the public again."
     return _done(request, message, "/organiser")
 

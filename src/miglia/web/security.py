@@ -59,7 +59,7 @@ _VIEWER = "miglia.viewer"
 
 
 class SessionData:
-    """The signed cookie's content: {"u": user id, "c": CSRF token, "m": one-shot message}."""
+    """The signed cookie's content: {"u": user id, "s": password stamp, "c": CSRF token, "m": message}."""
 
     def __init__(self, data: dict[str, Any] | None = None, from_cookie: bool = False) -> None:
         self.data: dict[str, Any] = data or {}
@@ -81,7 +81,7 @@ class SessionData:
 
     def login(self, user: User) -> None:
         """A fresh session (new CSRF token) for the user: nothing from before the login carries over."""
-        self.data = {"u": user.id, "c": secrets.token_urlsafe(32)}
+        self.data = {"u": user.id, "s": user.stamp, "c": secrets.token_urlsafe(32)}
         self.modified = True
 
     def clear(self) -> None:
@@ -100,10 +100,10 @@ class SessionData:
 
 
 def session_of(request: Request) -> SessionData:
-    session = request.scope.get(_SESSION)
+    session: SessionData | None = request.scope.get(_SESSION)
     if session is None:  # the middleware is not installed (a bare router in a test)
         session = request.scope[_SESSION] = SessionData()
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def csrf_token(request: Request) -> str:
@@ -183,11 +183,15 @@ def viewer(request: Request) -> User | None:
     if _VIEWER in request.scope:
         return request.scope[_VIEWER]  # type: ignore[no-any-return]
     user = None
-    user_id = session_of(request).user_id
-    if user_id is not None:
+    session = session_of(request)
+    if session.user_id is not None:
         db: Database = request.app.state.db
         with db.sessions() as s:
-            user = users.get(s, user_id)
+            user = users.get(s, session.user_id)
+        if user is None or session.data.get("s") != user.stamp:
+            # A deleted account, or a new password since this session began (a lost phone): signed out.
+            user = None
+            session.clear()
     request.scope[_VIEWER] = user
     return user
 
@@ -300,7 +304,7 @@ def _origin(template: str) -> str:
 
 
 class _TileSources:
-    """Image sources the map may load tiles from: the app's tile URL and the event file's, re-read every minute."""
+    """Where the map may load tile images from: the app's and the event's tile URL, read again each minute."""
 
     def __init__(self) -> None:
         self._value = ""

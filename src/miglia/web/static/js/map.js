@@ -1,20 +1,27 @@
 // The route map: works with no tile server (the routes on a plain background); tiles when configured.
+// data-routes: the event's routes, controls and stops (GeoJSON); data-track (a car's page): its GPS track.
+// When drawn, dispatches "miglia:map-ready" on document with the Leaflet map (live.js adds the cars).
 (function () {
   const element = document.getElementById("map");
-  if (!element) return;
-  const map = L.map(element, { preferCanvas: true });
+  if (!element || !window.L) return;
+  const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
   const tiles = element.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 18, attribution: "Map tiles: configured server" }).addTo(map);
+  } else {
+    element.classList.add("no-tiles");
   }
   const dayColours = ["#a4161a", "#1f5fa8", "#1b6e3a", "#7a3e9d", "#9a5b00", "#0b7a75"];
   const colour = (day) => dayColours[(day - 1) % dayColours.length];
+  const hasTrack = Boolean(element.dataset.track);
   window.migliaMap = map;
-  fetch(element.dataset.routes)
+
+  const routes = fetch(element.dataset.routes)
     .then((r) => r.json())
     .then((data) => {
-      const layer = L.geoJSON(data, {
-        style: (f) => ({ color: colour(f.properties.day), weight: 4, opacity: 0.85 }),
+      map.migliaFeatures = data.features;
+      return L.geoJSON(data, {
+        style: (f) => ({ color: colour(f.properties.day), weight: hasTrack ? 3 : 4, opacity: hasTrack ? 0.45 : 0.85 }),
         pointToLayer: (f, latlng) =>
           L.circleMarker(latlng, {
             radius: f.properties.role === "stop" ? 7 : 5,
@@ -27,8 +34,34 @@
           if (f.properties.label) l.bindTooltip(f.properties.label);
         },
       }).addTo(map);
-      map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+    });
+
+  const track = hasTrack
+    ? fetch(element.dataset.track)
+        .then((r) => r.json())
+        .then((data) => {
+          element.dataset.trackDays = String(data.features.length);
+          if (!data.features.length) return null;
+          return L.geoJSON(data, {
+            style: () => ({ color: "#1d1d1b", weight: 2.5, opacity: 0.95, dashArray: "6 4" }),
+            onEachFeature: (f, l) => l.bindTooltip(f.properties.label),
+          }).addTo(map);
+        })
+    : Promise.resolve(null);
+
+  Promise.all([routes, track])
+    .then(([routeLayer, trackLayer]) => {
+      const bounds = (trackLayer || routeLayer).getBounds();
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
+      else map.setView([0, 0], 2);
       element.dataset.loaded = "true";
       document.dispatchEvent(new CustomEvent("miglia:map-ready", { detail: map }));
+    })
+    .catch((error) => {
+      element.dataset.loaded = "error";
+      const note = document.createElement("p");
+      note.className = "notice bad";
+      note.textContent = "The map could not be loaded: " + error;
+      element.after(note);
     });
 })();

@@ -359,6 +359,11 @@
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/marshal/sw.js", { scope: "/marshal" }).catch(() => {});
+    // Keep this very page for reopening with no signal (the first visit may come before the worker runs).
+    navigator.serviceWorker.ready
+      .then(() => window.caches && navigator.onLine && caches.open("miglia-marshal-v1"))
+      .then((cache) => cache && cache.add(location.pathname))
+      .catch(() => {});
   }
 
   window.migliaMarshal = { sync: sync, resendAll: resendAll, state: load, take: take };

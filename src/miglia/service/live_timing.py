@@ -1,0 +1,429 @@
+"""GPS passages as fixes arrive: each car's new positions are timed at its day's timing lines, the new
+first crossings are stored as passages (source "gps") and fed to the event's live scoreboard, whose
+changed positions go out as a `results` event.
+
+- The timing lines (`service.gps_timing.DayLines`) are built once per event and kept.
+- For each car and day the last few fixes are kept in memory, so a line crossed between two messages
+  is found; after a restart they are read back from the stored positions.
+- A fix older than the car's newest one (late, out of order) makes the car's day be timed again from
+  all its stored positions, so a crossing in the gap it fills is found.
+- A passage is stored once per (car, control, line) with source "gps" (a partial unique index keeps two
+  workers from storing it twice): the car's FIRST crossing in the line's direction, with the raw input of
+  the fix after the crossing. A first crossing already stored is never changed; later crossings stay
+  visible to the timekeeper through `service.gps_timing.all_crossings`, and a disagreement with a
+  recomputation is logged for a correction.
+- The live scoreboard is one per event, rebuilt from the database when passages or corrections were
+  stored by someone else (marshals, the timekeeper, another worker) since it was last brought up to date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import threading
+import time
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from miglia.domain.errors import MigliaError
+from miglia.domain.passages import Passage
+from miglia.domain.rules import Source
+from miglia.domain.scoreboard import Move, Scoreboard
+from miglia.geo.common import NO_TIME
+from miglia.geo.crossings import find_crossings, passages
+from miglia.geo.track import PreparedTrack, Track
+from miglia.service import events
+from miglia.service.alerts import Watch
+from miglia.service.clock import now_us
+from miglia.service.gps_timing import DayLines, day_lines
+from miglia.service.results import score
+from miglia.service.routes import DayRoute
+from miglia.store.db import Database
+from miglia.store.models import CorrectionRow, EventRow, PassageRow, PositionRow
+from miglia.tracking.fix import Fix
+
+log = logging.getLogger(__name__)
+
+TAIL = 4
+"""Fixes kept per car and day: the crossing between two messages is found, and a spike is judged."""
+RECORDED_BY = "gps"
+GAP_US = 5_000_000
+"""A step longer than this (and than 3 of the car's usual steps) is a gap that late fixes may fill."""
+SETTLE_S = 30.0
+"""A crossing found in a gap is stored with the car's next message this many seconds (of the server's
+clock) after it was found, unless late fixes fill the gap first."""
+Slot = tuple[int, str, str]
+"""(start number, control, line)."""
+
+
+@dataclass
+class _Points:
+    t: list[int] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    lon: list[float] = field(default_factory=list)
+    raw: list[int] = field(default_factory=list)
+
+    def add(self, t: int, lat: float, lon: float, raw: int) -> None:
+        self.t.append(t)
+        self.lat.append(lat)
+        self.lon.append(lon)
+        self.raw.append(raw)
+
+    def extend(self, other: _Points) -> None:
+        self.t += other.t
+        self.lat += other.lat
+        self.lon += other.lon
+        self.raw += other.raw
+
+    def last(self, n: int) -> _Points:
+        return _Points(self.t[-n:], self.lat[-n:], self.lon[-n:], self.raw[-n:])
+
+    def sorted(self) -> _Points:
+        order = sorted(range(len(self.t)), key=self.t.__getitem__)
+        out = _Points()
+        for i in order:
+            if not out.t or self.t[i] != out.t[-1]:
+                out.add(self.t[i], self.lat[i], self.lon[i], self.raw[i])
+        return out
+
+
+@dataclass
+class _EventTiming:
+    event_id: int
+    slug: str
+    timezone: str
+    lines: dict[int, DayLines]
+    done: set[Slot]
+    board: Scoreboard | None = None
+    fingerprint: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TimingNews:
+    """What a batch of fixes did to the results: the passages stored and the overall positions moved."""
+
+    event_id: int
+    passages: tuple[Passage, ...]
+    rescored: tuple[int, ...]
+    moves: tuple[Move, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "passages": [
+                {"start_no": p.start_no, "control": p.control, "line": p.line, "instant_us": p.instant_us}
+                for p in self.passages
+            ],
+            "rescored": list(self.rescored),
+            "moves": [{"start_no": m.start_no, "before": m.before, "after": m.after} for m in self.moves],
+        }
+
+
+class LiveTiming:
+    """One per process (inside `service.positions.Tracker`); `receive` is called with each batch of
+    newly stored positions, from one thread at a time."""
+
+    def __init__(self, db: Database, write_lock: Any = None, settle_s: float = SETTLE_S) -> None:
+        self.db = db
+        self.settle_s = settle_s
+        self._write_lock = write_lock if write_lock is not None else contextlib.nullcontext()
+        self._event: _EventTiming | None = None
+        self._tails: dict[tuple[int, int], _Points] = {}
+        self._pending: dict[tuple[int, int], tuple[float, list[tuple[int, Passage]]]] = {}
+        self._lock = threading.Lock()
+
+    def receive(self, watch: Watch, fixes: Sequence[tuple[Fix, int]]) -> TimingNews | None:
+        """Time the cars these (fix, raw_id) move; store and score the new passages."""
+        if watch.event_id is None or not fixes:
+            return None
+        with self._lock:
+            timing = self._timing(watch.event_id)
+            if not timing.lines:
+                return None
+            groups: dict[tuple[int, int], _Points] = {}
+            for fix, raw_id in fixes:
+                course = watch.course(fix.instant_us)
+                if course is None or course.number not in timing.lines:
+                    continue
+                car = watch.car(fix.device_id, course)
+                if car is None:
+                    continue
+                groups.setdefault((car, course.number), _Points()).add(
+                    fix.instant_us, fix.lat, fix.lon, raw_id
+                )
+            found: dict[Slot, tuple[int, Passage]] = {}
+            for key, points in groups.items():
+                for raw_id, p in self._car_day(timing, watch, key, points.sorted()):
+                    slot = (p.start_no, p.control, p.line)
+                    if slot not in timing.done and (
+                        slot not in found or p.instant_us < found[slot][1].instant_us
+                    ):
+                        found[slot] = (raw_id, p)
+            if not found:
+                return None
+            return self._store(timing, list(found.values()))
+
+    def forget(self) -> None:
+        """Drop every cache (timing lines, tails, scoreboard): the next batch reloads them."""
+        with self._lock:
+            self._event = None
+            self._tails.clear()
+
+    # -- timing -----------------------------------------------------------------------------------------
+
+    def _timing(self, event_id: int) -> _EventTiming:
+        if self._event is not None and self._event.event_id == event_id:
+            return self._event
+        with self.db.sessions() as s:
+            row = s.get(EventRow, event_id)
+            assert row is not None
+            event = events.load(s, row.slug)
+            stored = events.routes(s, event_id)
+            done = {
+                (n, c, ln)
+                for n, c, ln in s.execute(
+                    select(PassageRow.start_no, PassageRow.control, PassageRow.line).where(
+                        PassageRow.event_id == event_id, PassageRow.source == Source.GPS.value
+                    )
+                )
+            }
+        routes = {
+            n: DayRoute(r.source_name, r.length_m, r.coordinates).geometry()
+            for n, r in stored.items()
+            if len(r.coordinates) >= 2
+        }
+        timed = dataclasses.replace(event, days=tuple(d for d in event.days if d.number in routes))
+        lines = {n: d for n, d in day_lines(timed, routes).items() if len(d.lines)} if timed.days else {}
+        self._event = _EventTiming(event_id, row.slug, event.timezone, lines, done)
+        self._tails.clear()
+        return self._event
+
+    def _car_day(
+        self, timing: _EventTiming, watch: Watch, key: tuple[int, int], new: _Points
+    ) -> list[tuple[int, Passage]]:
+        car, day = key
+        tail = self._tails.get(key)
+        if tail is None:
+            tail = self._stored(timing, watch, car, day, before_us=new.t[0], limit=TAIL)
+        if tail.t and new.t[0] <= tail.t[-1]:
+            self._pending.pop(key, None)
+            return self._recompute(timing, watch, car, day)
+        merged = _Points()
+        merged.extend(tail)
+        merged.extend(new)
+        self._tails[key] = merged.last(TAIL)
+        found = _firsts(timing.lines[day], car, merged)
+        out = [
+            (raw, p)
+            for raw, p, step in found
+            if not (tail.t and step == len(tail.t) - 1 and _gap(merged, step))
+        ]
+        held = [(raw, p) for raw, p, step in found if (raw, p) not in out]
+        if held:  # crossed in a gap: a late fix may still fill it; timed if none comes for a while
+            self._pending[key] = (time.monotonic(), held)
+        waiting = self._pending.get(key)
+        if waiting is not None and time.monotonic() - waiting[0] >= self.settle_s:
+            out += self._pending.pop(key)[1]
+        return out
+
+    def _recompute(self, timing: _EventTiming, watch: Watch, car: int, day: int) -> list[tuple[int, Passage]]:
+        """The car's day timed again from all its stored positions (after a late fix)."""
+        points = self._stored(timing, watch, car, day)
+        self._tails[(car, day)] = points.last(TAIL)
+        found = _firsts(timing.lines[day], car, points)
+        with self.db.sessions() as s:
+            stored = dict(
+                ((c, ln), t)
+                for c, ln, t in s.execute(
+                    select(PassageRow.control, PassageRow.line, PassageRow.instant_us).where(
+                        PassageRow.event_id == timing.event_id,
+                        PassageRow.start_no == car,
+                        PassageRow.source == Source.GPS.value,
+                    )
+                )
+            )
+        for _, p, _ in found:
+            before = stored.get((p.control, p.line))
+            if before is not None and before != p.instant_us:
+                log.info(
+                    "car %s at %s %s: stored GPS passage %s, with late fixes %s (the stored one is kept)",
+                    car,
+                    p.control,
+                    p.line or "start",
+                    before,
+                    p.instant_us,
+                )
+        held = [(raw, p) for raw, p, step in found if _gap(points, step)]
+        if held:
+            self._pending[(car, day)] = (time.monotonic(), held)
+        return [(raw, p) for raw, p, step in found if not _gap(points, step)]
+
+    def _stored(
+        self,
+        timing: _EventTiming,
+        watch: Watch,
+        car: int,
+        day: int,
+        before_us: int | None = None,
+        limit: int | None = None,
+    ) -> _Points:
+        """The car's stored positions that day (its devices that day), in time order; with `before_us`
+        and `limit`, only the last `limit` before that instant."""
+        table = watch.cars.get(day, watch.default_cars)
+        devices = sorted(d for d, n in table.items() if n == car)
+        date = next((d for d, c in watch.days.items() if c.number == day), None)
+        if not devices or date is None:
+            return _Points()
+        start = dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(timing.timezone))
+        first_us = _us(start)
+        last_us = _us(start + dt.timedelta(days=1))
+        if before_us is not None:
+            last_us = min(last_us, before_us)
+        query = select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon, PositionRow.raw_id).where(
+            PositionRow.device_id.in_(devices),
+            PositionRow.instant_us >= first_us,
+            PositionRow.instant_us < last_us,
+        )
+        if limit is not None:
+            query = query.order_by(PositionRow.instant_us.desc()).limit(limit)
+        else:
+            query = query.order_by(PositionRow.instant_us)
+        out = _Points()
+        with self.db.sessions() as s:
+            for t, lat, lon, raw in s.execute(query):
+                out.add(t, lat, lon, raw)
+        return out.sorted()
+
+    # -- storing and scoring ----------------------------------------------------------------------------
+
+    def _store(self, timing: _EventTiming, found: list[tuple[int, Passage]]) -> TimingNews | None:
+        recorded = now_us()
+        rows = [
+            {
+                "event_id": timing.event_id,
+                "raw_id": raw_id,
+                "start_no": p.start_no,
+                "control": p.control,
+                "line": p.line,
+                "instant_us": p.instant_us,
+                "source": Source.GPS.value,
+                "recorded_by": RECORDED_BY,
+                "recorded_us": recorded,
+            }
+            for raw_id, p in sorted(found, key=lambda f: (f[1].instant_us, f[1].start_no))
+        ]
+        with self._write_lock, self.db.transaction() as s:
+            before = _fingerprint(s, timing.event_id)
+            insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+            statement = (
+                insert(PassageRow)
+                .on_conflict_do_nothing()
+                .returning(
+                    PassageRow.id,
+                    PassageRow.start_no,
+                    PassageRow.control,
+                    PassageRow.line,
+                    PassageRow.instant_us,
+                )
+            )
+            added = [
+                Passage(n, c, t, Source.GPS, ln, id=str(i), recorded_by=RECORDED_BY)
+                for row in rows
+                for i, n, c, ln, t in s.execute(statement.values(**row))
+            ]
+            after = _fingerprint(s, timing.event_id)
+        timing.done.update((p.start_no, p.control, p.line) for p in added)
+        timing.done.update((p.start_no, p.control, p.line) for _, p in found)  # stored by another worker
+        if not added:
+            return None
+        return self._score(timing, added, before, after)
+
+    def _score(
+        self, timing: _EventTiming, added: list[Passage], before: tuple[Any, ...], after: tuple[Any, ...]
+    ) -> TimingNews:
+        board = timing.board
+        if board is None or timing.fingerprint != before:
+            old = _positions(board) if board is not None else {}
+            with self.db.sessions() as s:
+                board = score(s, timing.slug).board
+            timing.board = board
+            new = _positions(board)
+            moves = tuple(Move(n, old.get(n), p) for n, p in new.items() if old.get(n, -1) != p)
+            rescored = tuple(sorted({p.start_no for p in added}))
+        else:
+            first: dict[int, int | None] = {}
+            last: dict[int, int | None] = {}
+            touched: set[int] = set()
+            for p in added:
+                try:
+                    update = board.add_passage(p)
+                except MigliaError as exc:  # a car that is not an accepted entry, a renamed control
+                    log.warning("GPS passage %s not scored: %s", p, exc)
+                    continue
+                touched.update(update.rescored)
+                for m in update.moves:
+                    first.setdefault(m.start_no, m.before)
+                    last[m.start_no] = m.after
+            moves = tuple(Move(n, first[n], last[n]) for n in sorted(last) if first[n] != last[n])
+            rescored = tuple(sorted(touched))
+        timing.fingerprint = after
+        return TimingNews(timing.event_id, tuple(added), rescored, moves)
+
+
+def _gap(points: _Points, step: int) -> bool:
+    """Is step `step` (fix `step` to the next) much longer than the car's usual step (missing fixes)?"""
+    t = np.asarray(points.t, dtype=np.int64)
+    steps = np.diff(t)
+    usual = float(np.median(np.delete(steps, step))) if steps.size > 1 else 0.0
+    return bool(steps[step] > max(GAP_US, 3 * usual))
+
+
+def _firsts(lines: DayLines, car: int, points: _Points) -> list[tuple[int, Passage, int]]:
+    """The first crossing of each line in these fixes, with the raw input of the fix after it and the
+    index of the fix before it."""
+    if len(points.t) < 2:
+        return []
+    t = np.asarray(points.t, dtype=np.int64)
+    track = Track(t, np.asarray(points.lat), np.asarray(points.lon), f"car {car}")
+    crossings = find_crossings(PreparedTrack.of(track), lines.lines)
+    if not len(crossings):
+        return []
+    firsts = passages(crossings, lines.lines)
+    out: list[tuple[int, Passage, int]] = []
+    for k, ((control, line), instant) in enumerate(zip(lines.slots, firsts.tolist(), strict=True)):
+        if instant == NO_TIME:
+            continue
+        j = int(np.flatnonzero((crossings.line == k) & (crossings.t_us == instant))[0])
+        before = int(crossings.fix[j])
+        after = min(before + 1, len(points.raw) - 1)
+        out.append((points.raw[after], Passage(car, control, int(instant), Source.GPS, line), before))
+    return out
+
+
+def _fingerprint(s: Session, event_id: int) -> tuple[Any, ...]:
+    """Changes when passages or corrections of the event are added (by anyone)."""
+    passages_now = s.execute(
+        select(func.count(), func.max(PassageRow.id)).where(PassageRow.event_id == event_id)
+    ).one()
+    corrections_now = s.execute(
+        select(func.count(), func.max(CorrectionRow.id)).where(CorrectionRow.event_id == event_id)
+    ).one()
+    return (*passages_now, *corrections_now)
+
+
+def _positions(board: Scoreboard) -> dict[int, int | None]:
+    return {st.start_no: st.position for st in board.overall().standings}
+
+
+def _us(moment: dt.datetime) -> int:
+    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -1,0 +1,139 @@
+"""GPS passages timed live: a car's track replayed through /ingest/osmand of the full app, in order and
+out of order, gives the passages `gps_passages` computes offline, and live results go out over SSE."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from miglia.geo.track import Track
+from miglia.service.gps_timing import gps_passages
+from miglia.store.db import Database
+from miglia.store.models import PassageRow, PositionRow
+from miglia.web.app import create_app
+from tests.service.test_gps_timing import T0, drive, small_lines
+
+BATCH = 25
+WANTED = {("D1-START", ""), ("D1-PT1", ""), ("D1-PT1", "finish")}
+
+
+def batches(track: Track, device: str) -> list[dict[str, Any]]:
+    """The track as OsmAnd JSON requests of BATCH fixes each."""
+    out = []
+    for start in range(0, len(track), BATCH):
+        stop = min(start + BATCH, len(track))
+        out.append(
+            {
+                "device_id": device,
+                "location": [
+                    {
+                        "timestamp": f"{int(track.t_us[i]) // 1_000_000}",
+                        "coords": {"latitude": float(track.lat[i]), "longitude": float(track.lon[i])},
+                    }
+                    for i in range(start, stop)
+                ],
+            }
+        )
+    return out
+
+
+def stored(db: Database) -> dict[tuple[str, str], tuple[int, str, str, int | None]]:
+    with db.sessions() as s:
+        rows = s.scalars(select(PassageRow).where(PassageRow.source == "gps")).all()
+        positions = {r.raw_id for r in s.scalars(select(PositionRow))}
+    assert all(r.raw_id in positions for r in rows)
+    return {(r.control, r.line): (r.instant_us, r.source, r.recorded_by, r.start_no) for r in rows}
+
+
+def expected(track: Track) -> dict[tuple[str, str], tuple[int, str, str, int | None]]:
+    _, lines = small_lines()
+    return {(p.control, p.line): (p.instant_us, "gps", "gps", 1) for p in gps_passages(lines, 1, track)}
+
+
+def wait_for(check: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return bool(check())
+
+
+@pytest.mark.parametrize("order", ["in order", "pairs swapped", "shuffled"])
+def test_replayed_track_gives_the_offline_passages(small_db: Database, order: str) -> None:
+    _, lines = small_lines()
+    track = drive(lines.route, T0, 10.0)
+    requests = batches(track, "dev-1")
+    if order == "pairs swapped":
+        for i in range(0, len(requests) - 1, 2):
+            requests[i], requests[i + 1] = requests[i + 1], requests[i]
+    elif order == "shuffled":
+        random.Random(5).shuffle(requests)
+    with TestClient(create_app(small_db)) as client:
+        for body in requests:
+            answer = client.post("/ingest/osmand", json=body)
+            assert answer.status_code == 200, answer.text
+        want = expected(track)
+        assert len(want) == len(lines.slots)
+        assert wait_for(lambda: stored(small_db) == want), {
+            k: (stored(small_db).get(k), v) for k, v in want.items() if stored(small_db).get(k) != v
+        }
+        # a repeat of the whole replay stores nothing more
+        for body in requests[:5]:
+            assert client.post("/ingest/osmand", json=body).json()["stored"] == 0
+    assert stored(small_db) == want
+
+
+@pytest.fixture
+def server(small_db: Database) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web = uvicorn.Server(
+        uvicorn.Config(create_app(small_db), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not web.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    web.should_exit = True
+    thread.join(10)
+
+
+def test_a_results_event_reaches_the_stream(server: str) -> None:
+    _, lines = small_lines()
+    track = drive(lines.route, T0, 10.0)
+    requests = batches(track, "dev-1")
+    with httpx.Client(base_url=server, timeout=10) as client, client.stream("GET", "/live/stream") as stream:
+        kind = ""
+        results: list[dict[str, Any]] = []
+        lines_in = stream.iter_lines()
+        for line in lines_in:
+            if line.startswith("event: snapshot"):
+                break
+        for body in requests[:12]:  # past the start and the trial (km 2.3 at 10 m/s: 230 s)
+            assert httpx.post(f"{server}/ingest/osmand", json=body).status_code == 200
+        for line in lines_in:
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind == "results":
+                results.append(json.loads(line[6:]))
+                if {(p["control"], p["line"]) for r in results for p in r["passages"]} >= WANTED:
+                    break
+    timed = {(p["control"], p["line"]) for r in results for p in r["passages"]}
+    assert timed >= WANTED
+    assert all(r["rescored"] == [1] for r in results)
+    assert all(set(m) == {"start_no", "before", "after"} for r in results for m in r["moves"])
