@@ -189,7 +189,7 @@ def test_the_alerts_board_lists_alerts_and_records_who_acknowledged_and_resolved
         assert row is not None and row.resolved_by == "meg" and row.resolved_us is not None
 
 
-def test_the_timing_review_page_lists_passages_by_control(staff: Database) -> None:
+def test_the_timing_review_shows_a_marshals_passage_behind_the_line(staff: Database) -> None:
     marshal_service.record_passages(
         staff,
         "mario",
@@ -205,5 +205,5 @@ def test_the_timing_review_page_lists_passages_by_control(staff: Database) -> No
     )
     timekeeper = client_for(staff)
     login(timekeeper, "tim")
-    html = timekeeper.get("/organiser/timing").text
-    assert "Timing review" in html and "09:02:03.41" in html and "mario" in html and "finish" in html
+    html = timekeeper.get("/organiser/timing/cars/2").text
+    assert "marshal 09:02:03.41 (finish) by mario" in html

@@ -1,4 +1,4 @@
-"""The organiser's console, the alerts board, the timing review's page, and a car's private page.
+"""The organiser's console, the alerts board, and a car's private page (the timing review: web/review.py).
 
 Who may do what (see service/users.py): the organiser everything here; the timekeeper the timing review,
 the alerts board and any car's private page; the mechanic the alerts board; a crew its own car's page.
@@ -30,7 +30,6 @@ from miglia.web.templating import templates
 
 router = APIRouter()
 organiser_only = require("organiser")
-timing_staff = require("timekeeper")
 alert_staff = require("timekeeper", "mechanic")
 MAX_UPLOAD = 20 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -49,7 +48,7 @@ def _current(s: Session) -> tuple[EventRow | None, Event | None]:
     return row, events.load(s, row.slug)
 
 
-def _render(request: Request, name: str, nav: str, s: Session, status: int = 200, **context: Any) -> Response:
+def render(request: Request, name: str, nav: str, s: Session, status: int = 200, **context: Any) -> Response:
     row, event = _current(s)
     return templates.TemplateResponse(
         request,
@@ -66,7 +65,7 @@ def _render(request: Request, name: str, nav: str, s: Session, status: int = 200
     )
 
 
-def _done(request: Request, message: str, to: str) -> Response:
+def done(request: Request, message: str, to: str) -> Response:
     session_of(request).flash(message)
     return RedirectResponse(to, status_code=303)
 
@@ -92,7 +91,7 @@ def _console(request: Request, s: Session, user: users.User, status: int = 200, 
             "open_alerts": _count(s, AlertRow, AlertRow.event_id == row.id, AlertRow.resolved_us.is_(None)),
         }
     counts["users"] = _count(s, UserRow)
-    return _render(
+    return render(
         request, "organiser/console.html", "organiser", s, status, user=user, counts=counts, **context
     )
 
@@ -144,9 +143,7 @@ async def upload_event(
     if hasattr(request.app.state, "tile_sources"):
         request.app.state.tile_sources.reset()
     controls = sum(len(d.controls) for d in event.days)
-    return _done(
-        request, f"Imported {event.name}: {len(event.days)} days, {controls} controls.", "/organiser"
-    )
+    return done(request, f"Imported {event.name}: {len(event.days)} days, {controls} controls.", "/organiser")
 
 
 @router.post("/organiser/entries", response_class=HTMLResponse)
@@ -169,7 +166,7 @@ async def upload_entries(
     message = (
         f"Imported {len(entries)} entries: {len(entries) - len(refused)} accepted, {len(refused)} refused."
     )
-    return _done(request, message, "/organiser")
+    return done(request, message, "/organiser")
 
 
 @router.post("/organiser/results", response_class=HTMLResponse)
@@ -179,7 +176,7 @@ def publish_results(
     published = publish == "yes"
     events.publish_results(_db(request), published)
     message = "The results are now public." if published else "The results are hidden from the public again."
-    return _done(request, message, "/organiser")
+    return done(request, message, "/organiser")
 
 
 @router.get("/organiser/controls", response_class=HTMLResponse)
@@ -188,7 +185,7 @@ def controls(
 ) -> Response:
     row = events.event_row(s)
     lengths = {n: r.length_m / 1000 for n, r in events.routes(s, row.id).items()}
-    return _render(request, "organiser/controls.html", "organiser", s, user=user, day_km=lengths)
+    return render(request, "organiser/controls.html", "organiser", s, user=user, day_km=lengths)
 
 
 # ---------------------------------------------------------------------------------------------- users
@@ -204,7 +201,7 @@ def user_list(
 def _users_page(
     request: Request, s: Session, user: users.User, status: int = 200, **context: Any
 ) -> Response:
-    return _render(
+    return render(
         request,
         "organiser/users.html",
         "organiser",
@@ -241,7 +238,7 @@ def add_user(
         with _db(request).sessions() as s:
             form = {"username": username, "role": role, "start_no": start_no}
             return _users_page(request, s, user, 400, add_error=str(exc), form=form)
-    return _done(request, f"Added {added.username} ({added.role_label}).", "/organiser/users")
+    return done(request, f"Added {added.username} ({added.role_label}).", "/organiser/users")
 
 
 @router.post("/organiser/users/{user_id}/role", response_class=HTMLResponse)
@@ -258,7 +255,7 @@ def change_role(
         with _db(request).sessions() as s:
             return _users_page(request, s, user, 400, row_error=(user_id, str(exc)))
     car = f", car {changed.start_no}" if changed.start_no else ""
-    return _done(request, f"{changed.username} is now {changed.role_label.lower()}{car}.", "/organiser/users")
+    return done(request, f"{changed.username} is now {changed.role_label.lower()}{car}.", "/organiser/users")
 
 
 @router.post("/organiser/users/{user_id}/password", response_class=HTMLResponse)
@@ -270,7 +267,7 @@ def change_password(
     except MigliaError as exc:
         with _db(request).sessions() as s:
             return _users_page(request, s, user, 400, row_error=(user_id, str(exc)))
-    return _done(request, f"New password set for {changed.username}.", "/organiser/users")
+    return done(request, f"New password set for {changed.username}.", "/organiser/users")
 
 
 # ---------------------------------------------------------------------------------------------- alerts
@@ -283,7 +280,7 @@ def alerts_board(
     row = events.event_row(s)
     found = alerts_service.alerts(s, row.id)
     cars = {e.start_no: e for e in events.entries(s, row.id)}
-    return _render(
+    return render(
         request,
         "organiser/alerts.html",
         "alerts",
@@ -300,30 +297,14 @@ def alert_action(
     request: Request, alert_id: int, action: str, user: users.User = Depends(alert_staff)
 ) -> Response:
     if action == "acknowledge":
-        done = alerts_service.acknowledge(_db(request), alert_id, user.username)
-        message = f"Alert for car {done.start_no} acknowledged by {user.username}."
+        alert = alerts_service.acknowledge(_db(request), alert_id, user.username)
+        message = f"Alert for car {alert.start_no} acknowledged by {user.username}."
     elif action == "resolve":
-        done = alerts_service.resolve(_db(request), alert_id, user.username)
-        message = f"Alert for car {done.start_no} resolved by {user.username}."
+        alert = alerts_service.resolve(_db(request), alert_id, user.username)
+        message = f"Alert for car {alert.start_no} resolved by {user.username}."
     else:
         raise events.NotFound(f"action = {action!r}: expected acknowledge or resolve")
-    return _done(request, message, "/organiser/alerts")
-
-
-# ---------------------------------------------------------------------------------------------- timing
-
-
-@router.get("/organiser/timing", response_class=HTMLResponse)
-def timing_review(
-    request: Request, user: users.User = Depends(timing_staff), s: Session = Depends(session)
-) -> Response:
-    """The timekeeper's review. Until the scoring engine's review fills organiser/timing.html, the page
-    lists the raw passages by control, which is what the review starts from."""
-    row = events.event_row(s)
-    by_control: dict[str, list[marshal_service.PassageView]] = {}
-    for p in marshal_service.passages(s, row.id):
-        by_control.setdefault(p.control, []).append(p)
-    return _render(request, "organiser/timing.html", "timing", s, user=user, by_control=by_control)
+    return done(request, message, "/organiser/alerts")
 
 
 # ---------------------------------------------------------------------------------------------- crew
@@ -351,7 +332,7 @@ def car_private(
     if entry is None:
         raise events.NotFound(f"start_no = {start_no}: no car with this start number")
     car_alerts = [a for a in alerts_service.alerts(s, row.id) if a.start_no == start_no]
-    return _render(
+    return render(
         request,
         "organiser/car.html",
         "crew",
