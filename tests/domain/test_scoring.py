@@ -170,12 +170,21 @@ def test_secret_check_ideal_time_with_a_speed_change():
     assert (line.penalty, line.reason) == (3, "3.00 s late at secret check SC1: 3 points")
 
 
-def test_secret_check_reference_is_the_actual_start_time():
+def test_secret_check_reference_actual_runs_from_the_measured_start():
     passages = replace_at(on_time_run(1, 0), "S1", "09:23:20")  # started 20 s late
     passages = replace_at(passages, "SC1", "09:53:20")
-    line = run(passages).result(1).line("SC1")
+    line = run(passages, rule_set=rules(secret_check={"reference": "actual"})).result(1).line("SC1")
     assert line.due_us == at("09:53:20")
     assert line.penalty == 0
+
+
+def test_secret_check_reference_due_runs_from_the_timetable():
+    # mille-miglia: the ideal time runs from the due time, so a late start stays late at the check.
+    passages = replace_at(on_time_run(1, 0), "S1", "09:23:20")
+    passages = replace_at(passages, "SC1", "09:53:20")
+    line = run(passages).result(1).line("SC1")
+    assert line.due_us == at("09:53:00")
+    assert (line.penalty, line.reason) == (20, "20.00 s late at secret check SC1: 20 points")
 
 
 def test_tsd_one_point_per_hundredth_of_a_minute_truncated():

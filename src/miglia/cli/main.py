@@ -97,6 +97,10 @@ def demo(
     typer.echo("Top five:")
     for standing, car in summary.top:
         typer.echo(f"  {standing.position}. #{standing.start_no} {car}: score {standing.score}")
+    from miglia.service.demo import DEMO_ACCOUNTS, demo_password
+
+    accounts = ", ".join(f"{name} / {demo_password(name)}" for name, _, _ in DEMO_ACCOUNTS)
+    typer.echo(f"Log in to try a role (user / password): {accounts}")
     if serve_site:
         _serve(database, host, port, None, replay_day=replay_day if speed > 0 else None, speed=speed)
 

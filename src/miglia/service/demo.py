@@ -18,7 +18,7 @@ from miglia.demo import Simulation, simulate_event, write_demo_event
 from miglia.domain.classification import Standing
 from miglia.domain.passages import Passage
 from miglia.geo.track import Track
-from miglia.service import events
+from miglia.service import events, users
 from miglia.service.clock import now_us
 from miglia.service.gps_timing import day_lines, gps_passages
 from miglia.service.positions import insert_positions
@@ -30,6 +30,20 @@ from miglia.tracking.fix import Fix
 
 Progress = Callable[[str], None]
 TRACK_INTERVAL_S = 10.0
+
+
+# Accounts to try every role on the demo site; the password is the role's name followed by "-demo".
+DEMO_ACCOUNTS = (
+    ("organiser", "organiser", None),
+    ("timekeeper", "timekeeper", None),
+    ("marshal", "marshal", None),
+    ("mechanic", "mechanic", None),
+    ("crew7", "crew", 7),
+)
+
+
+def demo_password(username: str) -> str:
+    return f"{username}-demo"
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,8 @@ def build_demo(
     ]
     _store_passages(db, event_id, passages)
     events.publish_results(db, True)
+    for username, role, start_no in DEMO_ACCOUNTS:
+        users.add_user(db, username, role, demo_password(username), start_no)
     progress("scoring under the mille-miglia rules")
     with db.sessions() as s:
         scored = score(s)
