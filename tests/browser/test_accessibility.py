@@ -4,8 +4,8 @@ each role, and the marshal's page works with the keyboard alone."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +23,8 @@ def problems(page: Any) -> list[str]:
         """async () => {
             const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}});
             return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-              .map(v => v.id + ": " + v.help + " @ " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+              .map(v => v.id + ": " + v.help + " @ "
+                + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
         }"""
     )
     return list(found)
@@ -82,3 +83,30 @@ def test_the_audit_catches_an_unlabelled_field(live_server: str, page: Any) -> N
     page.goto(live_server + "/")
     page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=x>')")
     assert any(p.startswith("label:") for p in problems(page))
+
+
+def test_a_marshal_records_a_car_with_the_keyboard_alone(
+    accounts: Database, live_server: str, page: Any
+) -> None:
+    log_in(page, live_server, "mario")
+    page.goto(live_server + "/marshal/D1-TC1")
+    page.wait_for_load_state("networkidle")
+    # Tab from the top of the page until the car number field has the focus, as a keyboard user would.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "start-no":
+            break
+    else:
+        raise AssertionError("the car number field cannot be reached with Tab")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")  # submits the form: the "Passing now" tap
+    page.wait_for_function("() => document.getElementById('summary').dataset.synced === '1'")
+    with accounts.sessions() as s:
+        from sqlalchemy import select
+
+        from miglia.store.models import PassageRow
+
+        rows = s.scalars(select(PassageRow)).all()
+    assert [(r.start_no, r.control, r.source, r.recorded_by) for r in rows] == [
+        (2, "D1-TC1", "marshal", "mario")
+    ]
