@@ -68,7 +68,10 @@ def test_speed_and_course_from_consecutive_fixes() -> None:
 
 
 def test_osmand_batch_is_read_back_as_the_same_fixes() -> None:
-    fixes = [Fix("dev-9", 1_777_300_000_000_000 + i * 10_000_000, 38.5 + i / 1000, -122.5, 54.0, 90.0) for i in range(3)]
+    fixes = [
+        Fix("dev-9", 1_777_300_000_000_000 + i * 10_000_000, 38.5 + i / 1000, -122.5, 54.0, 90.0)
+        for i in range(3)
+    ]
     read = osmand.decode_json(__import__("json").dumps(osmand_batch(fixes)), 0)
     assert [(f.device_id, f.instant_us, f.lat, f.lon) for f in read] == [
         (f.device_id, f.instant_us, f.lat, f.lon) for f in fixes

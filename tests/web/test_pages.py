@@ -78,7 +78,7 @@ def test_entry_list_shows_cars_and_the_refusal(small_db: Database) -> None:
     assert "1930 Alfa Romeo 6C 1750 Gran Sport" in html
     assert "Anna Rossi / Bea Conti" in html
     assert "built in 1959, after 1957" in html
-    assert '<span class="visually-hidden">Number 2: </span>1951 Jaguar XK120</a>' in html
+    assert '<a href="/cars/2" aria-label="Number 2: 1951 Jaguar XK120">1951 Jaguar XK120</a>' in html
     assert "3 cars accepted, 1 refused." in html
 
 
@@ -135,39 +135,57 @@ def test_car_page_time_card_when_published(small_db: Database) -> None:
     assert "Team Cats" in html
     rows = re.findall(r'<tr class="status-([a-z-]+)" data-control="([^"]+)">(.*?)</tr>', html, re.S)
     cells = [
-        (status, control, [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)])
+        (
+            status,
+            control,
+            [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)],
+        )
         for status, control, body in rows
     ]
     assert cells == [
-        ("on-time", "D1-START", ["08:01:00", "08:01:00", "0.00 s", "0", "on time at start D1-START: 0 points"]),
+        (
+            "on-time",
+            "D1-START",
+            ["08:01:00", "08:01:00", "0.00 s", "0", "on time at start D1-START: 0 points"],
+        ),
         (
             "late",
             "D1-PT1",
-            ["target 21.00 s", "08:04:31.37", "+0.37 s", "37", "0.37 s late at timed trial D1-PT1: 37 points"],
+            [
+                "target 21.00 s",
+                "08:04:31.37",
+                "+0.37 s",
+                "37",
+                "0.37 s late at timed trial D1-PT1: 37 points",
+            ],
         ),
         (
             "late",
             "D1-TC1",
-            ["08:11:00", "08:12:30", "+1 min 30.00 s", "100", "1 min late at time control D1-TC1: 100 points"],
+            [
+                "08:11:00",
+                "08:12:30",
+                "+1 min 30.00 s",
+                "100",
+                "1 min late at time control D1-TC1: 100 points",
+            ],
         ),
         ("passed", "D1-PC1", ["", "08:14:00", "", "0", "passed passage control D1-PC1"]),
         (
-            "early",
+            "late",
             "D1-SC1",
-            [
-                "08:18:30",
-                "08:17:03",
-                "-1 min 27.00 s",
-                "87",
-                "1 min 27.00 s early at secret check D1-SC1: 87 points",
-            ],
+            ["08:17:00", "08:17:03", "+3.00 s", "3", "3.00 s late at secret check D1-SC1: 3 points"],
         ),
-        ("on-time", "D1-FINISH", ["08:20:00", "08:20:20", "+20.00 s", "0", "on time at finish D1-FINISH: 0 points"]),
+        (
+            "on-time",
+            "D1-FINISH",
+            ["08:20:00", "08:20:20", "+20.00 s", "0", "on time at finish D1-FINISH: 0 points"],
+        ),
     ]
     assert '<dd id="position">1</dd>' in html
-    assert "<dt>Penalty</dt><dd>224</dd>" in html
-    # Its position after day 1: first, with 224 points before the coefficient.
-    assert re.search(r'<th scope="row">Day 1</th>\s*<td class="num">1</td><td class="num">224</td>', html)
+    assert "<dt>Penalty</dt><dd>140</dd>" in html
+    # Its position after day 1: first, with 140 points before the coefficient.
+    assert re.search(r'<th scope="row">Day 1</th>\s*<td class="num">1</td><td class="num">140</td>', html)
 
 
 def test_unpublished_results_are_hidden_from_the_public(small_db: Database) -> None:

@@ -12,20 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert
-
 from miglia.demo import Simulation, simulate_event, write_demo_event
 from miglia.domain.classification import Standing
-from miglia.domain.passages import Passage
 from miglia.geo.track import Track
 from miglia.service import events, users
-from miglia.service.clock import now_us
 from miglia.service.gps_timing import day_lines, gps_passages
 from miglia.service.positions import insert_positions
+from miglia.service.raw import store_raw
 from miglia.service.results import score
 from miglia.service.routes import DayRoute
+from miglia.service.timing import store_passages
 from miglia.store.db import Database
-from miglia.store.models import PassageRow, RawInputRow
 from miglia.tracking.fix import Fix
 
 Progress = Callable[[str], None]
@@ -91,7 +88,8 @@ def build_demo(
         for (start_no, day), (raw_id, track) in positions.items()
         for p in gps_passages(lines[day], start_no, track)
     ]
-    _store_passages(db, event_id, passages)
+    with db.transaction() as s:
+        store_passages(s, event_id, passages, "gps")
     events.publish_results(db, True)
     for username, role, start_no in DEMO_ACCOUNTS:
         users.add_user(db, username, role, demo_password(username), start_no)
@@ -126,27 +124,22 @@ def _store_tracks(
         track = simulation.tracks[key]
         start_no, day = key
         with db.transaction() as s:
-            raw_id = s.execute(
-                insert(RawInputRow).returning(RawInputRow.id),
-                {
-                    "event_id": event_id,
-                    "kind": "device_file",
-                    "source": f"demo:{track.source}",
-                    "received_us": now_us(),
-                    "content_type": "application/json",
-                    "body": json.dumps(
-                        {
-                            "generator": "miglia.demo.simulate_event",
-                            "start_no": start_no,
-                            "day": day,
-                            "fixes": len(track),
-                            "interval_s": TRACK_INTERVAL_S,
-                        }
-                    ),
-                    "accepted": True,
-                    "problem": "",
-                },
-            ).scalar_one()
+            raw_id = store_raw(
+                s,
+                event_id,
+                "device_file",
+                f"demo:{track.source}",
+                "application/json",
+                json.dumps(
+                    {
+                        "generator": "miglia.demo.simulate_event",
+                        "start_no": start_no,
+                        "day": day,
+                        "fixes": len(track),
+                        "interval_s": TRACK_INTERVAL_S,
+                    }
+                ),
+            )
             fixes = [
                 Fix(device_id=track.source, instant_us=t, lat=la, lon=lo)
                 for t, la, lo in zip(track.t_us.tolist(), track.lat.tolist(), track.lon.tolist(), strict=True)
@@ -156,25 +149,3 @@ def _store_tracks(
         if done % 40 == 0 or done == len(keys):
             progress(f"  stored tracks: {done}/{len(keys)} car-days")
     return stored
-
-
-def _store_passages(db: Database, event_id: int, passages: list[tuple[int, Passage]]) -> None:
-    recorded = now_us()
-    with db.transaction() as s:
-        s.execute(
-            insert(PassageRow),
-            [
-                {
-                    "event_id": event_id,
-                    "raw_id": raw_id,
-                    "start_no": p.start_no,
-                    "control": p.control,
-                    "line": p.line,
-                    "instant_us": p.instant_us,
-                    "source": p.source,
-                    "recorded_by": "gps",
-                    "recorded_us": recorded,
-                }
-                for raw_id, p in passages
-            ],
-        )

@@ -8,6 +8,7 @@ input raises MigliaError naming the field and value, and nothing is stored.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,30 +23,16 @@ from miglia.domain.timecard import EventPlan
 from miglia.service import events
 from miglia.service.clock import now_us
 from miglia.service.passages_csv import parse_passages
+from miglia.service.raw import store_raw
 from miglia.service.results import score
 from miglia.store.db import Database
-from miglia.store.models import CorrectionRow, PassageRow, RawInputRow
+from miglia.store.models import CorrectionRow, PassageRow
 
 
-def _raw(s: Session, event_id: int, kind: str, source: str, content_type: str, body: str) -> int:
-    return int(
-        s.execute(
-            insert(RawInputRow).returning(RawInputRow.id),
-            {
-                "event_id": event_id,
-                "kind": kind,
-                "source": source[:200],
-                "received_us": now_us(),
-                "content_type": content_type,
-                "body": body,
-                "accepted": True,
-                "problem": "",
-            },
-        ).scalar_one()
-    )
-
-
-def store_passages(s: Session, event_id: int, raw_id: int | None, passages: list[Passage], by: str) -> None:
+def store_passages(
+    s: Session, event_id: int, passages: Iterable[tuple[int | None, Passage]], by: str
+) -> None:
+    """Passages with the raw input each was read from; `by` unless the passage names who recorded it."""
     recorded = now_us()
     s.execute(
         insert(PassageRow),
@@ -61,7 +48,7 @@ def store_passages(s: Session, event_id: int, raw_id: int | None, passages: list
                 "recorded_by": p.recorded_by or by,
                 "recorded_us": recorded,
             }
-            for p in passages
+            for raw_id, p in passages
         ],
     )
 
@@ -79,8 +66,8 @@ def import_passages(
         event = events.load(s, row.slug)
         numbers = {e.start_no for e in events.entries(s, row.id) if e.accepted}
         passages = parse_passages(text, str(path), event, EventPlan.build(event), numbers)
-        raw_id = _raw(s, row.id, "passages_file", str(path), "text/csv", text)
-        store_passages(s, row.id, raw_id, passages, by)
+        raw_id = store_raw(s, row.id, "passages_file", str(path), "text/csv", text)
+        store_passages(s, row.id, [(raw_id, p) for p in passages], by)
     return passages
 
 
@@ -122,7 +109,7 @@ def add_correction(db: Database, request: CorrectionRequest, slug: str | None = 
             cancels=None if request.cancels is None else str(request.cancels),
         )
         score(s, row.slug).board.add_correction(candidate)
-        raw_id = _raw(
+        raw_id = store_raw(
             s,
             row.id,
             "correction",

@@ -36,8 +36,17 @@
   // The public map shows as "alert" a crew that may need help; being late or speeding is for officials.
   const PUBLIC_ALERTS = new Set(["stopped", "no_signal", "off_route"]);
 
+  // An open alert marks the car while what raised it still holds: a car that drove on after being
+  // stopped is not shown in trouble (the alert itself stays open for the organiser to resolve).
+  function inTrouble(state, alert) {
+    if (alert.start_no !== state.start_no) return false;
+    if (alert.kind === "stopped") return state.stopped_s >= STOPPED_S;
+    if (alert.kind === "off_route") return state.offset_m != null && state.offset_m > OFF_ROUTE_M;
+    return state.instant_us <= alert.raised_us; // no signal: until the car is heard again
+  }
+
   function statusOf(state) {
-    for (const a of alerts.values()) if (a.start_no === state.start_no) return "alert";
+    for (const a of alerts.values()) if (inTrouble(state, a)) return "alert";
     if (finished(state)) return "finished";
     if (state.offset_m != null && state.offset_m > OFF_ROUTE_M) return "off-route";
     if (state.stopped_s >= STOPPED_S) return "stopped";
@@ -56,7 +65,7 @@
     if (car.status === "stopped" || (car.status === "alert" && s.stopped_s >= STOPPED_S)) {
       parts.push(`not moved for ${Math.floor(s.stopped_s / 60)} min`);
     }
-    for (const a of alerts.values()) if (a.start_no === s.start_no) parts.push(a.message);
+    for (const a of alerts.values()) if (inTrouble(s, a)) parts.push(a.message);
     parts.push(`last position ${clock.format(new Date(s.instant_us / 1000))}`);
     return parts;
   }
@@ -179,7 +188,9 @@
     }
     const alertList = document.getElementById("alert-list");
     if (alertList) {
-      const open = [...alerts.values()].sort((a, b) => b.raised_us - a.raised_us);
+      const open = [...alerts.values()]
+        .filter((a) => cars.has(a.start_no) && inTrouble(cars.get(a.start_no).state, a))
+        .sort((a, b) => b.raised_us - a.raised_us);
       alertList.replaceChildren(
         ...open.map((a) => {
           const li = document.createElement("li");

@@ -1,0 +1,28 @@
+"""Every input is stored as received, before it is interpreted: one row in `raw_inputs`."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from miglia.service.clock import now_us
+from miglia.store.models import RawInputRow
+
+
+def store_raw(s: Session, event_id: int | None, kind: str, source: str, content_type: str, body: str) -> int:
+    """Keep one input exactly as received; returns its id for what is later read from it."""
+    return int(
+        s.execute(
+            insert(RawInputRow).returning(RawInputRow.id),
+            {
+                "event_id": event_id,
+                "kind": kind,
+                "source": source[:200],
+                "received_us": now_us(),
+                "content_type": content_type,
+                "body": body,
+                "accepted": True,
+                "problem": "",
+            },
+        ).scalar_one()
+    )
