@@ -5,6 +5,7 @@ Nothing here is cached in the database: the same stored inputs always give the s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from miglia.domain.scoreboard import Scoreboard
 from miglia.domain.timecard import format_duration
 from miglia.rules import load_rules
 from miglia.service import events
-from miglia.service.clock import clock_text
+from miglia.service.clock import clock_text, now_us, to_datetime
 from miglia.store.models import CorrectionRow, PassageRow
 
 
@@ -74,7 +75,17 @@ class Scored:
     published: bool
 
 
-def score(s: Session, slug: str | None = None) -> Scored:
+def closed_controls(event: Event, today: dt.date) -> list[str] | None:
+    """The controls closed for scoring: all of them (None) once the event is over; while it runs, those of
+    the days before today, so a car not yet at today's controls is pending there, not missed."""
+    if today > event.days[-1].date:
+        return None
+    return [c.name for day in event.days if day.date < today for c in day.controls]
+
+
+def score(s: Session, slug: str | None = None, today: dt.date | None = None) -> Scored:
+    """Every car scored from what is stored; `today` (default: the date now in the event's zone) decides
+    which controls are closed."""
     row = events.event_row(s, slug)
     event = events.load(s, row.slug)
     entries = events.entries(s, row.id)
@@ -83,6 +94,7 @@ def score(s: Session, slug: str | None = None) -> Scored:
         event,
         entries,
         rules,
+        closed=closed_controls(event, today or to_datetime(now_us(), event.timezone).date()),
         passages=stored_passages(s, row.id),
         corrections=stored_corrections(s, row.id),
     )

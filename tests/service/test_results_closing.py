@@ -1,0 +1,23 @@
+"""While the event runs, controls not yet reached are pending, not missed; once it is over all count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from miglia.service import events, results
+from miglia.store.db import Database
+
+
+def test_controls_close_with_their_day(small_db: Database) -> None:
+    with small_db.sessions() as s:
+        event = events.load(s)
+        during = results.score(s, today=dt.date(2026, 4, 26))
+        after = results.score(s, today=dt.date(2026, 4, 27))
+    assert results.closed_controls(event, dt.date(2026, 4, 26)) == []
+    assert results.closed_controls(event, dt.date(2026, 4, 25)) == []
+    assert results.closed_controls(event, dt.date(2026, 4, 27)) is None
+    # Car 1 has no passage yet: on the day it is pending everywhere; the day after, it missed them all.
+    assert {line.status.value for line in during.board.result(1).lines} == {"pending"}
+    assert during.board.result(1).penalty == 0
+    assert {line.status.value for line in after.board.result(1).lines} == {"missed"}
+    assert after.board.result(1).penalty > 0
