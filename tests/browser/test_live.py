@@ -81,7 +81,7 @@ def test_live_map_shows_the_cars_and_follows_them(live_app: tuple[str, FastAPI],
     counts = page.locator(".status-legend b").all_inner_texts()
     assert sum(int(n) for n in counts) == 3
     page.locator("#car-list-details summary").click()
-    assert page.locator("#car-table-body tr").count() == 3
+    page.wait_for_function("() => document.querySelectorAll('#car-table-body tr').length === 3", timeout=5_000)
 
 
 def test_live_results_change_when_a_passage_arrives(
