@@ -54,7 +54,9 @@ def test_device_passages_score_a_timed_trial_to_the_hundredth(small: Database, t
     line = scored(small).board.result(1).line("D1-PT1")
     assert line.deviation_us == 370_000
     assert line.penalty == 37
-    assert count(small, RawInputRow) == 3  # event file, entries file, passages file
+    assert count(small, RawInputRow) == 4  # event file, route file, entries file, passages file
+    assert timing.import_passages(small, path) == []  # the same export again adds nothing
+    assert count(small, PassageRow) == 2 and count(small, RawInputRow) == 5
 
 
 @pytest.mark.parametrize(
@@ -81,7 +83,11 @@ def test_a_bad_row_names_row_and_value_and_stores_nothing(
     with pytest.raises(MigliaError) as caught:
         timing.import_passages(small, path)
     assert problem.replace(":2: row 1:", ":3: row 2:") in str(caught.value)
-    assert count(small, PassageRow) == 0 and count(small, RawInputRow) == 2
+    assert count(small, PassageRow) == 0
+    with small.sessions() as s:
+        refused = s.scalars(select(RawInputRow).where(RawInputRow.kind == "passages_file")).one()
+    assert (refused.accepted, refused.body) == (False, HEADER + "2,D1-PC1,08:20:00,device,x\n" + row + "\n")
+    assert problem.replace(":2: row 1:", ":3: row 2:") in refused.problem
 
 
 def test_a_penalty_and_its_cancel_give_back_the_original_table(small: Database, tmp_path: Path) -> None:
@@ -118,7 +124,7 @@ def test_a_bad_correction_is_refused_and_not_stored(small: Database) -> None:
                 kind=CorrectionKind.CANCEL, start_no=2, by="clerk", why="x", cancels=999
             ),
         )
-    assert count(small, CorrectionRow) == 0 and count(small, RawInputRow) == 2
+    assert count(small, CorrectionRow) == 0 and count(small, RawInputRow) == 3
 
 
 def test_sources_that_disagree_are_flagged_not_silently_resolved(small: Database, tmp_path: Path) -> None:

@@ -41,7 +41,15 @@ def test_event_and_entries_round_trip(db: Database) -> None:
     assert trial.lat == pytest.approx(38.2919 + 300 * __import__("math").sin(2000 / 1500) / 111_000, abs=2e-4)
     lunch = event.days[0].stops[0]
     assert lunch.km is not None and Decimal(0) <= lunch.km < Decimal(1)
-    assert count(db, RawInputRow) == 2  # the event file and the entries file, as received
+    with db.sessions() as s:
+        raw = s.scalars(select(RawInputRow).order_by(RawInputRow.id)).all()
+    # The event file, its route and the entries file, as received, each tied to the event.
+    assert [(r.kind, r.event_id) for r in raw] == [
+        ("event_file", row.id),
+        ("route_file", row.id),
+        ("entries_file", row.id),
+    ]
+    assert raw[1].body == (SMALL / "day1.gpx").read_text()
 
 
 def test_a_broken_entries_file_stores_nothing(db: Database, tmp_path: Path) -> None:
@@ -52,7 +60,7 @@ def test_a_broken_entries_file_stores_nothing(db: Database, tmp_path: Path) -> N
     with pytest.raises(MigliaError, match=r"entries.csv:6: year = 'nineteen47'"):
         events.import_entries(db, bad)
     assert count(db, EntryRow) == 4
-    assert count(db, RawInputRow) == 2
+    assert count(db, RawInputRow) == 3
 
 
 def test_a_broken_event_file_stores_nothing(db: Database, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def passages_import(
     """Store a timing device's passages; every row is checked and nothing is stored on a problem."""
     with reported():
         passages = timing.import_passages(open_db(db), csv, by)
-    typer.echo(f"imported {len(passages)} passages from {csv}")
+    typer.echo(f"imported {len(passages)} new passages from {csv}")
 
 
 def _decimal(value: str | None, name: str) -> Decimal | None:

@@ -16,9 +16,10 @@ from miglia.service import event_codec
 from miglia.service.clock import now_us
 from miglia.service.entries_csv import read_entries
 from miglia.service.event_file import EventFileError, load_event
+from miglia.service.raw import store_raw
 from miglia.service.routes import DayRoute, place_event
 from miglia.store.db import Database
-from miglia.store.models import EntryRow, EventRow, RawInputRow, RouteRow
+from miglia.store.models import EntryRow, EventRow, RouteRow
 
 
 class NotFound(MigliaError):
@@ -47,15 +48,6 @@ def import_event(db: Database, path: Path) -> Event:
     checked = check_event(path)
     event = checked.event
     with db.transaction() as session:
-        session.add(
-            RawInputRow(
-                kind="event_file",
-                source=str(path),
-                received_us=now_us(),
-                content_type="application/toml",
-                body=checked.source_text,
-            )
-        )
         row = session.scalar(select(EventRow).where(EventRow.slug == event.slug))
         if row is None:
             row = EventRow(slug=event.slug, results_published=False)
@@ -68,6 +60,12 @@ def import_event(db: Database, path: Path) -> Event:
         row.definition = event_codec.to_json(event)
         row.imported_us = now_us()
         session.flush()
+        store_raw(session, row.id, "event_file", str(path), "application/toml", checked.source_text)
+        for day in event.days:
+            route_file = Path(day.route)
+            store_raw(
+                session, row.id, "route_file", str(route_file), _media_type(route_file), _text(route_file)
+            )
         session.execute(delete(RouteRow).where(RouteRow.event_id == row.id))
         for number, route in checked.routes.items():
             session.add(
@@ -80,6 +78,19 @@ def import_event(db: Database, path: Path) -> Event:
                 )
             )
     return event
+
+
+def _media_type(path: Path) -> str:
+    return {
+        ".gpx": "application/gpx+xml",
+        ".geojson": "application/geo+json",
+        ".json": "application/json",
+    }.get(path.suffix.lower(), "text/plain")
+
+
+def _text(path: Path) -> str:
+    """A route file as received; bytes that are not UTF-8 are kept as escapes rather than refused."""
+    return path.read_bytes().decode("utf-8", errors="backslashreplace")
 
 
 def event_row(session: Session, slug: str | None = None) -> EventRow:
@@ -113,15 +124,8 @@ def import_entries(db: Database, path: Path, slug: str | None = None) -> list[En
     with db.transaction() as session:
         row = event_row(session, slug)
         entries = read_entries(path, load(session, row.slug).eligibility)
-        session.add(
-            RawInputRow(
-                event_id=row.id,
-                kind="entries_file",
-                source=str(path),
-                received_us=now_us(),
-                content_type="text/csv",
-                body=path.read_text(encoding="utf-8-sig"),
-            )
+        store_raw(
+            session, row.id, "entries_file", str(path), "text/csv", path.read_text(encoding="utf-8-sig")
         )
         session.execute(delete(EntryRow).where(EntryRow.event_id == row.id))
         session.add_all(_entry_row(row.id, e) for e in entries)

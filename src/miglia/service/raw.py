@@ -9,8 +9,17 @@ from miglia.service.clock import now_us
 from miglia.store.models import RawInputRow
 
 
-def store_raw(s: Session, event_id: int | None, kind: str, source: str, content_type: str, body: str) -> int:
-    """Keep one input exactly as received; returns its id for what is later read from it."""
+def store_raw(
+    s: Session,
+    event_id: int | None,
+    kind: str,
+    source: str,
+    content_type: str,
+    body: str,
+    problem: str = "",
+) -> int:
+    """Keep one input exactly as received; returns its id for what is later read from it. An input that
+    was refused is kept too, with `problem` saying why (and nothing read from it is stored)."""
     return int(
         s.execute(
             insert(RawInputRow).returning(RawInputRow.id),
@@ -21,8 +30,8 @@ def store_raw(s: Session, event_id: int | None, kind: str, source: str, content_
                 "received_us": now_us(),
                 "content_type": content_type,
                 "body": body,
-                "accepted": True,
-                "problem": "",
+                "accepted": not problem,
+                "problem": problem,
             },
         ).scalar_one()
     )

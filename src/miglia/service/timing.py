@@ -2,7 +2,7 @@
 
 Each use case runs in one transaction: the input is stored raw first, then checked against the event,
 its entries and what is already stored (through the domain Scoreboard), then stored interpreted. A bad
-input raises MigliaError naming the field and value, and nothing is stored.
+input raises MigliaError naming the field and value, and nothing read from it is stored.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from miglia.domain.corrections import Correction, CorrectionKind
@@ -34,41 +34,65 @@ def store_passages(
 ) -> None:
     """Passages with the raw input each was read from; `by` unless the passage names who recorded it."""
     recorded = now_us()
-    s.execute(
-        insert(PassageRow),
-        [
-            {
-                "event_id": event_id,
-                "raw_id": raw_id,
-                "start_no": p.start_no,
-                "control": p.control,
-                "line": p.line,
-                "instant_us": p.instant_us,
-                "source": p.source.value,
-                "recorded_by": p.recorded_by or by,
-                "recorded_us": recorded,
-            }
-            for raw_id, p in passages
-        ],
-    )
+    rows = [
+        {
+            "event_id": event_id,
+            "raw_id": raw_id,
+            "start_no": p.start_no,
+            "control": p.control,
+            "line": p.line,
+            "instant_us": p.instant_us,
+            "source": p.source.value,
+            "recorded_by": p.recorded_by or by,
+            "recorded_us": recorded,
+        }
+        for raw_id, p in passages
+    ]
+    if rows:  # an empty executemany would insert one empty row
+        s.execute(insert(PassageRow), rows)
 
 
 def import_passages(
     db: Database, path: Path, by: str = "device import", slug: str | None = None
 ) -> list[Passage]:
-    """Passages from a timing device's CSV export (miglia.service.passages_csv), all or none."""
+    """Passages from a timing device's CSV export (miglia.service.passages_csv), all or none.
+
+    The file is kept as received either way; a refused file with its problems, and nothing read from it.
+    Importing the same export again adds only the passages not already stored (same car, control, line,
+    source and instant), so a device's file can be re-sent safely. Returns the passages added.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise MigliaError(f"{path}: cannot read the passages file: {exc}") from None
-    with db.transaction() as s:
-        row = events.event_row(s, slug)
-        event = events.load(s, row.slug)
-        numbers = {e.start_no for e in events.entries(s, row.id) if e.accepted}
-        passages = parse_passages(text, str(path), event, EventPlan.build(event), numbers)
-        raw_id = store_raw(s, row.id, "passages_file", str(path), "text/csv", text)
-        store_passages(s, row.id, [(raw_id, p) for p in passages], by)
-    return passages
+    try:
+        with db.transaction() as s:
+            row = events.event_row(s, slug)
+            event = events.load(s, row.slug)
+            numbers = {e.start_no for e in events.entries(s, row.id) if e.accepted}
+            raw_id = store_raw(s, row.id, "passages_file", str(path), "text/csv", text)
+            passages = parse_passages(text, str(path), event, EventPlan.build(event), numbers)
+            stored = _stored_keys(s, row.id)
+            new = [p for p in passages if _key(p) not in stored]
+            store_passages(s, row.id, [(raw_id, p) for p in new], by)
+    except MigliaError as exc:
+        with db.transaction() as s:
+            event_id = events.event_row(s, slug).id if not isinstance(exc, events.NotFound) else None
+            store_raw(s, event_id, "passages_file", str(path), "text/csv", text, problem=str(exc))
+        raise
+    return new
+
+
+def _key(p: Passage) -> tuple[int, str, str, str, int]:
+    return (p.start_no, p.control, p.line, p.source.value, p.instant_us)
+
+
+def _stored_keys(s: Session, event_id: int) -> set[tuple[int, str, str, str, int]]:
+    p = PassageRow
+    rows = s.execute(
+        select(p.start_no, p.control, p.line, p.source, p.instant_us).where(p.event_id == event_id)
+    )
+    return {tuple(r) for r in rows}  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
