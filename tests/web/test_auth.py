@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -18,7 +18,7 @@ from miglia.service import events, users
 from miglia.store.db import Database
 from miglia.store.models import UserRow
 from miglia.web.app import create_app
-from miglia.web.security import TokenBucket, require_results_visible
+from miglia.web.security import TokenBucket
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 _TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
@@ -353,20 +353,33 @@ def test_every_private_page_checks_the_role(staff: Database) -> None:
             assert client.get(path).status_code == expected, (who, path)
 
 
-def test_every_route_of_this_issue_is_guarded(staff: Database) -> None:
-    """No route under the private prefixes forgets its role check (a new one would show up here)."""
+PRIVATE_PREFIXES = (
+    "/organiser",
+    "/marshal",
+    "/cars/{start_no}/private",
+    "/crew",
+    "/live/quarantine",
+    "/live/alerts/",
+)
+
+
+def test_every_private_route_is_guarded(staff: Database) -> None:
+    """No private route forgets its role check: every path the app serves (its OpenAPI list, so a new
+    route shows up here by itself) under a private prefix refuses an anonymous visitor."""
     app = create_app(staff, tile_url="")
     anonymous = TestClient(app)
-    public = {"/marshal/sw.js"}
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if not path.startswith(("/organiser", "/marshal", "/cars", "/crew")) or path in public:
+    paths = app.openapi()["paths"]
+    checked = 0
+    for path, operations in paths.items():
+        if not path.startswith(PRIVATE_PREFIXES):
             continue
         concrete = path.replace("{control}", "D1-TC1").replace("{start_no}", "1").replace("{user_id}", "1")
         concrete = concrete.replace("{alert_id}", "1").replace("{action}", "resolve")
-        for method in getattr(route, "methods", set()) - {"HEAD"}:
-            answer = anonymous.request(method, concrete, follow_redirects=False)
+        for method in operations:
+            answer = anonymous.request(method.upper(), concrete, follow_redirects=False)
             assert answer.status_code in (303, 401, 403), (method, path, answer.status_code)
+            checked += 1
+    assert checked >= 25  # the console, users, alerts, timing review, marshal, crew and live staff routes
 
 
 def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:
@@ -394,27 +407,46 @@ def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:
     assert other.status_code == 403 and "Jaguar" not in other.text
 
 
+def test_a_crew_learns_of_secret_checks_only_with_the_results(staff: Database) -> None:
+    from miglia.service import marshal as marshal_service
+
+    item = {"uuid": "00000000-0000-4000-8000-0000000000a1", "start_no": 1, "control": "D1-SC1"}
+    marshal_service.record_passages(staff, "mario", [item | {"instant_us": 1_777_219_800_000_000}])
+    crew = client_for(staff)
+    login(crew, "crew1")
+    assert "D1-SC1" not in crew.get("/cars/1/private").text
+    tim = client_for(staff)
+    login(tim, "tim")
+    assert "D1-SC1" in tim.get("/cars/1/private").text
+    events.publish_results(staff, True)
+    assert "D1-SC1" in crew.get("/cars/1/private").text
+
+
 # ---------------------------------------------------------------------------------------------- results guard
 
 
 def test_the_public_sees_results_only_once_published(staff: Database) -> None:
+    """The real result pages: /results (and its live partial) and a car's page with its time card."""
     app = create_app(staff, tile_url="")
-
-    @app.get("/guarded-results", dependencies=[Depends(require_results_visible)])
-    def guarded() -> dict[str, str]:
-        return {"results": "here"}
-
     public = TestClient(app)
-    assert public.get("/guarded-results").status_code == 403
+    hidden = "Results are not published yet"
+
+    def shows_results(client: TestClient) -> bool:
+        page, partial = client.get("/results").text, client.get("/results?partial=1").text
+        car = client.get("/cars/1").text
+        assert (hidden in page) == (hidden in partial)
+        return hidden not in page and "Overall" in partial and "Penalty" in car
+
+    assert not shows_results(public)
     timekeeper = TestClient(app)
     login(timekeeper, "tim")
-    assert timekeeper.get("/guarded-results").status_code == 200  # staff check them before publishing
+    assert shows_results(timekeeper)  # staff check them before publishing
     organiser = TestClient(app)
     token = login(organiser, "olga")
     organiser.post("/organiser/results", data={"publish": "yes", "csrf": token})
-    assert public.get("/guarded-results").json() == {"results": "here"}
+    assert shows_results(public)
     organiser.post("/organiser/results", data={"publish": "no", "csrf": token})
-    assert public.get("/guarded-results").status_code == 403
+    assert not shows_results(public)
 
 
 # ---------------------------------------------------------------------------------------------- headers

@@ -95,6 +95,17 @@ def test_a_bad_correction_says_why_and_stores_nothing(staff: Database) -> None:
         },
     )
     assert "Not stored: time = &#39;8 past 12&#39;" in answer.text
+    for field, value, problem in [
+        ("points", "NaN", "points = &#39;NaN&#39;: expected a number of 0 or more"),
+        ("seconds", "-5", "seconds = &#39;-5&#39;: expected a number of 0 or more"),
+        ("cancels", "two", "cancels = &#39;two&#39;: expected the number of a correction"),
+    ]:
+        kind = "cancel" if field == "cancels" else "add_penalty"
+        answer = tim.post(
+            "/organiser/timing/corrections",
+            data={"csrf": token, "kind": kind, "start_no": "2", field: value, "why": "x"},
+        )
+        assert f"Not stored: {problem}" in answer.text
     with staff.sessions() as s:
         assert s.scalars(select(CorrectionRow)).all() == []
 

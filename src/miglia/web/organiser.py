@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
-from miglia.domain.event import Event
+from miglia.domain.event import ControlKind, Event
 from miglia.service import alerts as alerts_service
 from miglia.service import events, users
 from miglia.service import marshal as marshal_service
@@ -332,6 +332,16 @@ def car_private(
     if entry is None:
         raise events.NotFound(f"start_no = {start_no}: no car with this start number")
     car_alerts = [a for a in alerts_service.alerts(s, row.id) if a.start_no == start_no]
+    passages = marshal_service.passages(s, row.id, start_no=start_no)
+    if user.role == "crew" and not row.results_published:
+        # Where the secret checks are, and when a car passed them, stays secret until the results are out.
+        secret = {
+            c.name
+            for d in events.load(s, row.slug).days
+            for c in d.controls
+            if c.kind is ControlKind.SECRET_CHECK
+        }
+        passages = [p for p in passages if p.control not in secret]
     return render(
         request,
         "organiser/car.html",
@@ -339,6 +349,6 @@ def car_private(
         s,
         user=user,
         entry=entry,
-        passages=marshal_service.passages(s, row.id, start_no=start_no),
+        passages=passages,
         car_alerts=car_alerts,
     )

@@ -71,9 +71,20 @@ def _number(value: str, name: str) -> Decimal | None:
     if not value.strip():
         return None
     try:
-        return Decimal(value.strip())
+        number = Decimal(value.strip())
     except InvalidOperation:
-        raise MigliaError(f"{name} = {value!r}: expected a number, e.g. 60 or 12.5") from None
+        number = None
+    if number is None or not number.is_finite() or number < 0:
+        raise MigliaError(f"{name} = {value!r}: expected a number of 0 or more, e.g. 60 or 12.5")
+    return number
+
+
+def _correction_id(value: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise MigliaError(f"cancels = {value!r}: expected the number of a correction")
+    return int(value)
 
 
 @router.post("/organiser/timing/corrections", response_class=HTMLResponse)
@@ -123,7 +134,7 @@ def add_correction(
                 instant_us=instant_us,
                 points=_number(points, "points"),
                 time_us=None if secs is None else int(secs * 1_000_000),
-                cancels=int(cancels) if cancels.strip().isdigit() else None,
+                cancels=_correction_id(cancels),
             ),
         )
     except MigliaError as exc:

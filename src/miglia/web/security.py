@@ -236,12 +236,6 @@ def results_visible(request: Request) -> bool:
     return bool(published)
 
 
-def require_results_visible(request: Request) -> None:
-    """A dependency for result routes: 403 until the organiser publishes the results."""
-    if not results_visible(request):
-        raise Forbidden("The results are not published yet.")
-
-
 # ---------------------------------------------------------------------------------------------- rate limits
 
 
