@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -54,11 +55,9 @@ def day_lines(event: Event, routes: dict[int, Route]) -> dict[int, DayLines]:
         for control in day.controls:
             if control.km is None:
                 continue
-            # The start and finish lines sit a little inside the route so a car waiting on them still crosses.
-            at = min(max(float(control.km) * 1000, 5.0), route.length_m - 5.0)
-            points = [("", at)]
+            points = [("", _inside(route, control.km))]
             if control.kind is ControlKind.TIMED_TRIAL and control.end_km is not None:
-                points.append(("finish", float(control.end_km) * 1000))
+                points.append(("finish", _inside(route, control.end_km)))
             for line, chainage in points:
                 slots.append((control.name, line))
                 at_m.append(chainage)
@@ -67,6 +66,12 @@ def day_lines(event: Event, routes: dict[int, Route]) -> dict[int, DayLines]:
             day.number, route, RouteIndex.build(route), tuple(slots), tuple(at_m), LineSet.build(lines)
         )
     return out
+
+
+def _inside(route: Route, km: Decimal) -> float:
+    """A line's chainage, kept a little inside the route's ends so a car starting or stopping on it
+    still crosses it."""
+    return min(max(float(km) * 1000, 5.0), route.length_m - 5.0)
 
 
 def gps_passages(lines: DayLines, start_no: int, track: Track) -> list[Passage]:
