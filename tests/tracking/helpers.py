@@ -11,7 +11,7 @@ from miglia.domain.event import Control, ControlKind, Day, Event, Stop, StopKind
 from miglia.service import event_codec
 from miglia.store.db import Database
 from miglia.store.models import EntryRow, EventRow, RouteRow
-from miglia.web import ingest, live
+from miglia.web.app import create_app
 
 # A straight route due north from (45.0, 9.0), about 11.1 km long.
 ROUTE = [[45.0 + i * 0.01, 9.0] for i in range(11)]
@@ -86,9 +86,5 @@ def add_event(db: Database, devices: dict[int, str], day: dt.date = dt.date(2025
 
 
 def app_for(db: Database) -> FastAPI:
-    """The ingest and live routers on their own (the full app is `miglia.web.app.create_app`)."""
-    app = FastAPI()
-    app.state.db = db
-    app.include_router(ingest.router)
-    app.include_router(live.router)
-    return app
+    """The whole app, as served, on this database."""
+    return create_app(db, tile_url="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from miglia.domain.errors import InvalidInput
-from miglia.tracking.chainage import RouteLine
+from miglia.tracking.chainage import RouteLine, pick
 from miglia.tracking.fix import Fix
 from miglia.tracking.live import (
     AlertKind,
@@ -16,6 +16,7 @@ from miglia.tracking.live import (
     Thresholds,
     Zone,
     observe,
+    observe_many,
     silent,
 )
 
@@ -123,3 +124,58 @@ def test_thresholds_are_checked() -> None:
         Thresholds.from_dict({"off_route_km": 1})
     with pytest.raises(InvalidInput, match="no_signal_min"):
         Thresholds.from_dict({"no_signal_min": "ten"})
+
+
+def test_candidates_then_pick_is_locate_exactly() -> None:
+    import numpy as np
+
+    # a route that comes back near itself, so the hint has candidates to choose from
+    loop = RouteLine.from_coordinates(
+        [[45.0 + i * 0.001, 9.0] for i in range(20)] + [[45.019 - i * 0.001, 9.0002] for i in range(20)]
+    )
+    rng = np.random.default_rng(7)
+    lat = 45.0 + rng.random(300) * 0.02
+    lon = 9.0 + (rng.random(300) - 0.5) * 0.002
+    hints: list[float | None] = [None, 0.0, 500.0, 1_500.0, 3_000.0, 4_000.0]
+    for route in (ROUTE, loop):
+        found = route.candidates(lat, lon)
+        assert any(c[2] is not None for c in found) or route is ROUTE
+        for i, candidates in enumerate(found):
+            for hint in hints:
+                assert pick(candidates, hint) == route.locate(float(lat[i]), float(lon[i]), hint)
+
+
+def test_observe_many_is_observe_fix_by_fix() -> None:
+    import random
+
+    rng = random.Random(3)
+    zones = (Zone("Village", 45.03, 9.0, 800.0, 30.0),)
+    due = {"TC1": T0 + 5 * MIN}
+    fixes = []
+    for n in range(6):  # six cars, some stopping, some off route, some late, some fixes out of order
+        t, lat = 0, 45.0 + n * 0.004
+        for _ in range(40):
+            t += rng.choice([1, 1, 1, 30, 120]) * 1_000_000
+            lat += rng.choice([0.0, 0.0002, 0.001])
+            lon = 9.0 + rng.choice([0.0, 0.0, 0.01])
+            fixes.append(
+                Fix(f"dev-{n}", T0 + t - rng.choice([0, 0, 0, 5_000_000]), lat, lon, rng.choice([None, 50.0]))
+            )
+    fixes.sort(key=lambda f: f.instant_us)
+    one: dict[str, CarState] = {}
+    expected = []
+    for f in fixes:
+        car = int(f.device_id[-1]) or None
+        state, raised = observe(one.get(f.device_id), f, car, COURSE, due, zones)
+        one[f.device_id] = state
+        expected += raised
+    for size in (1, 7, len(fixes)):
+        many: dict[str, CarState] = {}
+        got = []
+        for start in range(0, len(fixes), size):
+            batch = [(f, int(f.device_id[-1]) or None, COURSE, due) for f in fixes[start : start + size]]
+            moved, raised = observe_many(many, batch, zones)  # type: ignore[arg-type]
+            many.update(moved)
+            got += raised
+        assert many == one
+        assert got == expected

@@ -379,7 +379,7 @@ def test_every_private_route_is_guarded(staff: Database) -> None:
             answer = anonymous.request(method.upper(), concrete, follow_redirects=False)
             assert answer.status_code in (303, 401, 403), (method, path, answer.status_code)
             checked += 1
-    assert checked >= 25  # the console, users, alerts, timing review, marshal, crew and live staff routes
+    assert checked >= 20  # the console, users, alerts, timing review, marshal, crew and live staff routes
 
 
 def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:

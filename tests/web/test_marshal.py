@@ -134,7 +134,13 @@ def test_a_bad_item_names_the_field_and_stores_nothing(
     assert outcomes[0].status == "error" and outcomes[0].field == field
     assert message in outcomes[0].error
     assert outcomes[1].status == "stored"  # the rest of the batch is not affected
-    assert count(event_db, PassageRow) == 1 and marshal_raw_count(event_db) == 1
+    assert count(event_db, PassageRow) == 1
+    with event_db.sessions() as s:
+        raws = s.scalars(
+            select(RawInputRow).where(RawInputRow.kind == "marshal_passage").order_by(RawInputRow.id)
+        )
+        # Both kept as received; the refused one with its reason, and nothing read from it.
+        assert [(r.accepted, r.problem == "") for r in raws] == [(False, False), (True, True)]
 
 
 def test_an_iso_time_with_a_zone_is_accepted(event_db: Database) -> None:

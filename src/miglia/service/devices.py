@@ -77,7 +77,8 @@ class TokenCache:
     A device missing from the cache, or whose token does not match the cached hash, is looked up in the
     database before it is refused: a device registered or re-keyed a moment ago is judged on the stored
     hash. The one delay: a re-keyed device's *old* token is still accepted until the next reload (at most
-    `ttl_s`). Devices found unregistered are remembered for `ttl_s` while the event accepts them anyway.
+    `ttl_s`). Devices found unregistered are remembered for `ttl_s` while the event accepts them anyway;
+    `prefetch` looks up a whole group's such devices in one query.
     """
 
     MAX_DIGESTS = 100_000
@@ -104,12 +105,9 @@ class TokenCache:
         now = time.monotonic()
         with self._lock:
             if self._hashes is None or now - self._loaded > self.ttl_s:
-                self._hashes = dict(
-                    connection.execute(select(DeviceRow.device_id, DeviceRow.token_hash)).all()
-                )
-                self._loaded = now
-                self._unknown.clear()
+                self._load(connection, now)
             hashes = self._hashes
+            assert hashes is not None
             for device in wanted:
                 known = hashes.get(device)
                 if known is not None and self._matches(token, known):
@@ -138,6 +136,47 @@ class TokenCache:
                     raise Unauthorised(
                         f"device {device!r}: {given} (send ?token=... or Authorization: Bearer ...)"
                     )
+
+    def load(self, connection: Connection) -> None:
+        """(Re)load the token hashes now (at start-up, so the first message does not wait for it)."""
+        with self._lock:
+            self._load(connection, time.monotonic())
+
+    def _load(self, connection: Connection, now: float) -> None:
+        self._hashes = dict(connection.execute(select(DeviceRow.device_id, DeviceRow.token_hash)).all())
+        self._loaded = now
+        self._unknown.clear()
+
+    def prefetch(self, connection: Connection, device_ids: Iterable[str]) -> None:
+        """Look up, in one query, the devices `check` would look up one by one (missing from the cache
+        and not found unregistered in the last `ttl_s`): a group of messages from many unregistered
+        devices costs one round trip, not one per device."""
+        if self.ttl_s <= 0:
+            return  # nothing is cached: `check` looks every device up anyway
+        now = time.monotonic()
+        with self._lock:
+            if self._hashes is None or now - self._loaded > self.ttl_s:
+                self._load(connection, now)
+            hashes = self._hashes
+            assert hashes is not None
+            missing = sorted(
+                d
+                for d in set(device_ids)
+                if d not in hashes and now - self._unknown.get(d, -1e18) >= self.ttl_s
+            )
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
+                found = dict(
+                    connection.execute(
+                        select(DeviceRow.device_id, DeviceRow.token_hash).where(
+                            DeviceRow.device_id.in_(chunk)
+                        )
+                    ).all()
+                )
+                hashes.update(found)
+                for device in chunk:
+                    if device not in found:
+                        self._unknown[device] = now
 
     def _matches(self, token: str | None, token_hash: str) -> bool:
         if not token_hash:

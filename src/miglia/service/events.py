@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
 from miglia.rules import shipped
-from miglia.service import event_codec
+from miglia.service import event_codec, news
 from miglia.service.clock import now_us
 from miglia.service.entries_csv import read_entries
 from miglia.service.event_file import EventFileError, load_event
 from miglia.service.raw import store_raw
 from miglia.service.routes import DayRoute, place_event
 from miglia.store.db import Database
-from miglia.store.models import EntryRow, EventRow, RouteRow
+from miglia.store.models import AlertRow, EntryRow, EventRow, PassageRow, RouteRow, UserRow
 
 
 class NotFound(MigliaError):
@@ -109,7 +110,33 @@ def event_row(session: Session, slug: str | None = None) -> EventRow:
 def publish_results(db: Database, published: bool, slug: str | None = None) -> None:
     """Show the results to the public, or hide them again (timekeepers always see them)."""
     with db.transaction() as session:
-        event_row(session, slug).results_published = published
+        row = event_row(session, slug)
+        row.results_published = published
+        event_id = row.id
+    news.results_changed(event_id)
+
+
+def counts(session: Session, event_id: int | None) -> dict[str, int]:
+    """What the organiser's console shows at a glance."""
+
+    def count(table: type, *where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+    figures = {"users": count(UserRow)}
+    if event_id is not None:
+        figures |= {
+            "accepted": count(EntryRow, EntryRow.event_id == event_id, EntryRow.status == "accepted"),
+            "refused": count(EntryRow, EntryRow.event_id == event_id, EntryRow.status != "accepted"),
+            "passages": count(PassageRow, PassageRow.event_id == event_id),
+            "open_alerts": count(AlertRow, AlertRow.event_id == event_id, AlertRow.resolved_us.is_(None)),
+        }
+    return figures
+
+
+def results_published(session: Session) -> bool:
+    """Whether the latest event's results are public (False while there is no event)."""
+    published = session.scalars(select(EventRow.results_published).order_by(EventRow.id.desc())).first()
+    return bool(published)
 
 
 def load(session: Session, slug: str | None = None) -> Event:

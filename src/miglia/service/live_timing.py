@@ -30,17 +30,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
+from miglia.domain.event import ControlKind
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
 from miglia.domain.scoreboard import Move, Scoreboard
-from miglia.geo.common import NO_TIME
+from miglia.geo.common import NO_TIME, m_per_deg_lat, m_per_deg_lon
 from miglia.geo.crossings import find_crossings, passages
-from miglia.geo.track import PreparedTrack, Track
+from miglia.geo.track import MAX_SPEED_KMH, PreparedTrack, Track
 from miglia.service import events
 from miglia.service.alerts import Watch
 from miglia.service.clock import now_us
@@ -103,6 +104,8 @@ class _EventTiming:
     timezone: str
     lines: dict[int, DayLines]
     done: set[Slot]
+    secret: frozenset[str] = frozenset()
+    """The secret checks: a passage there is news for the public only once results are published."""
     board: Scoreboard | None = None
     fingerprint: tuple[Any, ...] | None = None
 
@@ -115,17 +118,13 @@ class TimingNews:
     passages: tuple[Passage, ...]
     rescored: tuple[int, ...]
     moves: tuple[Move, ...]
+    public: bool = True
+    """False when every new passage is at a secret check: the public is not told a check just timed a car."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "passages": [
-                {"start_no": p.start_no, "control": p.control, "line": p.line, "instant_us": p.instant_us}
-                for p in self.passages
-            ],
-            "rescored": list(self.rescored),
-            "moves": [{"start_no": m.start_no, "before": m.before, "after": m.after} for m in self.moves],
-        }
+        """What the public live feed says: only that the results changed. Which control timed which car
+        and the new standings stay behind `results_visible` (the results pages fetch them)."""
+        return {"event_id": self.event_id}
 
 
 class LiveTiming:
@@ -150,27 +149,56 @@ class LiveTiming:
             if not timing.lines:
                 return None
             groups: dict[tuple[int, int], _Points] = {}
+            courses: dict[Any, Any] = {}
             for fix, raw_id in fixes:
                 course = watch.course(fix.instant_us)
                 if course is None or course.number not in timing.lines:
                     continue
-                car = watch.car(fix.device_id, course)
+                car = courses.get((fix.device_id, course.number), False)
+                if car is False:
+                    car = courses[(fix.device_id, course.number)] = watch.car(fix.device_id, course)
                 if car is None:
                     continue
-                groups.setdefault((car, course.number), _Points()).add(
-                    fix.instant_us, fix.lat, fix.lon, raw_id
-                )
+                points = groups.get((car, course.number))
+                if points is None:
+                    points = groups[(car, course.number)] = _Points()
+                points.add(fix.instant_us, fix.lat, fix.lon, raw_id)
+            ordered = {key: points.sorted() for key, points in groups.items()}
+            missing = [(key, new.t[0]) for key, new in ordered.items() if key not in self._tails]
+            if missing:  # one round trip for every car first seen since the start
+                self._tails.update(self._stored_tails(timing, watch, missing))
             found: dict[Slot, tuple[int, Passage]] = {}
-            for key, points in groups.items():
-                for raw_id, p in self._car_day(timing, watch, key, points.sorted()):
-                    slot = (p.start_no, p.control, p.line)
-                    if slot not in timing.done and (
-                        slot not in found or p.instant_us < found[slot][1].instant_us
-                    ):
-                        found[slot] = (raw_id, p)
+            for raw_id, p in self._cars(timing, watch, ordered):
+                slot = (p.start_no, p.control, p.line)
+                if slot not in timing.done and (
+                    slot not in found or p.instant_us < found[slot][1].instant_us
+                ):
+                    found[slot] = (raw_id, p)
             if not found:
                 return None
             return self._store(timing, list(found.values()))
+
+    def warm(self, watch: Watch) -> None:
+        """Load what the first batch would otherwise load: the timing lines, every car's tail on every
+        day of the event, and the live scoreboard (call at start-up)."""
+        if watch.event_id is None:
+            return
+        with self._lock:
+            timing = self._timing(watch.event_id)
+            if not timing.lines:  # no route yet: built when the first positions come, as without warming
+                self._event = None
+                return
+            wanted = [
+                ((car, day), None)
+                for day in timing.lines
+                for car in sorted(set(watch.cars.get(day, watch.default_cars).values()))
+                if (car, day) not in self._tails
+            ]
+            self._tails.update(self._stored_tails(timing, watch, wanted))
+            if timing.board is None:
+                with self.db.sessions() as s:
+                    timing.fingerprint = _fingerprint(s, timing.event_id)
+                    timing.board = score(s, timing.slug).board
 
     def forget(self) -> None:
         """Drop every cache (timing lines, tails, scoreboard): the next batch reloads them."""
@@ -203,36 +231,54 @@ class LiveTiming:
         }
         timed = dataclasses.replace(event, days=tuple(d for d in event.days if d.number in routes))
         lines = {n: d for n, d in day_lines(timed, routes).items() if len(d.lines)} if timed.days else {}
-        self._event = _EventTiming(event_id, row.slug, event.timezone, lines, done)
+        secret = frozenset(
+            c.name for d in event.days for c in d.controls if c.kind is ControlKind.SECRET_CHECK
+        )
+        self._event = _EventTiming(event_id, row.slug, event.timezone, lines, done, secret)
         self._tails.clear()
         return self._event
 
-    def _car_day(
-        self, timing: _EventTiming, watch: Watch, key: tuple[int, int], new: _Points
+    def _cars(
+        self, timing: _EventTiming, watch: Watch, groups: dict[tuple[int, int], _Points]
     ) -> list[tuple[int, Passage]]:
-        car, day = key
-        tail = self._tails.get(key)
-        if tail is None:
-            tail = self._stored(timing, watch, car, day, before_us=new.t[0], limit=TAIL)
-        if tail.t and new.t[0] <= tail.t[-1]:
-            self._pending.pop(key, None)
-            return self._recompute(timing, watch, car, day)
-        merged = _Points()
-        merged.extend(tail)
-        merged.extend(new)
-        self._tails[key] = merged.last(TAIL)
-        found = _firsts(timing.lines[day], car, merged)
-        out = [
-            (raw, p)
-            for raw, p, step in found
-            if not (tail.t and step == len(tail.t) - 1 and _gap(merged, step))
-        ]
-        held = [(raw, p) for raw, p, step in found if (raw, p) not in out]
-        if held:  # crossed in a gap: a late fix may still fill it; timed if none comes for a while
-            self._pending[key] = (time.monotonic(), held)
-        waiting = self._pending.get(key)
-        if waiting is not None and time.monotonic() - waiting[0] >= self.settle_s:
-            out += self._pending.pop(key)[1]
+        """Every car's new fixes timed with its tail: one vectorised test tells which cars came near no
+        line (most of them, most of the time); only the others go through `find_crossings`."""
+        out: list[tuple[int, Passage]] = []
+        windows: dict[tuple[int, int], tuple[_Points, _Points]] = {}
+        for key, new in groups.items():
+            tail = self._tails.get(key) or _Points()
+            if tail.t and new.t[0] <= tail.t[-1]:
+                self._pending.pop(key, None)
+                out += self._recompute(timing, watch, *key)
+                continue
+            merged = _Points()
+            merged.extend(tail)
+            merged.extend(new)
+            self._tails[key] = merged.last(TAIL)
+            windows[key] = (tail, merged)
+        by_day: dict[int, list[tuple[int, int]]] = {}
+        for key in windows:
+            by_day.setdefault(key[1], []).append(key)
+        now = time.monotonic()
+        for day, keys in by_day.items():
+            lines = timing.lines[day]
+            near = _near_lines(lines, [windows[k][1] for k in keys])
+            for key, hot in zip(keys, near, strict=True):
+                tail, merged = windows[key]
+                found = _firsts(lines, key[0], merged) if hot else []
+                timed = [
+                    (raw, p)
+                    for raw, p, step in found
+                    if not (tail.t and step == len(tail.t) - 1 and _gap(merged, step))
+                ]
+                held = [(raw, p) for raw, p, step in found if (raw, p) not in timed]
+                if held:  # crossed in a gap: a late fix may still fill it; timed if none comes for a while
+                    self._pending[key] = (now, held)
+                out += timed
+        for key in windows:
+            waiting = self._pending.get(key)
+            if waiting is not None and now - waiting[0] >= self.settle_s:
+                out += self._pending.pop(key)[1]
         return out
 
     def _recompute(self, timing: _EventTiming, watch: Watch, car: int, day: int) -> list[tuple[int, Passage]]:
@@ -278,21 +324,9 @@ class LiveTiming:
     ) -> _Points:
         """The car's stored positions that day (its devices that day), in time order; with `before_us`
         and `limit`, only the last `limit` before that instant."""
-        table = watch.cars.get(day, watch.default_cars)
-        devices = sorted(d for d, n in table.items() if n == car)
-        date = next((d for d, c in watch.days.items() if c.number == day), None)
-        if not devices or date is None:
+        query = self._range(timing, watch, car, day, before_us)
+        if query is None:
             return _Points()
-        start = dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(timing.timezone))
-        first_us = _us(start)
-        last_us = _us(start + dt.timedelta(days=1))
-        if before_us is not None:
-            last_us = min(last_us, before_us)
-        query = select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon, PositionRow.raw_id).where(
-            PositionRow.device_id.in_(devices),
-            PositionRow.instant_us >= first_us,
-            PositionRow.instant_us < last_us,
-        )
         if limit is not None:
             query = query.order_by(PositionRow.instant_us.desc()).limit(limit)
         else:
@@ -302,6 +336,48 @@ class LiveTiming:
             for t, lat, lon, raw in s.execute(query):
                 out.add(t, lat, lon, raw)
         return out.sorted()
+
+    def _stored_tails(
+        self, timing: _EventTiming, watch: Watch, wanted: Sequence[tuple[tuple[int, int], int | None]]
+    ) -> dict[tuple[int, int], _Points]:
+        """`_stored(..., before_us, limit=TAIL)` for many (car, day) at once: one statement (a UNION ALL
+        of small indexed look-ups) per 200 cars instead of one round trip each."""
+        out: dict[tuple[int, int], _Points] = {}
+        parts: list[tuple[tuple[int, int], Any]] = []
+        for (car, day), before_us in wanted:
+            out[(car, day)] = _Points()
+            query = self._range(timing, watch, car, day, before_us)
+            if query is not None:
+                parts.append(((car, day), query.order_by(PositionRow.instant_us.desc()).limit(TAIL)))
+        if not parts:
+            return out
+        with self.db.sessions() as s:
+            for start in range(0, len(parts), 200):
+                chunk = parts[start : start + 200]
+                subqueries = [q.subquery() for _, q in chunk]
+                statement = union_all(
+                    *(select(literal(i).label("k"), *sq.c) for i, sq in enumerate(subqueries))
+                )
+                for k, t, lat, lon, raw in s.execute(statement):
+                    out[chunk[k][0]].add(t, lat, lon, raw)
+        return {key: points.sorted() for key, points in out.items()}
+
+    def _range(self, timing: _EventTiming, watch: Watch, car: int, day: int, before_us: int | None) -> Any:
+        table = watch.cars.get(day, watch.default_cars)
+        devices = sorted(d for d, n in table.items() if n == car)
+        date = next((d for d, c in watch.days.items() if c.number == day), None)
+        if not devices or date is None:
+            return None
+        start = dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(timing.timezone))
+        first_us = _us(start)
+        last_us = _us(start + dt.timedelta(days=1))
+        if before_us is not None:
+            last_us = min(last_us, before_us)
+        return select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon, PositionRow.raw_id).where(
+            PositionRow.device_id.in_(devices),
+            PositionRow.instant_us >= first_us,
+            PositionRow.instant_us < last_us,
+        )
 
     # -- storing and scoring ----------------------------------------------------------------------------
 
@@ -335,11 +411,14 @@ class LiveTiming:
                     PassageRow.instant_us,
                 )
             )
-            added = [
-                Passage(n, c, t, Source.GPS, ln, id=str(i), recorded_by=RECORDED_BY)
-                for row in rows
-                for i, n, c, ln, t in s.execute(statement.values(**row))
-            ]
+            # one multi-row INSERT for the batch; a passage already stored is skipped and not returned
+            added = sorted(
+                (
+                    Passage(n, c, t, Source.GPS, ln, id=str(i), recorded_by=RECORDED_BY)
+                    for i, n, c, ln, t in s.connection().execute(statement, rows)
+                ),
+                key=lambda p: int(p.id or 0),
+            )
             after = _fingerprint(s, timing.event_id)
         timing.done.update((p.start_no, p.control, p.line) for p in added)
         timing.done.update((p.start_no, p.control, p.line) for _, p in found)  # stored by another worker
@@ -360,23 +439,60 @@ class LiveTiming:
             moves = tuple(Move(n, old.get(n), p) for n, p in new.items() if old.get(n, -1) != p)
             rescored = tuple(sorted({p.start_no for p in added}))
         else:
-            first: dict[int, int | None] = {}
-            last: dict[int, int | None] = {}
-            touched: set[int] = set()
-            for p in added:
-                try:
-                    update = board.add_passage(p)
-                except MigliaError as exc:  # a car that is not an accepted entry, a renamed control
-                    log.warning("GPS passage %s not scored: %s", p, exc)
-                    continue
-                touched.update(update.rescored)
-                for m in update.moves:
-                    first.setdefault(m.start_no, m.before)
-                    last[m.start_no] = m.after
-            moves = tuple(Move(n, first[n], last[n]) for n in sorted(last) if first[n] != last[n])
-            rescored = tuple(sorted(touched))
+            try:  # the whole batch at once: one re-ranking
+                update = board.add_passages(added)
+                moves = tuple(
+                    sorted((m for m in update.moves if m.before != m.after), key=lambda m: m.start_no)
+                )
+                rescored = tuple(sorted(update.rescored))
+            except MigliaError:  # one cannot be scored: the others one by one, that one left out
+                first: dict[int, int | None] = {}
+                last: dict[int, int | None] = {}
+                touched: set[int] = set()
+                for p in added:
+                    try:
+                        update = board.add_passage(p)
+                    except MigliaError as exc:  # a car that is not an accepted entry, a renamed control
+                        log.warning("GPS passage %s not scored: %s", p, exc)
+                        continue
+                    touched.update(update.rescored)
+                    for m in update.moves:
+                        first.setdefault(m.start_no, m.before)
+                        last[m.start_no] = m.after
+                moves = tuple(Move(n, first[n], last[n]) for n in sorted(last) if first[n] != last[n])
+                rescored = tuple(sorted(touched))
         timing.fingerprint = after
-        return TimingNews(timing.event_id, tuple(added), rescored, moves)
+        public = any(p.control not in timing.secret for p in added)
+        return TimingNews(timing.event_id, tuple(added), rescored, moves, public)
+
+
+def _near_lines(lines: DayLines, windows: Sequence[_Points]) -> list[bool]:
+    """For each window (sorted fixes of one car): False when `find_crossings` surely finds nothing in it,
+    True when it may. One vectorised test for all the cars of a batch, conservative by construction:
+    a window is quiet when none of its fixes lies in a cell of the line set's raster (no short step
+    starts near a line), and every step, measured with scales that over-estimate it (those of the whole
+    batch's extreme latitudes, as `step_lengths_m` takes its window's), is neither long (tested against
+    every line) nor implausibly fast (a multipath spike, whose removal would join two steps)."""
+    sizes = np.fromiter((len(w.t) for w in windows), dtype=np.int64, count=len(windows))
+    hot = sizes >= 2
+    if not hot.any():
+        return [False] * len(windows)
+    t = np.fromiter((x for w in windows for x in w.t), dtype=np.int64, count=int(sizes.sum()))
+    lat = np.fromiter((x for w in windows for x in w.lat), dtype=np.float64, count=t.size)
+    lon = np.fromiter((x for w in windows for x in w.lon), dtype=np.float64, count=t.size)
+    owner = np.repeat(np.arange(len(windows)), sizes)
+    abs_lat = np.abs(lat)
+    ky = float(m_per_deg_lat(float(abs_lat.max()))) * 1.001
+    kx = float(m_per_deg_lon(float(abs_lat.min()))) * 1.001
+    step = np.hypot(np.diff(lon) * kx, np.diff(lat) * ky)
+    inside = owner[1:] == owner[:-1]  # steps within one window, not from one car to the next
+    allowed = np.diff(t).astype(np.float64) * (MAX_SPEED_KMH / 3.6e6)
+    bad_step = inside & ((step >= 0.999 * lines.lines.long_step_m) | (step >= 0.999 * allowed))
+    bad_fix = lines.lines.grid.lookup(lat, lon) != -1
+    flagged = np.zeros(len(windows), dtype=bool)
+    flagged[owner[1:][bad_step]] = True
+    flagged[owner[bad_fix]] = True
+    return [bool(x) for x in hot & flagged]
 
 
 def _gap(points: _Points, step: int) -> bool:

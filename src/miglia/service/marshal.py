@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import LINES
-from miglia.service import event_codec
+from miglia.service import event_codec, news
 from miglia.service.clock import from_datetime, now_us
+from miglia.service.raw import store_raw
 from miglia.store.db import Database
-from miglia.store.models import EntryRow, EventRow, PassageRow, RawInputRow
+from miglia.store.models import EntryRow, EventRow, PassageRow
 
 MAX_BATCH = 500
 _EARLIEST_US = from_datetime(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
@@ -71,6 +72,15 @@ class _Known:
     event: Event
     entries: dict[int, str]
     """start number -> entry status."""
+    published: bool
+
+    @property
+    def secret(self) -> frozenset[str]:
+        """Controls whose passages are not announced: the secret checks, until the results are out."""
+        if self.published:
+            return frozenset()
+        days = self.event.days
+        return frozenset(c.name for d in days for c in d.controls if c.kind is ControlKind.SECRET_CHECK)
 
 
 def _known(session: Session) -> _Known | None:
@@ -80,7 +90,7 @@ def _known(session: Session) -> _Known | None:
     entries = {
         r.start_no: r.status for r in session.scalars(select(EntryRow).where(EntryRow.event_id == row.id))
     }
-    return _Known(row.id, event_codec.from_json(row.definition), entries)
+    return _Known(row.id, event_codec.from_json(row.definition), entries, row.results_published)
 
 
 def _whole(value: object) -> int | None:
@@ -172,6 +182,8 @@ def record_passages(db: Database, username: str, items: Sequence[object]) -> lis
 
 def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcome]:
     outcomes: list[Outcome] = []
+    source = f"marshal:{username}"
+    news_worthy = False  # a passage at a secret check is not announced while results are unpublished
     with db.transaction() as s:
         known = _known(s)
         if known is None:
@@ -194,8 +206,11 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
         )
         received = now_us()
         for raw, item in zip(items, parsed, strict=True):
+            body = json.dumps(raw, sort_keys=True, ensure_ascii=False)
             if isinstance(item, BadItem):
                 uuid = raw.get("uuid") if isinstance(raw, dict) else None
+                # Refused, but kept as received with the reason, like every other input.
+                store_raw(s, known.event_id, "marshal_passage", source, "application/json", body, str(item))
                 outcomes.append(
                     Outcome(str(uuid) if uuid else None, "error", field=item.field, error=str(item))
                 )
@@ -203,21 +218,10 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
             if item.uuid in existing:
                 outcomes.append(Outcome(item.uuid, "duplicate", existing[item.uuid]))
                 continue
-            raw_row = RawInputRow(
-                event_id=known.event_id,
-                kind="marshal_passage",
-                source=f"marshal:{username}",
-                received_us=received,
-                content_type="application/json",
-                body=json.dumps(raw, sort_keys=True, ensure_ascii=False),
-                accepted=True,
-                problem="",
-            )
-            s.add(raw_row)
-            s.flush()
+            raw_id = store_raw(s, known.event_id, "marshal_passage", source, "application/json", body)
             passage = PassageRow(
                 event_id=known.event_id,
-                raw_id=raw_row.id,
+                raw_id=raw_id,
                 start_no=item.start_no,
                 control=item.control,
                 line=item.line,
@@ -231,6 +235,9 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
             s.flush()
             existing[item.uuid] = passage.id
             outcomes.append(Outcome(item.uuid, "stored", passage.id))
+            news_worthy = news_worthy or item.control not in known.secret
+    if news_worthy:
+        news.results_changed(known.event_id)
     return outcomes
 
 

@@ -22,15 +22,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, union
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, func, select, union
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
@@ -39,19 +37,18 @@ from miglia.service.alerts import Watch, load_watch
 from miglia.service.clock import now_us
 from miglia.service.devices import TokenCache
 from miglia.store.db import Database
-from miglia.store.models import AssignmentRow, EntryRow, PositionRow, RawInputRow
+from miglia.store.models import AssignmentRow, EntryRow, PositionRow
 from miglia.tracking.broadcast import Bus, publish_all
 from miglia.tracking.fix import Fix
-from miglia.tracking.live import AlertDraft, CarState, observe, silent
+from miglia.tracking.live import AlertDraft, CarState, Observation, observe, observe_many, silent
 
 if TYPE_CHECKING:
     from miglia.service.live_timing import LiveTiming
 
 log = logging.getLogger(__name__)
 
-_INSERT_RAW = insert(RawInputRow).returning(RawInputRow.id, sort_by_parameter_order=True)
-_CHUNK = 1000
-"""Positions per INSERT statement (SQLite allows 32,766 bound values; a row has 10)."""
+_CHUNK = 2000
+"""Rows per INSERT statement (SQLite allows 32,766 bound values; a position has 10)."""
 MAX_BATCH = 2000
 """Messages per group commit at most."""
 
@@ -114,6 +111,10 @@ def store_messages(
     good ones (repeats skipped, also across messages: the first one queued owns a position).
     Returns per message its Receipt, or the problem that refused it (stored as accepted=False)."""
     problems: list[MigliaError | None] = []
+    tokens.prefetch(
+        connection,
+        (f.device_id for m in messages if m.problem is None and not m.authenticated for f in m.fixes),
+    )
     for m in messages:
         problem = m.problem
         if problem is None and m.fixes and not m.authenticated:
@@ -122,29 +123,31 @@ def store_messages(
             except MigliaError as exc:
                 problem = exc
         problems.append(problem)
-    raws = [
-        {
-            "event_id": event_id,
-            "kind": m.kind,
-            "source": m.source[:200],
-            "received_us": m.received_us,
-            "content_type": m.content_type[:100],
-            "body": m.body,
-            "accepted": problem is None,
-            "problem": "" if problem is None else str(problem),
-        }
-        for m, problem in zip(messages, problems, strict=True)
-    ]
-    raw_ids = [row[0] for row in connection.execute(_INSERT_RAW, raws)]
+    raw_ids = _insert_raws(
+        connection,
+        [
+            (
+                event_id,
+                m.kind,
+                m.source[:200],
+                m.received_us,
+                m.content_type[:100],
+                m.body,
+                problem is None,
+                "" if problem is None else str(problem),
+            )
+            for m, problem in zip(messages, problems, strict=True)
+        ],
+    )
     owner: dict[tuple[str, int], int] = {}
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for i, (m, problem) in enumerate(zip(messages, problems, strict=True)):
         if problem is None:
             for f in m.fixes:
                 key = (f.device_id, f.instant_us)
                 if key not in owner:
                     owner[key] = i
-                    rows.append(_row(raw_ids[i], f))
+                    rows.append(_values(raw_ids[i], f))
     stored = _insert_rows(connection, rows)
     out: list[Receipt | MigliaError] = []
     for i, (m, problem) in enumerate(zip(messages, problems, strict=True)):
@@ -190,46 +193,67 @@ def ingest(
 def insert_positions(session: Session, raw_id: int, fixes: Sequence[Fix]) -> list[Fix]:
     """Insert positions in batches, skipping repeats; returns the fixes actually inserted."""
     by_key = {(f.device_id, f.instant_us): f for f in fixes}
-    stored = _insert_rows(session.connection(), [_row(raw_id, f) for f in by_key.values()])
+    stored = _insert_rows(session.connection(), [_values(raw_id, f) for f in by_key.values()])
     return [f for key, f in by_key.items() if key in stored]
 
 
-def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
+_RAW_COLUMNS = "event_id, kind, source, received_us, content_type, body, accepted, problem"
+_POSITION_COLUMNS = (
+    "raw_id, device_id, instant_us, lat, lon, speed_kmh, course, altitude, accuracy_m, battery"
+)
+
+
+def _insert_raws(connection: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert raw rows; their ids in the order of `rows`. One multi-row VALUES per chunk, written for
+    the driver (no per-row work in SQLAlchemy; each value its own parameter, so a body is sent as is,
+    not escaped into an array). Ids come from the table's sequence in the order the rows are
+    inserted, so the ids returned, sorted, are the rows' ids in order."""
+    if not rows:
+        return []
+    ids: list[int] = []
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        sql = f"INSERT INTO raw_inputs ({_RAW_COLUMNS}) VALUES " + ",".join(
+            [f"({','.join([mark] * 8)})"] * len(chunk)
+        )
+        result = connection.exec_driver_sql(sql + " RETURNING id", tuple(v for r in chunk for v in r))
+        ids += sorted(row[0] for row in result)
+    return ids
+
+
+def _insert_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> set[tuple[str, int]]:
     """The (device_id, instant_us) of the rows actually inserted (repeats of stored positions are not)."""
     if not rows:
         return set()
-    statement = _insert_positions(connection.dialect.name)
     stored: set[tuple[str, int]] = set()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
     for start in range(0, len(rows), _CHUNK):
-        # executemany with RETURNING: one cached statement, sent as multi-row VALUES ("insertmanyvalues")
-        result = connection.execute(statement, rows[start : start + _CHUNK])
+        chunk = rows[start : start + _CHUNK]
+        sql = f"INSERT INTO positions ({_POSITION_COLUMNS}) VALUES " + ",".join(
+            [f"({','.join([mark] * 10)})"] * len(chunk)
+        )
+        result = connection.exec_driver_sql(
+            sql + " ON CONFLICT (device_id, instant_us) DO NOTHING RETURNING device_id, instant_us",
+            tuple(v for r in chunk for v in r),
+        )
         stored.update((device, instant) for device, instant in result)
     return stored
 
 
-@functools.cache
-def _insert_positions(dialect: str) -> Any:
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _values(raw_id: int, f: Fix) -> tuple[Any, ...]:
     return (
-        insert_for(PositionRow)
-        .on_conflict_do_nothing(index_elements=["device_id", "instant_us"])
-        .returning(PositionRow.device_id, PositionRow.instant_us)
+        raw_id,
+        f.device_id,
+        f.instant_us,
+        f.lat,
+        f.lon,
+        f.speed_kmh,
+        f.course,
+        f.altitude,
+        f.accuracy_m,
+        f.battery,
     )
-
-
-def _row(raw_id: int, f: Fix) -> dict[str, Any]:
-    return {
-        "raw_id": raw_id,
-        "device_id": f.device_id,
-        "instant_us": f.instant_us,
-        "lat": f.lat,
-        "lon": f.lon,
-        "speed_kmh": f.speed_kmh,
-        "course": f.course,
-        "altitude": f.altitude,
-        "accuracy_m": f.accuracy_m,
-        "battery": f.battery,
-    }
 
 
 @dataclass(frozen=True)
@@ -493,7 +517,7 @@ class Tracker:
         if self.timing is None:
             return
         news = self.timing.receive(watch, fixes)
-        if news is not None and self.bus is not None:
+        if news is not None and news.public and self.bus is not None:
             self.bus.publish("results", news.to_json())
 
     # -- live state -------------------------------------------------------------------------------------
@@ -501,29 +525,21 @@ class Tracker:
     def follow(self, fixes: Iterable[Fix], watch: Watch | None = None) -> None:
         """Move the live state on with new fixes; raise and broadcast what they show."""
         watch = watch or self.watch()
-        drafts: list[AlertDraft] = []
-        moved: dict[str, CarState] = {}
+        observations: list[Observation] = []
+        for fix in sorted(fixes, key=lambda f: f.instant_us):
+            course = watch.course(fix.instant_us)
+            car = watch.car(fix.device_id, course)
+            observations.append((fix, car, course, watch.due_us.get(car, {}) if car is not None else {}))
         with self._lock:
-            for fix in sorted(fixes, key=lambda f: f.instant_us):
-                course = watch.course(fix.instant_us)
-                car = watch.car(fix.device_id, course)
-                previous = self.states.get(fix.device_id)
-                state, raised = observe(
-                    previous,
-                    fix,
-                    car,
-                    course,
-                    watch.due_us.get(car, {}) if car is not None else {},
-                    watch.zones,
-                    watch.thresholds,
-                )
-                if state is not previous:
-                    self.states[fix.device_id] = state
-                    moved[fix.device_id] = state
-                drafts.extend(raised)
+            moved, drafts = observe_many(self.states, observations, watch.zones, watch.thresholds)
+            self.states.update(moved)
         if self.bus is not None and moved:
             # a batch moves a car once: its latest state is broadcast
-            publish_all(self.bus, "position", [state.to_json() for state in moved.values()])
+            publish_all(
+                self.bus,
+                "position",
+                [state.to_json() for state in moved.values() if state.start_no is not None],
+            )
         self._raise(drafts, watch)
 
     def sweep(self, now: int | None = None) -> None:
@@ -557,13 +573,22 @@ class Tracker:
                     None, fix, watch.car(fix.device_id, course), course, None, (), watch.thresholds
                 )
 
+    def warm(self) -> None:
+        """Load at start-up what the first messages would otherwise wait for: the event's tracking
+        context, the device tokens, the live state, and the GPS timing's lines, cars' tails and
+        scoreboard."""
+        watch = self.watch()
+        with self.db.engine.connect() as connection:
+            self.tokens.load(connection)
+        if not self.states:
+            self.load_live()
+        if self.timing is not None:
+            self.timing.warm(watch)
+
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
             states = list(self.states.values())
-        return [
-            s.to_json()
-            for s in sorted(states, key=lambda s: (s.start_no is None, s.start_no or 0, s.device_id))
-        ]
+        return [s.to_json() for s in sorted(states, key=lambda s: s.start_no or 0) if s.start_no is not None]
 
     def _raise(self, drafts: list[AlertDraft], watch: Watch) -> None:
         if not drafts or watch.event_id is None:

@@ -20,7 +20,7 @@ from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.errors import MigliaError
 from miglia.domain.passages import Passage
 from miglia.domain.timecard import EventPlan
-from miglia.service import events
+from miglia.service import events, news
 from miglia.service.clock import now_us
 from miglia.service.passages_csv import parse_passages
 from miglia.service.raw import store_raw
@@ -75,11 +75,14 @@ def import_passages(
             stored = _stored_keys(s, row.id)
             new = [p for p in passages if _key(p) not in stored]
             store_passages(s, row.id, [(raw_id, p) for p in new], by)
+            event_id = row.id
     except MigliaError as exc:
         with db.transaction() as s:
-            event_id = events.event_row(s, slug).id if not isinstance(exc, events.NotFound) else None
-            store_raw(s, event_id, "passages_file", str(path), "text/csv", text, problem=str(exc))
+            known = None if isinstance(exc, events.NotFound) else events.event_row(s, slug).id
+            store_raw(s, known, "passages_file", str(path), "text/csv", text, problem=str(exc))
         raise
+    if new:
+        news.results_changed(event_id)
     return new
 
 
@@ -159,4 +162,6 @@ def add_correction(db: Database, request: CorrectionRequest, slug: str | None = 
         )
         s.add(stored)
         s.flush()
-        return stored.id
+        new_id, event_id = stored.id, row.id
+    news.results_changed(event_id)
+    return new_id

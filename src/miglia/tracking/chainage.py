@@ -7,6 +7,7 @@ This is the one place live tracking measures along a route. It uses a local equi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,12 @@ from numpy.typing import NDArray
 EARTH_RADIUS_M = 6_371_008.8
 _SAME_PLACE_M = 30.0
 """Where the route passes the same place twice, candidates this close to the nearest one are ties."""
+_CELLS = 1 << 21
+"""Points x segments computed at once by `RouteLine.candidates` (bounds its memory: ~16 MB an array)."""
+
+Candidates = tuple[float, float, tuple[tuple[float, float], ...] | None]
+"""A point's (chainage, offset) on its nearest segment, and, where other segments are about as near
+(`_SAME_PLACE_M`), every such (chainage, offset) in route order, for the car's previous chainage to choose."""
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -53,6 +60,41 @@ class RouteLine:
     def length_m(self) -> float:
         return float(self.cum[-1])
 
+    @functools.cached_property
+    def _segments(self) -> tuple[NDArray[np.float64], ...]:
+        x0, y0, dx, dy = self.x[:-1], self.y[:-1], np.diff(self.x), np.diff(self.y)
+        seg2 = dx * dx + dy * dy
+        return x0, y0, dx, dy, seg2, np.where(seg2 > 0, seg2, 1.0), np.sqrt(seg2), self.cum[:-1]
+
+    def candidates(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> list[Candidates]:
+        """`locate` for many points at once, before the hint: computed with the very operations of
+        `locate`, so `pick(candidates(...)[i], hint)` equals `locate(lat[i], lon[i], hint)` exactly."""
+        x0, y0, dx, dy, seg2, safe2, length, cum = self._segments
+        rows = max(1, _CELLS // max(1, x0.size))
+        out: list[Candidates] = []
+        for start in range(0, lat.size, rows):
+            px = (np.radians(lon[start : start + rows] - self.lon0) * EARTH_RADIUS_M * self.cos0)[:, None]
+            py = (np.radians(lat[start : start + rows] - self.lat0) * EARTH_RADIUS_M)[:, None]
+            t = np.where(seg2 > 0, ((px - x0) * dx + (py - y0) * dy) / safe2, 0.0)
+            np.clip(t, 0.0, 1.0, out=t)
+            dist = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
+            chain = cum + t * length
+            best = np.argmin(dist, axis=1)
+            rows_at = np.arange(best.size)
+            best_dist = dist[rows_at, best]
+            near = dist <= (best_dist + _SAME_PLACE_M)[:, None]
+            many = np.count_nonzero(near, axis=1) > 1
+            best_chain = chain[rows_at, best]
+            for r, (c, d, m) in enumerate(
+                zip(best_chain.tolist(), best_dist.tolist(), many.tolist(), strict=True)
+            ):
+                if m:
+                    k = np.flatnonzero(near[r])
+                    out.append((c, d, tuple(zip(chain[r, k].tolist(), dist[r, k].tolist(), strict=True))))
+                else:
+                    out.append((c, d, None))
+        return out
+
     def locate(self, lat: float, lon: float, hint_m: float | None = None) -> tuple[float, float]:
         """(chainage, offset) in metres of the route's point nearest to (lat, lon).
 
@@ -72,3 +114,17 @@ class RouteLine:
             near = np.flatnonzero(dist <= dist[best] + _SAME_PLACE_M)
             best = int(near[np.argmin(np.abs(chain[near] - hint_m))])
         return float(chain[best]), float(dist[best])
+
+
+def pick(candidates: Candidates, hint_m: float | None) -> tuple[float, float]:
+    """(chainage, offset) of a point from its `RouteLine.candidates`, as `RouteLine.locate` chooses."""
+    chain, dist, near = candidates
+    if hint_m is None or near is None:
+        return chain, dist
+    best = near[0]
+    best_gap = abs(best[0] - hint_m)
+    for candidate in near[1:]:
+        gap = abs(candidate[0] - hint_m)
+        if gap < best_gap:
+            best, best_gap = candidate, gap
+    return best

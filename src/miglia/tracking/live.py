@@ -11,12 +11,14 @@ move the live state back in time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from miglia.domain.errors import InvalidInput
-from miglia.tracking.chainage import RouteLine, distance_m
+from miglia.tracking.chainage import Candidates, RouteLine, distance_m, pick
 from miglia.tracking.fix import Fix
 
 US = 1_000_000
@@ -136,8 +138,9 @@ class CarState:
     still_lon: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
+        """The car as the public live map shows it: not its tracker's id (which would let anyone send
+        positions in its name) nor the phone's battery."""
         return {
-            "device_id": self.device_id,
             "start_no": self.start_no,
             "day": self.day,
             "instant_us": self.instant_us,
@@ -145,7 +148,6 @@ class CarState:
             "lon": self.lon,
             "speed_kmh": self.speed_kmh,
             "course": self.course,
-            "battery": self.battery,
             "chainage_m": self.chainage_m,
             "offset_m": self.offset_m,
             "next_control": self.next_control,
@@ -165,38 +167,96 @@ def observe(
     thresholds: Thresholds | None = None,
 ) -> tuple[CarState, list[AlertDraft]]:
     """The car's state after `fix`, and the alerts the fix raises (only for a car with a start number)."""
+    return _observe(previous, fix, start_no, course, due_us, zones, thresholds or Thresholds(), None)
+
+
+Observation = tuple[Fix, int | None, DayCourse | None, Mapping[str, int] | None]
+"""A fix with what `observe` measures it against: (fix, start number, day course, due instants)."""
+
+
+def observe_many(
+    states: Mapping[str, CarState],
+    observations: Sequence[Observation],
+    zones: Sequence[Zone] = (),
+    thresholds: Thresholds | None = None,
+) -> tuple[dict[str, CarState], list[AlertDraft]]:
+    """`observe` for a batch of fixes in time order, the cars' states taken from `states`: the new
+    states of the cars that moved, and every alert raised. Same result as one `observe` per fix; the
+    route geometry of all the fixes on one route is computed in one vectorised pass."""
     th = thresholds or Thresholds()
+    located: list[Candidates | None] = [None] * len(observations)
+    routes: dict[int, tuple[RouteLine, list[int]]] = {}
+    for i, (_, _, course, _) in enumerate(observations):
+        if course is not None and course.route is not None:
+            routes.setdefault(id(course.route), (course.route, []))[1].append(i)
+    for route, at in routes.values():
+        lat = np.fromiter((observations[i][0].lat for i in at), dtype=np.float64, count=len(at))
+        lon = np.fromiter((observations[i][0].lon for i in at), dtype=np.float64, count=len(at))
+        for i, found in zip(at, route.candidates(lat, lon), strict=True):
+            located[i] = found
+    moved: dict[str, CarState] = {}
+    drafts: list[AlertDraft] = []
+    for (fix, start_no, course, due), candidates in zip(observations, located, strict=True):
+        previous = moved.get(fix.device_id)
+        if previous is None:
+            previous = states.get(fix.device_id)
+        state, raised = _observe(previous, fix, start_no, course, due, zones, th, candidates)
+        if state is not previous:
+            moved[fix.device_id] = state
+        drafts += raised
+    return moved, drafts
+
+
+def _observe(
+    previous: CarState | None,
+    fix: Fix,
+    start_no: int | None,
+    course: DayCourse | None,
+    due_us: Mapping[str, int] | None,
+    zones: Sequence[Zone],
+    th: Thresholds,
+    candidates: Candidates | None,
+) -> tuple[CarState, list[AlertDraft]]:
     if previous is not None and fix.instant_us <= previous.instant_us:
         return previous, []
-    state = CarState(
-        device_id=fix.device_id,
-        start_no=start_no,
-        day=course.number if course else None,
-        instant_us=fix.instant_us,
-        lat=fix.lat,
-        lon=fix.lon,
-        speed_kmh=fix.speed_kmh,
-        course=fix.course,
-        battery=fix.battery,
-        still_since_us=fix.instant_us,
-        still_lat=fix.lat,
-        still_lon=fix.lon,
-    )
+    still_since, still_lat, still_lon = fix.instant_us, fix.lat, fix.lon
     if (
         previous is not None
         and distance_m(previous.still_lat, previous.still_lon, fix.lat, fix.lon) <= th.stationary_m
     ):
-        state = replace(
-            state,
-            still_since_us=previous.still_since_us,
-            still_lat=previous.still_lat,
-            still_lon=previous.still_lon,
-        )
+        still_since, still_lat, still_lon = previous.still_since_us, previous.still_lat, previous.still_lon
+    chainage = offset = None
+    next_control: str | None = None
+    expected: int | None = None
+    due: int | None = None
     if course is not None and course.route is not None:
         hint = previous.chainage_m if previous is not None and previous.day == course.number else None
-        chainage, offset = course.route.locate(fix.lat, fix.lon, hint)
-        state = replace(state, chainage_m=chainage, offset_m=offset)
-        state = _next_control(state, course, due_us or {}, th)
+        if candidates is not None:
+            chainage, offset = pick(candidates, hint)
+        else:
+            chainage, offset = course.route.locate(fix.lat, fix.lon, hint)
+        next_control, expected, due = _next_control(
+            fix.instant_us, chainage, fix.speed_kmh, course, due_us or {}, th
+        )
+    state = CarState(
+        fix.device_id,
+        start_no,
+        course.number if course else None,
+        fix.instant_us,
+        fix.lat,
+        fix.lon,
+        fix.speed_kmh,
+        fix.course,
+        fix.battery,
+        chainage,
+        offset,
+        next_control,
+        expected,
+        due,
+        still_since,
+        still_lat,
+        still_lon,
+    )
     if start_no is None:
         return state, []
     return state, _alerts(state, fix, start_no, course, zones, th)
@@ -219,20 +279,26 @@ def silent(state: CarState, now_us: int, thresholds: Thresholds | None = None) -
     )
 
 
-def _next_control(state: CarState, course: DayCourse, due_us: Mapping[str, int], th: Thresholds) -> CarState:
-    assert state.chainage_m is not None
-    ahead = [m for m in course.controls if m.chainage_m > state.chainage_m]
-    if not ahead:
-        return replace(state, next_control=None, expected_us=None, due_us=None)
-    mark = ahead[0]
-    timed = next((m for m in ahead if m.timed), None)
-    speed = state.speed_kmh if state.speed_kmh and state.speed_kmh >= th.eta_min_speed_kmh else None
+def _next_control(
+    instant_us: int,
+    chainage_m: float,
+    speed_kmh: float | None,
+    course: DayCourse,
+    due_us: Mapping[str, int],
+    th: Thresholds,
+) -> tuple[str | None, int | None, int | None]:
+    """(next control, expected instant there, its due instant) for a car at `chainage_m`."""
+    mark = next((m for m in course.controls if m.chainage_m > chainage_m), None)
+    if mark is None:
+        return None, None, None
+    timed = next((m for m in course.controls if m.chainage_m > chainage_m and m.timed), None)
+    speed = speed_kmh if speed_kmh and speed_kmh >= th.eta_min_speed_kmh else None
     speed = speed or (timed.average_kmh if timed else None) or mark.average_kmh
     expected = None
     if speed:
-        expected = state.instant_us + round((mark.chainage_m - state.chainage_m) / (speed / 3.6) * US)
+        expected = instant_us + round((mark.chainage_m - chainage_m) / (speed / 3.6) * US)
     due = due_us.get(mark.name) if mark.timed else None
-    return replace(state, next_control=mark.name, expected_us=expected, due_us=due)
+    return mark.name, expected, due
 
 
 def _alerts(

@@ -3,19 +3,21 @@
 - GET /live/stream: server-sent events: `snapshot` (every car, once, on connect), then `position` and
   `alert` as fixes arrive; a comment line every 15 s keeps proxies from closing the connection.
 - GET /live/cars: the live state of every car (JSON list).
-- GET /live/alerts[?open=true]: the current event's alerts; POST /live/alerts/{id}/acknowledge and
-  /resolve with {"by": "..."}.
-- GET /live/quarantine: devices sending positions that no entry or assignment knows.
+- GET /live/alerts[?open=true]: the current event's alerts (acknowledged and resolved, with who and
+  when, on the organiser's alerts board: /organiser/alerts, for timekeepers and mechanics).
+- GET /live/quarantine: devices sending positions that no entry or assignment knows (organiser only).
 
 The `Tracker` (ingest + live state) and the `Broadcaster` are one per app, made on first use (at start-up
 when MQTT is on: `lifespan`). The broadcaster is in-process: see `miglia.tracking.broadcast` for the
-multi-worker swap. SSE events: `snapshot`, `position`, `alert`, and `results` (GPS passages timed live,
-with the overall positions they moved).
+multi-worker swap. SSE events: `snapshot`, `position`, `alert`, and `results` (only that the results
+changed: the pages then fetch them, behind the same check as everywhere, so nothing unpublished and no
+secret check leaks through this public feed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import threading
@@ -23,15 +25,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
-from miglia.domain.errors import MigliaError
 from miglia.service import alerts as alerts_service
+from miglia.service import news
 from miglia.service.positions import Tracker, quarantine
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Broadcaster
+from miglia.web.security import require
 
 router = APIRouter(prefix="/live", tags=["live"])
 KEEPALIVE_S = 15.0
@@ -52,7 +55,7 @@ def tracker_for(app: FastAPI) -> Tracker:
         if getattr(state, "tracker", None) is None:
             db: Database = state.db
             made = Tracker(db, Broadcaster())
-            made.load_live()
+            made.warm()
             state.tracker = made
             if os.environ.get("MIGLIA_MQTT_HOST") and getattr(state, "mqtt", None) is None:
                 from miglia.tracking.mqtt import MqttSettings, start
@@ -64,20 +67,31 @@ def tracker_for(app: FastAPI) -> Tracker:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """App start: with MIGLIA_MQTT_HOST set, the tracker is made and the MQTT subscriber started.
+    """App start: the tracker is made and warmed up (the event's tracking context, tokens, live state,
+    timing lines, tails and scoreboard), so the first messages do not wait for what every message
+    needs; with MIGLIA_MQTT_HOST set, the MQTT subscriber is started.
     App stop: the subscriber is stopped, and what the ingest has queued is stored before the end."""
-    if os.environ.get("MIGLIA_MQTT_HOST"):
-        await run_in_threadpool(tracker_for, app)
+    live = await run_in_threadpool(tracker_for, app)
+    # Marshal taps, device files, corrections, publishing: each tells open results pages to reload.
+    stop_news = news.subscribe(lambda event_id: _announce(live, event_id))
+    # Everything made so far (modules, the app, the warmed caches) lives as long as the process: moved
+    # out of the collector's sight, so a full collection no longer stops every thread for 100+ ms.
+    gc.freeze()
     try:
         yield
     finally:
+        stop_news()
+        gc.unfreeze()
         listener = getattr(app.state, "mqtt", None)
         if listener is not None:
             await run_in_threadpool(listener.stop)
             app.state.mqtt = None
-        live: Tracker | None = getattr(app.state, "tracker", None)
-        if live is not None:
-            await run_in_threadpool(live.close)
+        await run_in_threadpool(live.close)
+
+
+def _announce(live: Tracker, event_id: int) -> None:
+    if live.bus is not None:
+        live.bus.publish("results", {"event_id": event_id})
 
 
 @router.get("/stream")
@@ -117,28 +131,9 @@ def alert_list(request: Request, open: bool = False) -> list[dict[str, Any]]:
         return [a.to_json() for a in alerts_service.alerts(session, event_id, open_only=open)]
 
 
-@router.post("/alerts/{alert_id}/{action}")
-async def alert_action(request: Request, alert_id: int, action: str) -> JSONResponse:
-    live = tracker(request)
-    try:
-        data = await request.json()
-        by = str(data.get("by", "")) if isinstance(data, dict) else ""
-    except ValueError:
-        by = ""
-    change = {"acknowledge": alerts_service.acknowledge, "resolve": alerts_service.resolve}.get(action)
-    if change is None:
-        return JSONResponse({"error": f"action {action!r}: use acknowledge or resolve"}, status_code=404)
-    try:
-        alert = await run_in_threadpool(change, live.db, alert_id, by)
-    except MigliaError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
-    assert live.bus is not None
-    live.bus.publish("alert", alert.to_json())
-    return JSONResponse(alert.to_json())
-
-
-@router.get("/quarantine")
+@router.get("/quarantine", dependencies=[Depends(require("organiser"))])
 def quarantined(request: Request) -> list[dict[str, Any]]:
+    """Devices sending positions that no entry or assignment knows, for the organiser to assign."""
     live = tracker(request)
     event_id = live.watch().event_id
     if event_id is None:

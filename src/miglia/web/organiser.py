@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
@@ -23,7 +22,7 @@ from miglia.service import alerts as alerts_service
 from miglia.service import events, users
 from miglia.service import marshal as marshal_service
 from miglia.store.db import Database
-from miglia.store.models import AlertRow, EntryRow, EventRow, PassageRow, UserRow
+from miglia.store.models import EventRow
 from miglia.web.deps import session
 from miglia.web.security import Forbidden, require, session_of
 from miglia.web.templating import templates
@@ -82,22 +81,10 @@ def console(
 
 def _console(request: Request, s: Session, user: users.User, status: int = 200, **context: Any) -> Response:
     row, _event = _current(s)
-    counts: dict[str, int] = {}
-    if row is not None:
-        counts = {
-            "accepted": _count(s, EntryRow, EntryRow.event_id == row.id, EntryRow.status == "accepted"),
-            "refused": _count(s, EntryRow, EntryRow.event_id == row.id, EntryRow.status != "accepted"),
-            "passages": _count(s, PassageRow, PassageRow.event_id == row.id),
-            "open_alerts": _count(s, AlertRow, AlertRow.event_id == row.id, AlertRow.resolved_us.is_(None)),
-        }
-    counts["users"] = _count(s, UserRow)
+    counts = events.counts(s, None if row is None else row.id)
     return render(
         request, "organiser/console.html", "organiser", s, status, user=user, counts=counts, **context
     )
-
-
-def _count(s: Session, table: type, *where: Any) -> int:
-    return int(s.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
 def _problems(exc: MigliaError, folder: Path) -> list[str]:

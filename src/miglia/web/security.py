@@ -36,7 +36,7 @@ from sqlalchemy import select
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from miglia.service import users
+from miglia.service import events, users
 from miglia.service.users import User
 from miglia.store.db import Database
 from miglia.store.models import EventRow
@@ -232,8 +232,7 @@ def results_visible(request: Request) -> bool:
         return True
     db: Database = request.app.state.db
     with db.sessions() as s:
-        published = s.scalars(select(EventRow.results_published).order_by(EventRow.id.desc())).first()
-    return bool(published)
+        return events.results_published(s)
 
 
 # ---------------------------------------------------------------------------------------------- rate limits

@@ -1,0 +1,37 @@
+"""Every change to what results are made of is announced after it is committed, and only then."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from miglia.domain.corrections import CorrectionKind
+from miglia.domain.errors import MigliaError
+from miglia.service import events, news, timing
+from miglia.store.db import Database
+
+
+def test_changes_are_announced_once_committed(small_db: Database, tmp_path: Path) -> None:
+    heard: list[int] = []
+    stop = news.subscribe(heard.append)
+    try:
+        with small_db.sessions() as s:
+            event_id = events.event_row(s).id
+        csv = tmp_path / "p.csv"
+        csv.write_text("start_no,control,time\n1,D1-TC1,08:10:00\n")
+        timing.import_passages(small_db, csv)
+        timing.import_passages(small_db, csv)  # nothing new: nothing to announce
+        request = timing.CorrectionRequest(CorrectionKind.ADD_PENALTY, 2, "clerk", "late", points=Decimal(10))
+        timing.add_correction(small_db, request)
+        with pytest.raises(MigliaError):
+            timing.add_correction(
+                small_db, timing.CorrectionRequest(CorrectionKind.ADD_PENALTY, 2, "clerk", "")
+            )
+        events.publish_results(small_db, True)
+    finally:
+        stop()
+    assert heard == [event_id] * 3
+    events.publish_results(small_db, False)
+    assert heard == [event_id] * 3  # unsubscribed
