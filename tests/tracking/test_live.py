@@ -179,3 +179,32 @@ def test_observe_many_is_observe_fix_by_fix() -> None:
             got += raised
         assert many == one
         assert got == expected
+
+
+# -- what a real rally does that is not an emergency ---------------------------------------------------
+
+def test_a_car_slowed_by_a_hairpin_is_expected_at_the_legs_set_pace_not_out_of_time() -> None:
+    # START to TC1, 10 km in 10 min: a set pace of 60 km/h. With 7,776 m to go, at its own 12 km/h the
+    # car would arrive 39 min later, 31 min after its due time (out of time); at the set pace, 7.8 min.
+    dues = {"START": T0 - 2 * MIN, "TC1": T0 + 8 * MIN}
+    state, kinds = drive([(0, 45.02, 9.0, 12.0)], due_us=dues)
+    assert (state.expected_us or 0) - state.instant_us == pytest.approx(7776 / (60 / 3.6) * 1e6, rel=1e-3)
+    assert kinds == []
+
+
+def test_early_for_a_time_control_a_car_waits_before_it_until_its_minute() -> None:
+    # 1.5 km before TC1, beyond the 300 m around the control: waiting for its due minute is planned...
+    waiting = [(i * MIN, 45.0765 + (i % 2) * 0.0001, 9.0, 0.0) for i in range(20)]
+    _, kinds = drive(waiting, due_us={"START": T0 - 20 * MIN, "TC1": T0 + 20 * MIN})
+    assert kinds == []
+    # ... but not once its due minute is over: then it is stopped by the road.
+    _, kinds = drive(waiting, due_us={"START": T0 - 40 * MIN, "TC1": T0})
+    assert AlertKind.STOPPED in kinds
+
+
+def test_no_signal_once_the_day_is_done_is_not_an_alert() -> None:
+    at_the_finish, _ = drive([(0, 45.0899, 9.0, 0.0)])
+    assert silent(at_the_finish, T0 + 60 * MIN, course=COURSE) is None
+    on_the_road, _ = drive([(0, 45.05, 9.0, 50.0)])
+    draft = silent(on_the_road, T0 + 60 * MIN, course=COURSE)
+    assert draft is not None and draft.kind is AlertKind.NO_SIGNAL

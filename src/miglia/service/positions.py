@@ -546,10 +546,12 @@ class Tracker:
         """Raise no-signal alerts for cars gone quiet on an event day (call every minute or so)."""
         watch = self.watch()
         now = now or now_us()
-        if watch.course(now) is None:
+        course = watch.course(now)
+        if course is None:
             return  # not an event day: cars are quiet on purpose
         with self._lock:
-            drafts = [d for s in self.states.values() if (d := silent(s, now, watch.thresholds)) is not None]
+            states = list(self.states.values())
+        drafts = [d for s in states if (d := silent(s, now, watch.thresholds, course)) is not None]
         self._raise(drafts, watch)
 
     def sweep_if_due(self, every_s: float = 30.0) -> None:

@@ -42,6 +42,9 @@ class Thresholds:
     stationary_m: float = 60.0
     planned_stop_m: float = 300.0
     """Within this distance of a stop (lunch, fuel, hotel, car show) or a control, stopping is planned."""
+    control_wait_m: float = 2000.0
+    """Crews early for a time control wait for their minute on the road before it: up to this far ahead
+    of the control, until their due minute is over, stopping is planned."""
     off_route_m: float = 500.0
     no_signal_min: float = 10.0
     speeding_margin_kmh: float = 5.0
@@ -262,11 +265,17 @@ def _observe(
     return state, _alerts(state, fix, start_no, course, zones, th)
 
 
-def silent(state: CarState, now_us: int, thresholds: Thresholds | None = None) -> AlertDraft | None:
-    """A no-signal alert when the car's last fix is older than the threshold."""
+def silent(
+    state: CarState, now_us: int, thresholds: Thresholds | None = None, course: DayCourse | None = None
+) -> AlertDraft | None:
+    """A no-signal alert when the car's last fix is older than the threshold, unless the car has done
+    the day (at or past its last control: the phone may rest at the hotel)."""
     th = thresholds or Thresholds()
     quiet = now_us - state.instant_us
     if state.start_no is None or quiet <= th.no_signal_min * MINUTE_US:
+        return None
+    done = course is not None and course.controls and state.chainage_m is not None
+    if done and state.chainage_m >= course.controls[-1].chainage_m - th.planned_stop_m:  # type: ignore[union-attr,operator]
         return None
     return AlertDraft(
         state.start_no,
@@ -292,13 +301,28 @@ def _next_control(
     if mark is None:
         return None, None, None
     timed = next((m for m in course.controls if m.chainage_m > chainage_m and m.timed), None)
-    speed = speed_kmh if speed_kmh and speed_kmh >= th.eta_min_speed_kmh else None
-    speed = speed or (timed.average_kmh if timed else None) or mark.average_kmh
+    own = speed_kmh if speed_kmh and speed_kmh >= th.eta_min_speed_kmh else None
+    # A car slowed by a hairpin, or waiting, is not late: it is expected to drive at least the leg's
+    # set pace (the distance between its timed controls over the time between their due minutes).
+    speeds = [own, _pace_kmh(course, timed, due_us), timed.average_kmh if timed else None, mark.average_kmh]
+    speed = max((v for v in speeds if v), default=None)
     expected = None
     if speed:
         expected = instant_us + round((mark.chainage_m - chainage_m) / (speed / 3.6) * US)
     due = due_us.get(mark.name) if mark.timed else None
     return mark.name, expected, due
+
+
+def _pace_kmh(course: DayCourse, timed: Mark | None, due_us: Mapping[str, int]) -> float | None:
+    """The set pace of the leg ending at the timed control `timed`, in km/h, from the due times."""
+    if timed is None or timed.name not in due_us:
+        return None
+    before = [m for m in course.controls if m.timed and m.chainage_m < timed.chainage_m and m.name in due_us]
+    if not before:
+        return None
+    start = before[-1]
+    seconds = (due_us[timed.name] - due_us[start.name]) / US
+    return (timed.chainage_m - start.chainage_m) / seconds * 3.6 if seconds > 0 else None
 
 
 def _alerts(
@@ -356,6 +380,15 @@ def _planned_stop(state: CarState, course: DayCourse | None, th: Thresholds) -> 
     if state.chainage_m is None or state.offset_m is None or state.offset_m > th.planned_stop_m:
         return False
     chainage = state.chainage_m
+    ahead = next((m for m in course.controls if m.chainage_m > chainage and m.timed), None)
+    if (
+        ahead is not None
+        and ahead.name == state.next_control
+        and ahead.chainage_m - chainage <= th.control_wait_m
+        and state.due_us is not None
+        and state.instant_us < state.due_us + MINUTE_US
+    ):
+        return True  # early for its time control: waiting for the due minute
     return any(abs(m.chainage_m - chainage) <= th.planned_stop_m for m in course.controls) or (
         course.route is not None and chainage >= course.route.length_m - th.planned_stop_m
     )
