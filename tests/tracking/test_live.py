@@ -183,6 +183,7 @@ def test_observe_many_is_observe_fix_by_fix() -> None:
 
 # -- what a real rally does that is not an emergency ---------------------------------------------------
 
+
 def test_a_car_slowed_by_a_hairpin_is_expected_at_the_legs_set_pace_not_out_of_time() -> None:
     # START to TC1, 10 km in 10 min: a set pace of 60 km/h. With 7,776 m to go, at its own 12 km/h the
     # car would arrive 39 min later, 31 min after its due time (out of time); at the set pace, 7.8 min.
