@@ -86,3 +86,31 @@ def test_an_empty_database_says_what_to_do(tmp_path: Path, args: list[str]) -> N
     result = runner.invoke(app, [*args, "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
     assert result.exit_code == 2
     assert "no event in the database; import one" in result.output
+
+
+def test_an_organiser_manages_trackers_from_the_command_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    runner.invoke(app, ["event", "import", str(SMALL / "event.toml"), "--db", db])
+    runner.invoke(app, ["entries", "import", str(SMALL / "entries.csv"), "--db", db])
+    registered = runner.invoke(app, ["devices", "register", "spare-9", "--label", "spare phone", "--db", db])
+    assert registered.exit_code == 0 and registered.output.startswith("spare-9: token ")
+    assigned = runner.invoke(
+        app, ["devices", "assign", "spare-9", "--car", "2", "--day", "1", "--by", "olga", "--db", db]
+    )
+    assert assigned.output.strip() == "spare-9 is carried by car 2 on day 1"
+    listed = runner.invoke(app, ["devices", "list", "--db", db]).output
+    assert "day 1: spare-9 -> car 2 (by olga at " in listed and "0 unknown devices (quarantine)" in listed
+    ok = runner.invoke(
+        app, ["tracking", "set", "--thresholds", '{"stopped_min": 8}', "--refuse-unregistered", "--db", db]
+    )
+    assert ok.exit_code == 0
+    from fastapi.testclient import TestClient
+
+    from miglia.store.db import Database
+    from miglia.web.app import create_app
+
+    with TestClient(create_app(Database(db), tile_url="")) as web:
+        refused = web.get("/ingest/osmand?id=stranger&lat=38.29&lon=-122.45&timestamp=1777215600")
+        assert refused.status_code == 401
+    bad = runner.invoke(app, ["tracking", "set", "--thresholds", '{"stoped_min": 8}', "--db", db])
+    assert bad.exit_code == 2 and "stoped_min" in bad.output and "unknown" in bad.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from miglia.cli import gps, results, score, timing, users
+from miglia.cli import devices, gps, results, score, timing, users
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service import events
 from miglia.store.db import Database
@@ -25,6 +25,8 @@ app.add_typer(results.app)
 app.add_typer(timing.passages_app, name="passages")
 app.add_typer(timing.correction_app, name="correction")
 app.add_typer(users.app, name="users")
+app.add_typer(devices.devices_app, name="devices")
+app.add_typer(devices.tracking_app, name="tracking")
 
 
 @event_app.command("check")
