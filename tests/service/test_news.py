@@ -35,3 +35,21 @@ def test_changes_are_announced_once_committed(small_db: Database, tmp_path: Path
     assert heard == [event_id] * 3
     events.publish_results(small_db, False)
     assert heard == [event_id] * 3  # unsubscribed
+
+
+def test_importing_the_event_again_tells_what_was_derived_from_it(small_db: Database) -> None:
+    from tests.conftest import SMALL
+
+    heard: list[tuple[str, int]] = []
+    stops = [
+        news.subscribe(lambda e: heard.append(("event", e)), news.EVENT),
+        news.subscribe(lambda e: heard.append(("results", e))),
+    ]
+    try:
+        events.import_entries(small_db, SMALL / "entries.csv")
+    finally:
+        for stop in stops:
+            stop()
+    with small_db.sessions() as s:
+        event_id = events.event_row(s).id
+    assert heard == [("event", event_id), ("results", event_id)]

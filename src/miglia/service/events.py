@@ -61,6 +61,7 @@ def import_event(db: Database, path: Path) -> Event:
         row.definition = event_codec.to_json(event)
         row.imported_us = now_us()
         session.flush()
+        event_id = row.id
         store_raw(session, row.id, "event_file", str(path), "application/toml", checked.source_text)
         for day in event.days:
             route_file = Path(day.route)
@@ -78,6 +79,7 @@ def import_event(db: Database, path: Path) -> Event:
                     coordinates=route.coordinates,
                 )
             )
+    news.event_changed(event_id)
     return event
 
 
@@ -156,6 +158,8 @@ def import_entries(db: Database, path: Path, slug: str | None = None) -> list[En
         )
         session.execute(delete(EntryRow).where(EntryRow.event_id == row.id))
         session.add_all(_entry_row(row.id, e) for e in entries)
+        event_id = row.id
+    news.event_changed(event_id)
     return entries
 
 

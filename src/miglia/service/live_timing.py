@@ -44,12 +44,12 @@ from miglia.geo.crossings import find_crossings, passages
 from miglia.geo.track import MAX_SPEED_KMH, PreparedTrack, Track
 from miglia.service import events
 from miglia.service.alerts import Watch
-from miglia.service.clock import now_us
+from miglia.service.clock import from_datetime, now_us
 from miglia.service.gps_timing import DayLines, day_lines
 from miglia.service.results import score
 from miglia.service.routes import DayRoute
 from miglia.store.db import Database
-from miglia.store.models import CorrectionRow, EventRow, PassageRow, PositionRow
+from miglia.store.models import CorrectionRow, EntryRow, EventRow, PassageRow, PositionRow
 from miglia.tracking.fix import Fix
 
 log = logging.getLogger(__name__)
@@ -369,8 +369,8 @@ class LiveTiming:
         if not devices or date is None:
             return None
         start = dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(timing.timezone))
-        first_us = _us(start)
-        last_us = _us(start + dt.timedelta(days=1))
+        first_us = from_datetime(start)
+        last_us = from_datetime(start + dt.timedelta(days=1))
         if before_us is not None:
             last_us = min(last_us, before_us)
         return select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon, PositionRow.raw_id).where(
@@ -526,20 +526,20 @@ def _firsts(lines: DayLines, car: int, points: _Points) -> list[tuple[int, Passa
 
 
 def _fingerprint(s: Session, event_id: int) -> tuple[Any, ...]:
-    """Changes when passages or corrections of the event are added (by anyone)."""
+    """Changes when passages or corrections of the event are added, or the event or its entries are
+    imported again (by anyone, in any process)."""
+    imported = s.execute(select(EventRow.imported_us).where(EventRow.id == event_id)).scalar()
+    entries_now = s.execute(
+        select(func.count(), func.max(EntryRow.id)).where(EntryRow.event_id == event_id)
+    ).one()
     passages_now = s.execute(
         select(func.count(), func.max(PassageRow.id)).where(PassageRow.event_id == event_id)
     ).one()
     corrections_now = s.execute(
         select(func.count(), func.max(CorrectionRow.id)).where(CorrectionRow.event_id == event_id)
     ).one()
-    return (*passages_now, *corrections_now)
+    return (imported, *entries_now, *passages_now, *corrections_now)
 
 
 def _positions(board: Scoreboard) -> dict[int, int | None]:
     return {st.start_no: st.position for st in board.overall().standings}
-
-
-def _us(moment: dt.datetime) -> int:
-    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -74,6 +74,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     live = await run_in_threadpool(tracker_for, app)
     # Marshal taps, device files, corrections, publishing: each tells open results pages to reload.
     stop_news = news.subscribe(lambda event_id: _announce(live, event_id))
+    # The event or its entries imported again (the console's uploads): drop what was derived from them.
+    stop_event = news.subscribe(lambda _: _forget(live), news.EVENT)
     # Everything made so far (modules, the app, the warmed caches) lives as long as the process: moved
     # out of the collector's sight, so a full collection no longer stops every thread for 100+ ms.
     gc.freeze()
@@ -81,12 +83,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         stop_news()
+        stop_event()
         gc.unfreeze()
         listener = getattr(app.state, "mqtt", None)
         if listener is not None:
             await run_in_threadpool(listener.stop)
             app.state.mqtt = None
         await run_in_threadpool(live.close)
+
+
+def _forget(live: Tracker) -> None:
+    live.invalidate()
+    if live.timing is not None:
+        live.timing.forget()
 
 
 def _announce(live: Tracker, event_id: int) -> None:
