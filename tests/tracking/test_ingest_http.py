@@ -195,3 +195,11 @@ def test_upload_needs_a_car_or_device(db: Database, client: TestClient) -> None:
     assert answer.status_code == 400
     assert answer.json()["error"] == "upload: field device_id = '': give device_id or start_no"
     assert counts(db) == (0, 1, 0)
+
+
+def test_a_nul_byte_is_kept_escaped_on_both_databases(db: Database, client: TestClient) -> None:
+    answer = client.post("/ingest/owntracks", content=b'{"_type":"location","tid":"J\x00J","lat":1,"lon":2}')
+    assert answer.status_code == 400  # no tst: refused, and kept as received
+    with db.sessions() as s:
+        (body,) = s.scalars(select(RawInputRow.body)).all()
+    assert body == '{"_type":"location","tid":"J\\x00J","lat":1,"lon":2}'

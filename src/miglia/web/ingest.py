@@ -166,8 +166,9 @@ async def _receive(
 
 
 def _text(body: bytes) -> str:
-    """The body as text; bytes that are not UTF-8 are kept as \\x escapes (and the payload then fails)."""
-    return body.decode("utf-8", "backslashreplace")
+    """The body as text; bytes that are not UTF-8 are kept as \\x escapes (and the payload then fails),
+    and so is a NUL byte, which PostgreSQL text cannot hold (SQLite could: both databases keep the same)."""
+    return body.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def _bearer(request: Request) -> str | None:
