@@ -107,6 +107,7 @@ def main() -> None:
     t = time.perf_counter()
     route = make_route(1600.0, 20_000)
     index = RouteIndex.build(route)
+    index.far_offsets(route.lat[:1] + 0.01, route.lon[:1])  # build the lazy far-offset tree with the index
     rng = np.random.default_rng(7)
     at = np.sort(rng.uniform(1000, route.length_m - 1000, 200))
     lines = [TimingLine.across_route(route, float(c)) for c in at]

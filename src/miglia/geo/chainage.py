@@ -49,7 +49,7 @@ def locate(
     require_fixes(prep.track, 1, "chainage")
     lat, lon = prep.track.lat, prep.track.lon
     code = index.grid.lookup(lat, lon)
-    chain, offset, _ = project_nearest(index.table, lat, lon, np.maximum(code, 0), walk=code >= 0)
+    chain, offset, _ = project_nearest(index.cols, lat, lon, np.maximum(code, 0), walk=code >= 0)
 
     far = np.flatnonzero(code == -1)
     if far.size:
@@ -77,7 +77,7 @@ def _candidates(
     m, p = segs.shape
     valid = segs >= 0
     c, o, _ = project_nearest(
-        index.table, np.repeat(lat, p), np.repeat(lon, p), np.where(valid, segs, 0).ravel(), valid.ravel()
+        index.cols, np.repeat(lat, p), np.repeat(lon, p), np.where(valid, segs, 0).ravel(), valid.ravel()
     )
     c, o = c.reshape(m, p), o.reshape(m, p)
     o[~valid] = np.inf
@@ -97,24 +97,24 @@ def _resolve(
 
     `chain` holds the chainage of unambiguous located fixes and NaN elsewhere; `amb` are the positions of
     the ambiguous located fixes.  Returns the chosen (chainage, offset) for each of `amb`."""
-    n = chain.size
+    if amb.size == 0:
+        return np.zeros(0), np.zeros(0)
     located = np.isfinite(chain)
     located[amb] = True
     pos = np.flatnonzero(located)  # positions of the located fixes, in time order
-    rank = np.full(n, -1, dtype=np.int64)
-    rank[pos] = np.arange(pos.size)
-    is_amb = np.zeros(pos.size, dtype=bool)
-    is_amb[rank[amb]] = True
-    # The sequence to scan: the ambiguous fixes and the located fix just before each run of them.
-    take = is_amb.copy()
-    take[:-1] |= is_amb[1:]
-    k = np.flatnonzero(take)
+    r = np.searchsorted(pos, amb)  # rank of each ambiguous fix among them (sorted, distinct)
+    # The sequence to scan: the ambiguous fixes and the located fix just before each run of them, as
+    # ranks.  Interleaving r - 1 and r gives a non-decreasing sequence: drop repeats and -1.
+    both = np.stack([r - 1, r], axis=1).ravel()
+    keep = np.ones(both.size, dtype=bool)
+    keep[1:] = both[1:] != both[:-1]
+    keep &= both >= 0
+    k = both[keep]
+    at = np.minimum(np.searchsorted(r, k), r.size - 1)
+    amb_k = r[at] == k
     p = cand_c.shape[1]
     cands = np.full((k.size, p), np.nan)
-    row_of = np.full(pos.size, -1, dtype=np.int64)
-    row_of[rank[amb]] = np.arange(amb.size)
-    amb_k = is_amb[k]
-    cands[amb_k] = cand_c[row_of[k[amb_k]]]
+    cands[amb_k] = cand_c[at[amb_k]]
     cands[~amb_k, 0] = chain[pos[k[~amb_k]]]
 
     # Ground distance from the previous located fix.
@@ -140,7 +140,7 @@ def _resolve(
     g = _prefix_compose(f)
     slot = g[:, 0]
     e = np.flatnonzero(amb_k)
-    rows = row_of[k[e]]
+    rows = at[e]
     return cand_c[rows, slot[e]], cand_o[rows, slot[e]]
 
 

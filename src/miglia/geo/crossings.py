@@ -32,7 +32,7 @@ from .common import (
 )
 from .index import SparseGrid
 from .route import GEOD, Route
-from .track import MAX_SPEED_KMH, PreparedTrack, Track, require_fixes, step_lengths_m
+from .track import MAX_SPEED_KMH, PreparedTrack, Track, require_fixes
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,12 @@ def find_crossings(
     if prep.outlier.any():
         fix_no = np.flatnonzero(~prep.outlier)
         t, lat, lon = t[fix_no], lat[fix_no], lon[fix_no]
-        step = step_lengths_m(lat, lon)
+        # Reuse the prepared step lengths; only steps that bridge a removed spike are measured again.
+        # (Both are over-estimates of the true length, which is all the long-step test needs.)
+        step = step[fix_no[:-1]]
+        bridge = np.flatnonzero(fix_no[1:] != fix_no[:-1] + 1)
+        if bridge.size:
+            step[bridge] = _bridge_lengths_m(lat, lon, bridge)
     if t.size < 2:
         return _empty()
 
@@ -224,6 +229,15 @@ def find_crossings(
         i = fix_no[i]
     order = np.lexsort((t_us, k))
     return Crossings(k[order], t_us[order], fwd[order], i[order], gap[order])
+
+
+def _bridge_lengths_m(lat: FloatArray, lon: FloatArray, i: IntArray) -> FloatArray:
+    """Lengths (m) of steps i -> i + 1, never shorter than the true length (as `step_lengths_m`, with the
+    scales of each step's own latitudes)."""
+    la, lb = np.abs(lat[i]), np.abs(lat[i + 1])
+    ky = m_per_deg_lat(np.maximum(la, lb))
+    kx = m_per_deg_lon(np.minimum(la, lb))
+    return np.asarray(np.hypot((lat[i + 1] - lat[i]) * ky, (lon[i + 1] - lon[i]) * kx), dtype=np.float64)
 
 
 def _intersect(

@@ -26,7 +26,7 @@ from .route import Route
 
 Int32Array = NDArray[np.int32]
 
-# Columns of the segment table (one row per segment, gathered as one 80-byte row per fix).
+# Columns of the segment table (`RouteIndex.table`: one row per segment; `RouteIndex.cols`: transposed).
 LAT, LON, KX, KY, UX, UY, AX, AY, CHAIN, GEOLEN = range(10)
 
 
@@ -110,29 +110,32 @@ def _segment_table(route: Route) -> FloatArray:
     return table
 
 
-def project(table: FloatArray, lat: FloatArray, lon: FloatArray, seg: IntArray) -> tuple[FloatArray, ...]:
-    """Project points on the given segments: (chainage_m, offset_m, t) with t the clamped fraction."""
-    row = np.take(table, seg, axis=0)  # one 80-byte row per point (take is ~5x faster than [] here)
-    dlon = lon - row[:, LON]
-    dlat = lat - row[:, LAT]
-    t = dlon * row[:, AX]
-    t += dlat * row[:, AY]
+def project(cols: FloatArray, lat: FloatArray, lon: FloatArray, seg: IntArray) -> tuple[FloatArray, ...]:
+    """Project points on the given segments: (chainage_m, offset_m, t) with t the clamped fraction.
+
+    `cols` is the segment table column-major (`RouteIndex.cols`, shape (10, n_segments)): one contiguous
+    gather per column keeps every operation below on contiguous arrays (~25 % faster than gathering
+    80-byte rows and reading strided columns)."""
+    dlon = lon - cols[LON].take(seg)
+    dlat = lat - cols[LAT].take(seg)
+    t = dlon * cols[AX].take(seg)
+    t += dlat * cols[AY].take(seg)
     np.clip(t, 0.0, 1.0, out=t)
-    dlon *= row[:, KX]
-    dlon -= t * row[:, UX]
-    dlat *= row[:, KY]
-    dlat -= t * row[:, UY]
+    dlon *= cols[KX].take(seg)
+    dlon -= t * cols[UX].take(seg)
+    dlat *= cols[KY].take(seg)
+    dlat -= t * cols[UY].take(seg)
     dlon *= dlon
     dlat *= dlat
     dlon += dlat
     offset = np.sqrt(dlon, out=dlon)
-    chain = t * row[:, GEOLEN]
-    chain += row[:, CHAIN]
+    chain = t * cols[GEOLEN].take(seg)
+    chain += cols[CHAIN].take(seg)
     return chain, offset, t
 
 
 def project_nearest(
-    table: FloatArray,
+    cols: FloatArray,
     lat: FloatArray,
     lon: FloatArray,
     seg: IntArray,
@@ -142,8 +145,8 @@ def project_nearest(
     """Project on `seg`, then walk to the next/previous segment while that brings the point closer
     (only where `walk` is True, if given).  Returns (chainage_m, offset_m, segment)."""
     seg = seg.astype(np.intp, copy=True)
-    chain, offset, t = project(table, lat, lon, seg)
-    last = table.shape[0] - 1
+    chain, offset, t = project(cols, lat, lon, seg)
+    last = cols.shape[1] - 1
     # Only points whose foot is clamped at an end may have a nearer neighbouring segment.
     ends = ((t == 1.0) & (seg < last)) | ((t == 0.0) & (seg > 0))
     if walk is not None:
@@ -154,7 +157,7 @@ def project_nearest(
             break
         s = seg[todo]
         s_new = np.where(t[todo] == 1.0, np.minimum(s + 1, last), np.maximum(s - 1, 0))
-        c2, o2, t2 = project(table, lat[todo], lon[todo], s_new)
+        c2, o2, t2 = project(cols, lat[todo], lon[todo], s_new)
         better = o2 < offset[todo]
         todo = todo[better]
         s_new, c2, o2, t2 = s_new[better], c2[better], o2[better], t2[better]
@@ -175,7 +178,8 @@ class RouteIndex:
     reach_m: float
     cell_m: float
     grid: SparseGrid
-    table: FloatArray
+    table: FloatArray  # one row per segment, columns LAT..GEOLEN
+    cols: FloatArray  # the same, column-major (10, n_segments), for `project`
     multi: IntArray
 
     @classmethod
@@ -199,7 +203,7 @@ class RouteIndex:
         cells, segs = _covered_cells(table, lat0, lon0, dlat, dlon, nx, rx, ry, radius, 2.0 * cell_m)
         ix, iy, code, multi = _passes(cells, segs, table, lat0, lon0, dlat, dlon, nx)
         grid = SparseGrid.build(lat0, lon0, dlat, dlon, nx, ny, ix, iy, code)
-        return cls(route, float(reach_m), float(cell_m), grid, table, multi)
+        return cls(route, float(reach_m), float(cell_m), grid, table, np.ascontiguousarray(table.T), multi)
 
     @cached_property
     def _far(self) -> tuple[Any, Any]:
@@ -281,7 +285,7 @@ def _covered_cells(
 
 
 def _centre_distance(table: FloatArray, seg: IntArray, lat: FloatArray, lon: FloatArray) -> FloatArray:
-    return project(table, lat, lon, seg)[1]
+    return project(np.ascontiguousarray(table.T), lat, lon, seg)[1]
 
 
 def _passes(
