@@ -1,0 +1,94 @@
+"""The timekeeper, the mechanic and a crew in a real Chromium: each one's main journey."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from miglia.service import events, timing
+from miglia.service.alerts import raise_alerts
+from miglia.store.db import Database
+from miglia.store.models import AlertRow, CorrectionRow
+from miglia.tracking.live import AlertDraft, AlertKind
+from tests.web.test_auth import make_user, password_of, use_fast_hashes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fast_hashes(monkeypatch)
+
+
+def log_in(page: Any, base: str, name: str) -> None:
+    page.set_default_timeout(15_000)
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password_of(name))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_timekeeper_settles_a_conflict_and_gives_a_penalty(
+    live_server: str, small_db: Database, page: Any, tmp_path: Path
+) -> None:
+    make_user(small_db, "tim", "timekeeper")
+    passages = tmp_path / "p.csv"
+    passages.write_text(
+        "start_no,control,time,source\n3,D1-TC1,08:12:10.00,device\n3,D1-TC1,08:12:14.00,gps\n"
+    )
+    timing.import_passages(small_db, passages)
+    log_in(page, live_server, "tim")
+    page.goto(live_server + "/organiser/timing")
+    page.get_by_role("button", name="Use the gps time").click()
+    page.get_by_text("Correction 1 stored for car 3; results recomputed.").wait_for()
+    page.get_by_role("link", name="Time card of car 2").click()
+    page.wait_for_url(re.compile(r"/organiser/timing/cars/2$"))
+    page.get_by_label("What").select_option("add_penalty")
+    page.get_by_label("Penalty points").fill("60")
+    page.get_by_label("Reason (shown with the results)").fill("push start")
+    page.get_by_role("button", name="Store the correction").click()
+    page.get_by_text("Correction 2 stored for car 2; results recomputed.").wait_for()
+    assert "push start" in page.locator("#corrections-title").locator("xpath=..").inner_text()
+    with small_db.sessions() as s:
+        rows = s.scalars(select(CorrectionRow).order_by(CorrectionRow.id)).all()
+    assert [(r.kind, r.start_no, r.who, r.reason) for r in rows] == [
+        ("replace_time", 3, "tim", "gps time confirmed"),
+        ("add_penalty", 2, "tim", "push start"),
+    ]
+
+
+def test_mechanic_acknowledges_then_resolves_a_breakdown(
+    live_server: str, small_db: Database, page: Any
+) -> None:
+    make_user(small_db, "meg", "mechanic")
+    with small_db.transaction() as s:
+        event_id = events.event_row(s).id
+        draft = AlertDraft(
+            2, AlertKind.STOPPED, "", 1_777_216_000_000_000, 38.30, -122.44, "car 2: stopped 12 min"
+        )
+        raise_alerts(s, event_id, [draft])
+    log_in(page, live_server, "meg")
+    page.goto(live_server + "/organiser/alerts")
+    assert "car 2: stopped 12 min" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Acknowledge the alert for car 2").click()
+    page.get_by_text("Alert for car 2 acknowledged by meg.").wait_for()
+    page.get_by_role("button", name="Resolve the alert for car 2").click()
+    page.get_by_text("Alert for car 2 resolved by meg.").wait_for()
+    with small_db.sessions() as s:
+        row = s.scalars(select(AlertRow)).one()
+    assert (row.acknowledged_by, row.resolved_by) == ("meg", "meg")
+
+
+def test_a_crew_sees_its_own_car_and_not_another(live_server: str, small_db: Database, page: Any) -> None:
+    make_user(small_db, "crew1", "crew", 1)
+    log_in(page, live_server, "crew1")
+    page.get_by_role("link", name="My car").click()
+    page.wait_for_url(re.compile(r"/cars/1/private$"))
+    assert "1930 Alfa Romeo 6C 1750 Gran Sport" in page.locator("h1").inner_text()
+    answer = page.goto(live_server + "/cars/2/private")
+    assert answer is not None and answer.status == 403
