@@ -87,21 +87,6 @@ def with_staff(db: Database) -> Database:
     return db
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hashes(monkeypatch)
-
-
-@pytest.fixture
-def event_db(db: Database) -> Database:
-    return with_event(db)
-
-
-@pytest.fixture
-def staff(db: Database) -> Database:
-    return with_staff(db)
-
-
 @pytest.fixture
 def staff_client(staff: Database) -> Iterator[TestClient]:
     with client_for(staff) as c:

@@ -15,23 +15,7 @@ from miglia.service import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, RawInputRow
 from miglia.web.security import TokenBucket
-from tests.web.test_auth import client_for, login, use_fast_hashes, with_event, with_staff
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hashes(monkeypatch)
-
-
-@pytest.fixture
-def event_db(db: Database) -> Database:
-    return with_event(db)
-
-
-@pytest.fixture
-def staff(db: Database) -> Database:
-    return with_staff(db)
-
+from tests.web.test_auth import client_for, login
 
 T0 = 1_777_219_323_410_000  # 2026-04-26 16:02:03.41 UTC = 09:02:03.41 in Sonoma
 

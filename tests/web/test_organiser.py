@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -12,23 +11,7 @@ from miglia.service import events, users
 from miglia.service import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, EntryRow, EventRow
-from tests.web.test_auth import client_for, login, make_user, use_fast_hashes, with_event, with_staff
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hashes(monkeypatch)
-
-
-@pytest.fixture
-def event_db(db: Database) -> Database:
-    return with_event(db)
-
-
-@pytest.fixture
-def staff(db: Database) -> Database:
-    return with_staff(db)
-
+from tests.web.test_auth import client_for, login, make_user
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 
