@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -169,3 +170,23 @@ def test_the_quick_test_never_skips_a_car_that_crosses() -> None:
         )
         assert len(found) == 0
     assert quiet > 50 and any(near)
+
+
+def test_a_line_the_sparse_fixes_cut_past_is_timed_live_as_offline(small_db: Database) -> None:
+    """Fixes 300 m apart, two of them pushed 100 m off the road beside D1-TC1's line: no chord crosses
+    it, and the live timing, like the batch one, times it from the chainage."""
+    _, lines = small_lines()
+    chain = np.arange(0.0, lines.route.length_m, 300.0)
+    lat, lon = lines.route.point_at(chain)
+    lat = np.asarray(lat).copy()
+    i = int(np.searchsorted(chain, 6000.0))
+    lat[i - 1 : i + 1] += 100 / 111_000
+    track = Track(T0 + (chain / 10.0 * 1e6).astype(np.int64), lat, np.asarray(lon), "x")
+    assert ("D1-TC1", "") in expected(track)  # the batch timing finds it through the chainage
+    with TestClient(create_app(small_db)) as client:
+        for body in batches(track, "dev-1"):
+            assert client.post("/ingest/osmand", json=body).status_code == 200
+        want = expected(track)
+        assert wait_for(lambda: stored(small_db) == want), {
+            k: (stored(small_db).get(k), v) for k, v in want.items() if stored(small_db).get(k) != v
+        }

@@ -20,7 +20,7 @@ from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
 from miglia.geo.chainage import locate
-from miglia.geo.common import NO_TIME
+from miglia.geo.common import NO_TIME, IntArray
 from miglia.geo.crossings import LineSet, TimingLine, find_crossings, passages
 from miglia.geo.index import RouteIndex
 from miglia.geo.route import Route
@@ -80,10 +80,7 @@ def gps_passages(lines: DayLines, start_no: int, track: Track) -> list[Passage]:
         return []
     prepared = PreparedTrack.of(track)
     firsts = passages(find_crossings(prepared, lines.lines), lines.lines)
-    missed = np.flatnonzero(firsts == NO_TIME)
-    if missed.size:
-        along = locate(lines.index, prepared)
-        firsts[missed] = actual_instant_us(along, np.asarray(lines.chainage_m)[missed])
+    fill_missed(lines, prepared, firsts, np.flatnonzero(firsts == NO_TIME))
     out: list[Passage] = []
     for (control, line), instant in zip(lines.slots, firsts.tolist(), strict=True):
         if instant != NO_TIME:
@@ -97,6 +94,15 @@ def gps_passages(lines: DayLines, start_no: int, track: Track) -> list[Passage]:
                 )
             )
     return out
+
+
+def fill_missed(lines: DayLines, prepared: PreparedTrack, firsts: IntArray, missed: IntArray) -> None:
+    """For the lines `missed` (indexes into `lines.slots`) that no chord crossed, the instant the car's
+    chainage reached them (NO_TIME where it did not), written into `firsts`. The batch timing and the
+    live timing both call this, so they agree."""
+    if missed.size:
+        along = locate(lines.index, prepared)
+        firsts[missed] = actual_instant_us(along, np.asarray(lines.chainage_m)[missed])
 
 
 def all_crossings(lines: DayLines, track: Track) -> Iterable[tuple[str, str, int, bool]]:

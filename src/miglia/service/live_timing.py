@@ -45,7 +45,7 @@ from miglia.geo.track import MAX_SPEED_KMH, PreparedTrack, Track
 from miglia.service import events
 from miglia.service.alerts import Watch
 from miglia.service.clock import from_datetime, now_us
-from miglia.service.gps_timing import DayLines, day_lines
+from miglia.service.gps_timing import DayLines, day_lines, fill_missed
 from miglia.service.results import score
 from miglia.service.routes import DayRoute
 from miglia.store.db import Database
@@ -509,17 +509,30 @@ def _firsts(lines: DayLines, car: int, points: _Points) -> list[tuple[int, Passa
     if len(points.t) < 2:
         return []
     t = np.asarray(points.t, dtype=np.int64)
-    track = Track(t, np.asarray(points.lat), np.asarray(points.lon), f"car {car}")
-    crossings = find_crossings(PreparedTrack.of(track), lines.lines)
-    if not len(crossings):
-        return []
+    lat, lon = np.asarray(points.lat), np.asarray(points.lon)
+    prepared = PreparedTrack.of(Track(t, lat, lon, f"car {car}"))
+    crossings = find_crossings(prepared, lines.lines)
     firsts = passages(crossings, lines.lines)
+    crossed = firsts != NO_TIME
+    # Lines no chord crossed (sparse fixes cutting a hairpin) are timed from the chainage, as in the batch
+    # timing; only those near these fixes are worth the look (the others are far ahead or long behind).
+    margin = 0.005  # degrees, about 500 m
+    near = (
+        (lines.lines.mid_lat >= lat.min() - margin)
+        & (lines.lines.mid_lat <= lat.max() + margin)
+        & (lines.lines.mid_lon >= lon.min() - margin)
+        & (lines.lines.mid_lon <= lon.max() + margin)
+    )
+    fill_missed(lines, prepared, firsts, np.flatnonzero(~crossed & near))
     out: list[tuple[int, Passage, int]] = []
     for k, ((control, line), instant) in enumerate(zip(lines.slots, firsts.tolist(), strict=True)):
         if instant == NO_TIME:
             continue
-        j = int(np.flatnonzero((crossings.line == k) & (crossings.t_us == instant))[0])
-        before = int(crossings.fix[j])
+        if crossed[k]:
+            j = int(np.flatnonzero((crossings.line == k) & (crossings.t_us == instant))[0])
+            before = int(crossings.fix[j])
+        else:
+            before = max(int(np.searchsorted(prepared.track.t_us, instant, side="right")) - 1, 0)
         after = min(before + 1, len(points.raw) - 1)
         out.append((points.raw[after], Passage(car, control, int(instant), Source.GPS, line), before))
     return out
