@@ -201,7 +201,8 @@ async def load(port: int, seconds: int, batch: int, paced: bool, limit_s: float)
                 elif line.startswith(b"data: ") and kind == b"position":
                     now = time.perf_counter()
                     car = json.loads(line[6:])
-                    start = sent.pop((car["device_id"], car["instant_us"]), None)
+                    # The public feed names the car, not its tracker: car n carries device car-n.
+                    start = sent.pop((f"car-{car['start_no']}", car["instant_us"]), None)
                     if start is not None:
                         latencies.append(now - start)
                         if len(latencies) >= requests:
