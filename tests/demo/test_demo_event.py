@@ -16,7 +16,7 @@ from miglia.demo import DemoFiles, write_demo_event
 from miglia.demo.roads import geodesic_chainage
 from miglia.domain.event import ControlKind, Event, StopKind
 from miglia.domain.timecard import EventPlan
-from miglia.service.entries_csv import read_entries
+from miglia.service.entries_csv import OPTIONAL, REQUIRED, read_entries
 from miglia.service.event_file import load_event
 
 
@@ -168,16 +168,4 @@ def test_about_70_entries_of_cars_built_before_1958_and_one_refused(demo: DemoFi
 def test_the_entries_csv_has_the_documented_columns(demo: DemoFiles) -> None:
     with demo.entries_csv.open(encoding="utf-8") as f:
         header = next(csv.reader(f))
-    assert header == [
-        "start_no",
-        "driver",
-        "co_driver",
-        "make",
-        "model",
-        "year",
-        "chassis",
-        "class",
-        "device_id",
-        "team",
-        "ladies",
-    ]
+    assert header == list(REQUIRED + OPTIONAL)

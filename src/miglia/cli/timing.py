@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.corrections import CorrectionKind
-from miglia.domain.errors import MigliaError
 from miglia.domain.timecard import format_local
 from miglia.service import timing
 from miglia.service.results import score
@@ -34,15 +32,6 @@ def passages_import(
     typer.echo(f"imported {len(passages)} new passages from {csv}")
 
 
-def _decimal(value: str | None, name: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise MigliaError(f"--{name} = {value!r}: expected a number, e.g. 60 or 12.5") from None
-
-
 @correction_app.command("add")
 def correction_add(
     car: int = typer.Option(..., "--car", help="Start number."),
@@ -57,7 +46,7 @@ def correction_add(
 ) -> None:
     """Add a correction or an official penalty; results are recomputed with it."""
     with reported():
-        secs = _decimal(seconds, "seconds")
+        secs = timing.parse_amount(seconds, "seconds")
         new_id = timing.add_correction(
             open_db(db),
             timing.CorrectionRequest(
@@ -67,7 +56,7 @@ def correction_add(
                 why=why,
                 control=control,
                 line=line,
-                points=_decimal(points, "points"),
+                points=timing.parse_amount(points, "points"),
                 time_us=None if secs is None else int(secs * 1_000_000),
             ),
         )

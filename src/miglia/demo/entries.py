@@ -13,19 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = (
-    "start_no",
-    "driver",
-    "co_driver",
-    "make",
-    "model",
-    "year",
-    "chassis",
-    "class",
-    "device_id",
-    "team",
-    "ladies",
-)
+from miglia.service.entries_csv import OPTIONAL, REQUIRED
+
+COLUMNS = REQUIRED + OPTIONAL
 INELIGIBLE_YEAR = 1959
 
 

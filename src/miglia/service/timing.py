@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -96,6 +96,19 @@ def _stored_keys(s: Session, event_id: int) -> set[tuple[int, str, str, str, int
         select(p.start_no, p.control, p.line, p.source, p.instant_us).where(p.event_id == event_id)
     )
     return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
+def parse_amount(value: str | None, name: str) -> Decimal | None:
+    """Points or seconds as a timekeeper types them ("60", "12.5"); empty is None."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number < 0:
+        raise MigliaError(f"{name} = {value!r}: expected a number of 0 or more, e.g. 60 or 12.5")
+    return number
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ is exactly what the rules make of the raw passages and the corrections in force.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -67,18 +65,6 @@ def car_review(
     )
 
 
-def _number(value: str, name: str) -> Decimal | None:
-    if not value.strip():
-        return None
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number < 0:
-        raise MigliaError(f"{name} = {value!r}: expected a number of 0 or more, e.g. 60 or 12.5")
-    return number
-
-
 def _correction_id(value: str) -> int | None:
     if not value.strip():
         return None
@@ -121,7 +107,7 @@ def add_correction(
                 instant_us = parse_time(time, day.date, event.timezone)
             except ValueError as exc:
                 raise MigliaError(f"time = {time!r}: {exc}") from None
-        secs = _number(seconds, "seconds")
+        secs = timing.parse_amount(seconds, "seconds")
         new_id = timing.add_correction(
             request.app.state.db,
             timing.CorrectionRequest(
@@ -132,7 +118,7 @@ def add_correction(
                 control=control,
                 line=line,
                 instant_us=instant_us,
-                points=_number(points, "points"),
+                points=timing.parse_amount(points, "points"),
                 time_us=None if secs is None else int(secs * 1_000_000),
                 cancels=_correction_id(cancels),
             ),
