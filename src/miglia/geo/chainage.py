@@ -6,20 +6,23 @@ Rules (see docs/gps.md):
 * Where several passes of the route are within reach (out-and-back, loop, figure of eight), the fix takes
   the candidate whose chainage advance from the previous located fix best matches the ground distance
   travelled: argmin |c - c_prev - step|.  The first located fix takes the lowest chainage.  This greedy
-  sequential choice is evaluated for all fixes at once by a parallel prefix composition of the per-fix
-  choice functions (log2 n vectorised steps over the ambiguous fixes only).
-* Multipath spikes (`track.spike_outliers`) get no chainage and are flagged in `outlier`.
+  sequential choice is one compiled loop over the fixes in time order (`common.jit`), which also does the
+  raster lookup and the projection: one pass, no temporary arrays.
+* Multipath spikes (`track.PreparedTrack.outlier`) get no chainage and are flagged in `outlier`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .common import BoolArray, FloatArray, IntArray, m_per_deg_lat, m_per_deg_lon
-from .index import RouteIndex, project_nearest
+from .common import BoolArray, FloatArray, IntArray, jit
+from .grid import GridParams, Int32Array, cell_code
+from .index import RouteIndex
 from .route import Route
+from .segments import KX, KY, project, walk_nearer
 from .track import MAX_SPEED_KMH, PreparedTrack, Track, require_fixes
 
 
@@ -48,107 +51,96 @@ def locate(
     prep = track if isinstance(track, PreparedTrack) else PreparedTrack.of(track, max_speed_kmh)
     require_fixes(prep.track, 1, "chainage")
     lat, lon = prep.track.lat, prep.track.lon
-    code = index.grid.lookup(lat, lon)
-    chain, offset, _ = project_nearest(index.cols, lat, lon, np.maximum(code, 0), walk=code >= 0)
-
-    far = np.flatnonzero(code == -1)
+    grid = index.grid
+    chain, offset = _locate_fixes(
+        index.table, index.multi, grid.params, grid.blocks, grid.codes, index.reach_m, lat, lon, prep.outlier
+    )
+    far = np.flatnonzero(np.isnan(offset))
     if far.size:
         offset[far] = index.far_offsets(lat[far], lon[far])
-    multi = np.flatnonzero(code <= -2)
-    if multi.size:
-        cand_c, cand_o = _candidates(index, lat[multi], lon[multi], code[multi].astype(np.int64))
-        offset[multi] = cand_o.min(axis=1)
-    bad = (offset > index.reach_m) | (code == -1) | prep.outlier
-    chain[bad] = np.nan
-    if multi.size:
-        chain[multi] = np.nan
-        ok = ~bad[multi]
-        chosen, choff = _resolve(chain, lat, lon, multi[ok], cand_c[ok], cand_o[ok])
-        chain[multi[ok]] = chosen
-        offset[multi[ok]] = choff
     return ChainageResult(prep.track, chain, offset, prep.outlier)
 
 
-def _candidates(
-    index: RouteIndex, lat: FloatArray, lon: FloatArray, code: IntArray
-) -> tuple[FloatArray, FloatArray]:
-    """Chainage and offset on every pass of multi-pass cells; NaN chainage beyond reach or no pass."""
-    segs = index.multi[-2 - code.astype(np.int64)]
-    m, p = segs.shape
-    valid = segs >= 0
-    c, o, _ = project_nearest(
-        index.cols, np.repeat(lat, p), np.repeat(lon, p), np.where(valid, segs, 0).ravel(), valid.ravel()
-    )
-    c, o = c.reshape(m, p), o.reshape(m, p)
-    o[~valid] = np.inf
-    c[~valid | (o > index.reach_m)] = np.nan
-    return c, o
-
-
-def _resolve(
-    chain: FloatArray,
+@jit
+def _locate_fixes(
+    table: FloatArray,
+    multi: IntArray,
+    grid_params: GridParams,
+    blocks: IntArray,
+    codes: Int32Array,
+    reach_m: float,
     lat: FloatArray,
     lon: FloatArray,
-    amb: IntArray,
-    cand_c: FloatArray,
-    cand_o: FloatArray,
+    outlier: BoolArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """Choose one candidate per ambiguous fix by continuity (module doc).
-
-    `chain` holds the chainage of unambiguous located fixes and NaN elsewhere; `amb` are the positions of
-    the ambiguous located fixes.  Returns the chosen (chainage, offset) for each of `amb`."""
-    if amb.size == 0:
-        return np.zeros(0), np.zeros(0)
-    located = np.isfinite(chain)
-    located[amb] = True
-    pos = np.flatnonzero(located)  # positions of the located fixes, in time order
-    r = np.searchsorted(pos, amb)  # rank of each ambiguous fix among them (sorted, distinct)
-    # The sequence to scan: the ambiguous fixes and the located fix just before each run of them, as
-    # ranks.  Interleaving r - 1 and r gives a non-decreasing sequence: drop repeats and -1.
-    both = np.stack([r - 1, r], axis=1).ravel()
-    keep = np.ones(both.size, dtype=bool)
-    keep[1:] = both[1:] != both[:-1]
-    keep &= both >= 0
-    k = both[keep]
-    at = np.minimum(np.searchsorted(r, k), r.size - 1)
-    amb_k = r[at] == k
-    p = cand_c.shape[1]
-    cands = np.full((k.size, p), np.nan)
-    cands[amb_k] = cand_c[at[amb_k]]
-    cands[~amb_k, 0] = chain[pos[k[~amb_k]]]
-
-    # Ground distance from the previous located fix.
-    cur, prev = pos[k], pos[np.maximum(k - 1, 0)]
-    latm = 0.5 * (lat[cur] + lat[prev])
-    dy = (lat[cur] - lat[prev]) * m_per_deg_lat(latm)
-    dx = (lon[cur] - lon[prev]) * m_per_deg_lon(latm)
-    step = np.hypot(dx, dy)
-
-    # f[e, q]: slot chosen at element e if the previous element is in slot q.
-    has_prev = np.zeros(k.size, dtype=bool)
-    has_prev[1:] = k[1:] == k[:-1] + 1
-    prev_c = np.full((k.size, p), np.nan)
-    prev_c[1:] = cands[:-1]
-    cost = np.abs(cands[:, None, :] - prev_c[:, :, None] - step[:, None, None])  # (e, q, j)
-    cost = np.where(np.isnan(cost), np.inf, cost)
-    f = np.argmin(cost, axis=2)
-    lowest = np.argmin(np.where(np.isnan(cands), np.inf, cands), axis=1)
-    start = amb_k & ~has_prev
-    f[start] = lowest[start, None]
-    f[~amb_k] = 0
-    # A previous slot that holds no candidate cannot be the state; its entry never matters.
-    g = _prefix_compose(f)
-    slot = g[:, 0]
-    e = np.flatnonzero(amb_k)
-    rows = at[e]
-    return cand_c[rows, slot[e]], cand_o[rows, slot[e]]
+    """(chainage_m, offset_m) of every fix, in one pass in time order (module doc).  Fixes outside the
+    corridor raster get NaN for both: the caller measures their offset."""
+    n = lat.size
+    chain = np.empty(n)
+    offset = np.empty(n)
+    prev = -1  # the last located fix
+    for i in range(n):
+        la, lo = lat[i], lon[i]
+        code = cell_code(grid_params, blocks, codes, la, lo)
+        if code >= 0:  # one pass of the route near: the hot path, kept inline
+            c, o, t = project(table, code, la, lo)
+            if t == 1.0 or t == 0.0:
+                c, o = walk_nearer(table, code, la, lo, c, o, t)
+            offset[i] = o
+            if o <= reach_m and not outlier[i]:
+                chain[i] = c
+                prev = i
+            else:
+                chain[i] = np.nan
+        elif code == -1:
+            chain[i] = offset[i] = np.nan
+        else:
+            prev_c = chain[prev] if prev >= 0 else np.nan
+            c, o = _on_passes(table, multi, -2 - code, reach_m, lat, lon, i, prev, prev_c, outlier[i])
+            chain[i], offset[i] = c, o
+            if c == c:  # not NaN
+                prev = i
+    return chain, offset
 
 
-def _prefix_compose(f: IntArray) -> IntArray:
-    """g[e] = f[e] o f[e-1] o ... o f[0] for maps of slots (rows of `f`), by recursive doubling."""
-    g = f.copy()
-    d = 1
-    while d < g.shape[0]:
-        g[d:] = np.take_along_axis(g[d:], g[:-d], axis=1)
-        d *= 2
-    return g
+@jit
+def _on_passes(
+    table: FloatArray,
+    multi: IntArray,
+    row: int,
+    reach_m: float,
+    lat: FloatArray,
+    lon: FloatArray,
+    i: int,
+    prev: int,
+    prev_c: float,
+    outlier: bool,
+) -> tuple[float, float]:
+    """(chainage_m, offset_m) of fix i in a cell near several passes `multi[row]` of the route (-1: none):
+    of the passes within reach, the one whose advance from the previous located fix `prev` (at `prev_c`)
+    best matches the ground distance, or the lowest chainage when there is no previous fix (first of
+    equals).  (NaN, nearest offset) when no pass is within reach or the fix is a spike."""
+    la, lo = lat[i], lon[i]
+    step = 0.0
+    if prev >= 0:  # ground distance from the previous located fix, in the route's local scales here
+        dx = (lo - lon[prev]) * table[multi[row, 0], KX]
+        dy = (la - lat[prev]) * table[multi[row, 0], KY]
+        step = math.sqrt(dx * dx + dy * dy)
+    nearest = best_cost = np.inf
+    best_c = best_o = np.nan
+    for q in range(multi.shape[1]):
+        seg = multi[row, q]
+        if seg < 0:
+            continue
+        c, o, t = project(table, seg, la, lo)
+        if t == 1.0 or t == 0.0:
+            c, o = walk_nearer(table, seg, la, lo, c, o, t)
+        nearest = min(nearest, o)
+        if o > reach_m:
+            continue
+        cost = abs(c - prev_c - step) if prev >= 0 else c
+        if cost < best_cost:
+            best_cost, best_c, best_o = cost, c, o
+    if nearest > reach_m or outlier:
+        return np.nan, nearest
+    return best_c, best_o

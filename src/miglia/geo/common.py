@@ -1,9 +1,13 @@
-"""Shared definitions of the geo kernels: the error type, array aliases, WGS84 local scales, time rounding."""
+"""Shared definitions of the geo kernels: the error type, array aliases, WGS84 local scales, time rounding,
+and `jit`, the compiler of the per-fix loops."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -23,6 +27,16 @@ _E2 = _F * (2 - _F)
 _RAD = np.pi / 180.0
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def jit(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Compile a per-fix loop with numba: nopython, cached on disk (`__pycache__`, else numba's user cache),
+    and without fast-math, so that its floating-point operations are those written, in that order."""
+    return cast(Callable[_P, _R], numba.njit(cache=True, nogil=True)(fn))
+
+
 class GeoError(ValueError):
     """Bad input to a geo kernel (empty or too short track/route, out-of-range chainage...)."""
 
@@ -38,6 +52,21 @@ def m_per_deg_lon(lat_deg: Any) -> Any:
     phi = np.asarray(lat_deg, dtype=np.float64) * _RAD
     s = np.sin(phi)
     return _A / np.sqrt(1 - _E2 * s * s) * np.cos(phi) * _RAD
+
+
+@jit
+def m_per_deg_lat_1(lat_deg: float) -> float:
+    """`m_per_deg_lat` of one latitude, for compiled loops."""
+    s = math.sin(lat_deg * _RAD)
+    return float(_A * (1 - _E2) / (1 - _E2 * s * s) ** 1.5 * _RAD)
+
+
+@jit
+def m_per_deg_lon_1(lat_deg: float) -> float:
+    """`m_per_deg_lon` of one latitude, for compiled loops."""
+    phi = lat_deg * _RAD
+    s = math.sin(phi)
+    return float(_A / math.sqrt(1 - _E2 * s * s) * math.cos(phi) * _RAD)
 
 
 def round_us(t_us: Any, resolution_us: int = HUNDREDTH_US) -> IntArray:

@@ -14,10 +14,13 @@ Multipath spikes are removed before (they would create false crossings).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .common import (
     HUNDREDTH_US,
@@ -26,11 +29,13 @@ from .common import (
     FloatArray,
     GeoError,
     IntArray,
+    jit,
     m_per_deg_lat,
+    m_per_deg_lat_1,
     m_per_deg_lon,
-    round_us,
+    m_per_deg_lon_1,
 )
-from .index import SparseGrid
+from .grid import GridParams, Int32Array, SparseGrid, cell_code
 from .route import GEOD, Route
 from .track import MAX_SPEED_KMH, PreparedTrack, Track, require_fixes
 
@@ -188,76 +193,133 @@ def find_crossings(
     lineset = lines if isinstance(lines, LineSet) else LineSet.build(lines)
     prep = track if isinstance(track, PreparedTrack) else PreparedTrack.of(track, max_speed_kmh)
     require_fixes(prep.track, 2, "crossings")
-    t, lat, lon, step = prep.track.t_us, prep.track.lat, prep.track.lon, prep.step_m
-    fix_no: IntArray | None = None
-    if prep.outlier.any():
-        fix_no = np.flatnonzero(~prep.outlier)
-        t, lat, lon = t[fix_no], lat[fix_no], lon[fix_no]
-        # Reuse the prepared step lengths; only steps that bridge a removed spike are measured again.
-        # (Both are over-estimates of the true length, which is all the long-step test needs.)
-        step = step[fix_no[:-1]]
-        bridge = np.flatnonzero(fix_no[1:] != fix_no[:-1] + 1)
-        if bridge.size:
-            step[bridge] = _bridge_lengths_m(lat, lon, bridge)
-    if t.size < 2:
-        return _empty()
-
-    code = lineset.grid.lookup(lat[:-1], lon[:-1])
-    long = step > lineset.long_step_m
-    short_hot = np.flatnonzero((code != -1) & ~long)
-    c = code[short_hot]
-    one = c >= 0
-    steps = [short_hot[one]]
-    cands = [c[one].astype(np.int64)]
-    if not one.all():
-        rows = lineset.multi[-2 - c[~one].astype(np.int64)]
-        width = rows.shape[1]
-        steps.append(np.repeat(short_hot[~one], width))
-        cands.append(rows.ravel())
-    long_steps = np.flatnonzero(long)
-    nl = len(lineset)
-    steps.append(np.repeat(long_steps, nl))
-    cands.append(np.tile(np.arange(nl), long_steps.size))
-    i = np.concatenate(steps)
-    k = np.concatenate(cands)
-    valid = k >= 0
-    i, k = i[valid], k[valid]
-    found = _intersect(lineset, t, lat, lon, i, k)
-    i, k, t_us, fwd = i[found[0]], k[found[0]], found[1], found[2]
-    gap = t[i + 1] - t[i]
-    if fix_no is not None:
-        i = fix_no[i]
-    order = np.lexsort((t_us, k))
-    return Crossings(k[order], t_us[order], fwd[order], i[order], gap[order])
+    tr, ls, grid = prep.track, lineset, lineset.grid
+    line, t_us, forward, fix, gap = _cross_steps(
+        tr.t_us, tr.lat, tr.lon, prep.step_m, prep.outlier, ls.long_step_m,
+        grid.params, grid.blocks, grid.codes, ls.multi,
+        ls.mid_lat, ls.mid_lon, ls.kx, ls.ky, ls.ux, ls.uy, ls.half_m,
+    )  # fmt: skip
+    order = np.lexsort((fix, t_us, line))
+    return Crossings(line[order], t_us[order], forward[order], fix[order], gap[order])
 
 
-def _bridge_lengths_m(lat: FloatArray, lon: FloatArray, i: IntArray) -> FloatArray:
-    """Lengths (m) of steps i -> i + 1, never shorter than the true length (as `step_lengths_m`, with the
-    scales of each step's own latitudes)."""
-    la, lb = np.abs(lat[i]), np.abs(lat[i + 1])
-    ky = m_per_deg_lat(np.maximum(la, lb))
-    kx = m_per_deg_lon(np.minimum(la, lb))
-    return np.asarray(np.hypot((lat[i + 1] - lat[i]) * ky, (lon[i + 1] - lon[i]) * kx), dtype=np.float64)
+@jit
+def _cross_steps(
+    t: IntArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    step_m: FloatArray,
+    outlier: BoolArray,
+    long_step_m: float,
+    grid_params: GridParams,
+    blocks: IntArray,
+    codes: Int32Array,
+    multi: IntArray,
+    mid_lat: FloatArray,
+    mid_lon: FloatArray,
+    kx: FloatArray,
+    ky: FloatArray,
+    ux: FloatArray,
+    uy: FloatArray,
+    half_m: FloatArray,
+) -> tuple[IntArray, IntArray, BoolArray, IntArray, IntArray]:
+    """Every crossing, in step order: (line, instant, forward, fix before, gap).  Spikes are skipped: the
+    step over one joins the fixes around it and is measured again (`step_m` holds the steps between
+    neighbours, over-estimated, as the long-step test needs)."""
+    line = np.empty(64, dtype=np.int64)
+    t_us = np.empty(64, dtype=np.int64)
+    forward = np.empty(64, dtype=np.bool_)
+    fix = np.empty(64, dtype=np.int64)
+    n = 0
+    a = -1  # the fix the current step starts from
+    for b in range(t.size):
+        if outlier[b]:
+            continue
+        if a < 0:
+            a = b
+            continue
+        # The lines this step may cross: all of them (a long step), those near its start, or none.
+        row = -1
+        length = step_m[a] if b == a + 1 else _bridge_m(lat, lon, a, b)
+        if length > long_step_m:
+            first, stop = 0, mid_lat.size
+        else:
+            code = cell_code(grid_params, blocks, codes, lat[a], lon[a])
+            if code >= 0:
+                first, stop = code, code + 1
+            elif code <= -2:
+                first, stop, row = 0, multi.shape[1], -2 - code
+            else:
+                first, stop = 0, 0
+        for j in range(first, stop):
+            k = j if row < 0 else multi[row, j]
+            if k < 0:
+                continue
+            f, fwd = _crossing(
+                lat[a], lon[a], lat[b], lon[b], mid_lat[k], mid_lon[k], kx[k], ky[k], ux[k], uy[k], half_m[k]
+            )
+            if f < 0:
+                continue
+            if n == line.size:
+                line, t_us, forward, fix = _grow(line), _grow(t_us), _grow(forward), _grow(fix)
+            x = (t[a] + f * float(t[b] - t[a])) / HUNDREDTH_US
+            line[n], t_us[n], forward[n], fix[n] = k, math.floor(x + 0.5) * HUNDREDTH_US, fwd, a
+            n += 1
+        a = b
+    gap = np.empty(n, dtype=np.int64)
+    for j in range(n):  # the fix after the one before a crossing is the next kept fix
+        after = fix[j] + 1
+        while outlier[after]:
+            after += 1
+        gap[j] = t[after] - t[fix[j]]
+    return line[:n], t_us[:n], forward[:n], fix[:n], gap
 
 
-def _intersect(
-    ls: LineSet, t: IntArray, lat: FloatArray, lon: FloatArray, i: IntArray, k: IntArray
-) -> tuple[BoolArray, IntArray, BoolArray]:
-    """For pairs (step i -> i+1, line k), in line-local metres: (crosses, instants, forward)."""
-    mlat, mlon, kx, ky, ux, uy = ls.mid_lat[k], ls.mid_lon[k], ls.kx[k], ls.ky[k], ls.ux[k], ls.uy[k]
-    x0, y0 = (lon[i] - mlon) * kx, (lat[i] - mlat) * ky
-    x1, y1 = (lon[i + 1] - mlon) * kx, (lat[i + 1] - mlat) * ky
+@jit
+def _crossing(
+    lat0: float,
+    lon0: float,
+    lat1: float,
+    lon1: float,
+    mid_lat: float,
+    mid_lon: float,
+    kx: float,
+    ky: float,
+    ux: float,
+    uy: float,
+    half_m: float,
+) -> tuple[float, bool]:
+    """Where the step (lat0, lon0) -> (lat1, lon1) crosses a line, in the line's local metres: (fraction
+    of the step, forward); fraction -1 when it does not."""
+    x0, y0 = (lon0 - mid_lon) * kx, (lat0 - mid_lat) * ky
+    x1, y1 = (lon1 - mid_lon) * kx, (lat1 - mid_lat) * ky
     s0 = ux * y0 - uy * x0  # > 0: left of P1->P2
     s1 = ux * y1 - uy * x1
     left0, left1 = s0 > 0, s1 > 0
-    cross = left0 != left1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(cross, s0 / (s0 - s1), 0.0)
+    if left0 == left1:
+        return -1.0, False
+    f = s0 / (s0 - s1)
     along = ux * (x0 + f * (x1 - x0)) + uy * (y0 + f * (y1 - y0))
-    hit = cross & (np.abs(along) <= ls.half_m[k])
-    ti = t[i[hit]]
-    t_us = round_us(ti + f[hit] * (t[i[hit] + 1] - ti).astype(np.float64), HUNDREDTH_US)
-    return hit, t_us, left1[hit] & ~left0[hit]
+    if not abs(along) <= half_m:
+        return -1.0, False
+    return f, left1
+
+
+@jit
+def _grow(a: NDArray[Any]) -> NDArray[Any]:
+    bigger = np.empty(2 * a.size, dtype=a.dtype)
+    bigger[: a.size] = a
+    return bigger
+
+
+@jit
+def _bridge_m(lat: FloatArray, lon: FloatArray, a: int, b: int) -> float:
+    """Length (m) of the step a -> b over removed spikes, never shorter than the true length (as
+    `PreparedTrack.step_m`, with the scales of the step's own latitudes)."""
+    la, lb = abs(lat[a]), abs(lat[b])
+    ky = m_per_deg_lat_1(max(la, lb))
+    kx = m_per_deg_lon_1(min(la, lb))
+    return math.hypot((lat[b] - lat[a]) * ky, (lon[b] - lon[a]) * kx)
 
 
 def _empty() -> Crossings:

@@ -471,7 +471,7 @@ def _near_lines(lines: DayLines, windows: Sequence[_Points]) -> list[bool]:
     True when it may. One vectorised test for all the cars of a batch, conservative by construction:
     a window is quiet when none of its fixes lies in a cell of the line set's raster (no short step
     starts near a line), and every step, measured with scales that over-estimate it (those of the whole
-    batch's extreme latitudes, as `step_lengths_m` takes its window's), is neither long (tested against
+    batch's extreme latitudes, as `PreparedTrack` takes its window's), is neither long (tested against
     every line) nor implausibly fast (a multipath spike, whose removal would join two steps)."""
     sizes = np.fromiter((len(w.t) for w in windows), dtype=np.int64, count=len(windows))
     hot = sizes >= 2
