@@ -107,7 +107,7 @@ def main() -> None:
     t = time.perf_counter()
     route = make_route(1600.0, 20_000)
     index = RouteIndex.build(route)
-    index.far_offsets(route.lat[:1] + 0.01, route.lon[:1])  # build the lazy far-offset tree with the index
+    index.far_offsets(route.lat[:1] + 0.01, route.lon[:1])  # builds the far-offset grid with the index
     rng = np.random.default_rng(7)
     at = np.sort(rng.uniform(1000, route.length_m - 1000, 200))
     lines = [TimingLine.across_route(route, float(c)) for c in at]
@@ -115,12 +115,13 @@ def main() -> None:
     built = time.perf_counter() - t
     t = time.perf_counter()
     warm = make_drive(route, 0.0, 5000.0, 0.1, np.random.default_rng(0))  # compiles or loads the kernels
-    find_crossings(PreparedTrack.of(warm), lineset), locate(index, PreparedTrack.of(warm))
+    find_crossings(PreparedTrack.of(warm), lineset)
+    locate(index, PreparedTrack.of(warm))
     print(
         f"route {route.length_m / 1000:.0f} km, {route.n_segments + 1} vertices, {len(lines)} lines; "
         f"index + lines built in {built:.2f} s "
         f"({index.grid.codes.nbytes / 1e6:.0f} MB raster, {index.multi.shape[0]} multi-pass cells); "
-        f"compiled kernels ready in {time.perf_counter() - t:.2f} s (numba; cached on disk after the first run)"
+        f"compiled kernels ready in {time.perf_counter() - t:.2f} s (numba, cached on disk after a first run)"
     )
 
     ours = pass_s = 0.0

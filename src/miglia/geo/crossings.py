@@ -230,6 +230,7 @@ def _cross_steps(
     t_us = np.empty(64, dtype=np.int64)
     forward = np.empty(64, dtype=np.bool_)
     fix = np.empty(64, dtype=np.int64)
+    gap = np.empty(64, dtype=np.int64)
     n = 0
     a = -1  # the fix the current step starts from
     for b in range(t.size):
@@ -261,18 +262,14 @@ def _cross_steps(
             if f < 0:
                 continue
             if n == line.size:
-                line, t_us, forward, fix = _grow(line), _grow(t_us), _grow(forward), _grow(fix)
+                line, t_us, forward = _grow(line), _grow(t_us), _grow(forward)
+                fix, gap = _grow(fix), _grow(gap)
             x = (t[a] + f * float(t[b] - t[a])) / HUNDREDTH_US
-            line[n], t_us[n], forward[n], fix[n] = k, math.floor(x + 0.5) * HUNDREDTH_US, fwd, a
+            line[n], t_us[n], forward[n] = k, math.floor(x + 0.5) * HUNDREDTH_US, fwd
+            fix[n], gap[n] = a, t[b] - t[a]
             n += 1
         a = b
-    gap = np.empty(n, dtype=np.int64)
-    for j in range(n):  # the fix after the one before a crossing is the next kept fix
-        after = fix[j] + 1
-        while outlier[after]:
-            after += 1
-        gap[j] = t[after] - t[fix[j]]
-    return line[:n], t_us[:n], forward[:n], fix[:n], gap
+    return line[:n], t_us[:n], forward[:n], fix[:n], gap[:n]
 
 
 @jit
@@ -320,11 +317,6 @@ def _bridge_m(lat: FloatArray, lon: FloatArray, a: int, b: int) -> float:
     ky = m_per_deg_lat_1(max(la, lb))
     kx = m_per_deg_lon_1(min(la, lb))
     return math.hypot((lat[b] - lat[a]) * ky, (lon[b] - lon[a]) * kx)
-
-
-def _empty() -> Crossings:
-    z = np.zeros(0, dtype=np.int64)
-    return Crossings(z, z, np.zeros(0, dtype=bool), z, z)
 
 
 def passages(crossings: Crossings, lines: LineSet | Sequence[TimingLine]) -> IntArray:
