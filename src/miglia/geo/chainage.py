@@ -66,7 +66,7 @@ def _locate_fixes(
     table: FloatArray,
     multi: IntArray,
     grid_params: GridParams,
-    blocks: IntArray,
+    blocks: Int32Array,
     codes: Int32Array,
     reach_m: float,
     lat: FloatArray,

@@ -212,7 +212,7 @@ def _cross_steps(
     outlier: BoolArray,
     long_step_m: float,
     grid_params: GridParams,
-    blocks: IntArray,
+    blocks: Int32Array,
     codes: Int32Array,
     multi: IntArray,
     mid_lat: FloatArray,

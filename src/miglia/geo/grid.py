@@ -27,7 +27,7 @@ class SparseGrid:
     ny: int
     bits: int
     nbx: int
-    blocks: IntArray
+    blocks: Int32Array  # 4 bytes an entry: the table is the largest part, read once a block
     codes: Int32Array
 
     @classmethod
@@ -49,7 +49,7 @@ class SparseGrid:
         nbx, nby = (nx >> bits) + 1, (ny >> bits) + 1
         bkey = (iy >> bits) * nbx + (ix >> bits)
         used, inverse = np.unique(bkey, return_inverse=True)
-        blocks = np.zeros(nbx * nby, dtype=np.int64)
+        blocks = np.zeros(nbx * nby, dtype=np.int32)
         blocks[used] = np.arange(1, used.size + 1)
         mask = (1 << bits) - 1
         codes = np.full((used.size + 1) << (2 * bits), -1, dtype=np.int32)
@@ -75,19 +75,19 @@ GridParams = tuple[float, float, float, float, float, float, int, int]
 
 
 @jit
-def cell_code(params: GridParams, blocks: IntArray, codes: Int32Array, lat: float, lon: float) -> int:
+def cell_code(params: GridParams, blocks: Int32Array, codes: Int32Array, lat: float, lon: float) -> int:
     """Code of the cell of one point (`SparseGrid.lookup`)."""
     lat0, lon0, inv_dlat, inv_dlon, last_x, last_y, bits, nbx = params
     ix = int(min(max((lon - lon0) * inv_dlon, 0.0), last_x))
     iy = int(min(max((lat - lat0) * inv_dlat, 0.0), last_y))
     mask = (1 << bits) - 1
-    blk = blocks[(iy >> bits) * nbx + (ix >> bits)]
+    blk = int(blocks[(iy >> bits) * nbx + (ix >> bits)])
     return int(codes[(blk << (2 * bits)) | ((iy & mask) << bits) | (ix & mask)])
 
 
 @jit
 def _lookup(
-    params: GridParams, blocks: IntArray, codes: Int32Array, lat: FloatArray, lon: FloatArray
+    params: GridParams, blocks: Int32Array, codes: Int32Array, lat: FloatArray, lon: FloatArray
 ) -> Int32Array:
     out = np.empty(lat.size, dtype=np.int32)
     for i in range(lat.size):
