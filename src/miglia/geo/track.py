@@ -129,13 +129,14 @@ class PreparedTrack:
     @classmethod
     def of(cls, track: Track, max_speed_kmh: float = MAX_SPEED_KMH) -> PreparedTrack:
         m_per_us = max_speed_kmh / 3.6e6
-        for clean in (track, track.cleaned()):  # cleans only when the instants do not increase
-            # One scale per axis for the whole track, each over-estimating its axis (M grows towards the
-            # poles, cos(lat) shrinks): east-west distances come out 6 % long over 4 degrees at 40 N, which
-            # is safe for "this step is long" and "this fix is a spike", and costs no trigonometry per fix.
-            lo, hi = clean.abs_lat_range
-            ky, kx = float(m_per_deg_lat(hi)), float(m_per_deg_lon(lo))
-            increasing, step, spike = _steps_and_spikes(clean.t_us, clean.lat, clean.lon, ky, kx, m_per_us)
-            if increasing:
-                break
+        # One scale per axis for the whole track, each over-estimating its axis (M grows towards the poles,
+        # cos(lat) shrinks): east-west distances come out 6 % long over 4 degrees at 40 N, which is safe for
+        # "this step is long" and "this fix is a spike", and costs no trigonometry per fix.
+        lo, hi = track.abs_lat_range
+        ky, kx = float(m_per_deg_lat(hi)), float(m_per_deg_lon(lo))
+        clean = track
+        increasing, step, spike = _steps_and_spikes(track.t_us, track.lat, track.lon, ky, kx, m_per_us)
+        if not increasing:  # out of order or duplicate instants: clean, then measure again
+            clean = track.cleaned()
+            _, step, spike = _steps_and_spikes(clean.t_us, clean.lat, clean.lon, ky, kx, m_per_us)
         return cls(clean, step, spike)
