@@ -3,7 +3,6 @@ and `jit`, the compiler of the per-fix loops."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -52,21 +51,6 @@ def m_per_deg_lon(lat_deg: Any) -> Any:
     phi = np.asarray(lat_deg, dtype=np.float64) * _RAD
     s = np.sin(phi)
     return _A / np.sqrt(1 - _E2 * s * s) * np.cos(phi) * _RAD
-
-
-@jit
-def m_per_deg_lat_1(lat_deg: float) -> float:
-    """`m_per_deg_lat` of one latitude, for compiled loops."""
-    s = math.sin(lat_deg * _RAD)
-    return float(_A * (1 - _E2) / (1 - _E2 * s * s) ** 1.5 * _RAD)
-
-
-@jit
-def m_per_deg_lon_1(lat_deg: float) -> float:
-    """`m_per_deg_lon` of one latitude, for compiled loops."""
-    phi = lat_deg * _RAD
-    s = math.sin(phi)
-    return float(_A / math.sqrt(1 - _E2 * s * s) * math.cos(phi) * _RAD)
 
 
 def round_us(t_us: Any, resolution_us: int = HUNDREDTH_US) -> IntArray:

@@ -31,9 +31,7 @@ from .common import (
     IntArray,
     jit,
     m_per_deg_lat,
-    m_per_deg_lat_1,
     m_per_deg_lon,
-    m_per_deg_lon_1,
 )
 from .grid import GridParams, Int32Array, SparseGrid, cell_code
 from .route import GEOD, Route
@@ -224,8 +222,8 @@ def _cross_steps(
     half_m: FloatArray,
 ) -> tuple[IntArray, IntArray, BoolArray, IntArray, IntArray]:
     """Every crossing, in step order: (line, instant, forward, fix before, gap).  Spikes are skipped: the
-    step over one joins the fixes around it and is measured again (`step_m` holds the steps between
-    neighbours, over-estimated, as the long-step test needs)."""
+    step over one joins the fixes around it, and its length is the path through the spike (`step_m` holds
+    the steps between neighbours, over-estimated: the long-step test needs no more)."""
     line = np.empty(64, dtype=np.int64)
     t_us = np.empty(64, dtype=np.int64)
     forward = np.empty(64, dtype=np.bool_)
@@ -241,7 +239,7 @@ def _cross_steps(
             continue
         # The lines this step may cross: all of them (a long step), those near its start, or none.
         row = -1
-        length = step_m[a] if b == a + 1 else _bridge_m(lat, lon, a, b)
+        length = step_m[a] if b == a + 1 else _path_m(step_m, a, b)
         if length > long_step_m:
             first, stop = 0, mid_lat.size
         else:
@@ -310,13 +308,13 @@ def _grow(a: NDArray[Any]) -> NDArray[Any]:
 
 
 @jit
-def _bridge_m(lat: FloatArray, lon: FloatArray, a: int, b: int) -> float:
-    """Length (m) of the step a -> b over removed spikes, never shorter than the true length (as
-    `PreparedTrack.step_m`, with the scales of the step's own latitudes)."""
-    la, lb = abs(lat[a]), abs(lat[b])
-    ky = m_per_deg_lat_1(max(la, lb))
-    kx = m_per_deg_lon_1(min(la, lb))
-    return math.hypot((lat[b] - lat[a]) * ky, (lon[b] - lon[a]) * kx)
+def _path_m(step_m: FloatArray, a: int, b: int) -> float:
+    """Length (m) of the path a -> b through the fixes between (spikes removed): never shorter than the
+    straight step a -> b, which is all the long-step test needs."""
+    total = 0.0
+    for i in range(a, b):
+        total += step_m[i]
+    return total
 
 
 def passages(crossings: Crossings, lines: LineSet | Sequence[TimingLine]) -> IntArray:
