@@ -147,7 +147,8 @@ class LineSet:
             multi[np.searchsorted(many, rows), j] = line[start[rows] + j]
         code[many] = -2 - np.arange(many.size)
         c = cell[start]
-        grid = SparseGrid.build(lat0, lon0, dlat, dlon, nx, ny, c % nx, c // nx, code)
+        # Blocks in the order of the lines they hold: lines are usually given along the route.
+        grid = SparseGrid.build(lat0, lon0, dlat, dlon, nx, ny, c % nx, c // nx, code, order=line[start])
         return cls(
             tuple(lines),
             mid_lat,

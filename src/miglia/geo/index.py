@@ -56,7 +56,9 @@ class RouteIndex:
         ny = int((float(lat.max()) - lat0) / dlat + pad_y) + 1
         cells, segs = _covered_cells(table, lat0, lon0, dlat, dlon, nx, rx, ry, radius, 2.0 * cell_m)
         ix, iy, code, multi = _passes(cells, segs, table, lat0, lon0, dlat, dlon, nx)
-        grid = SparseGrid.build(lat0, lon0, dlat, dlon, nx, ny, ix, iy, code)
+        along = code.copy()  # the (first) segment near each cell
+        along[code <= -2] = multi[-2 - code[code <= -2], 0]
+        grid = SparseGrid.build(lat0, lon0, dlat, dlon, nx, ny, ix, iy, code, order=along)
         return cls(route, float(reach_m), float(cell_m), grid, table, multi)
 
     @cached_property
