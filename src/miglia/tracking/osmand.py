@@ -18,7 +18,6 @@ A request without a device id is an error. Negative speed, heading, accuracy or 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,8 +29,11 @@ from miglia.tracking.fix import (
     device_id,
     instant_us,
     make_fix,
+    measure,
     number,
     optional,
+    parse_json,
+    short,
 )
 
 PROTOCOL = "osmand"
@@ -74,7 +76,7 @@ def decode_query(query: str, received_us: int) -> list[Fix]:
             lon,
             speed_kmh=optional(PROTOCOL, "speed", params.get("speed"), KNOT_KMH),
             course=optional(PROTOCOL, heading_field, params.get(heading_field)),
-            altitude=_altitude(params.get("altitude")),
+            altitude=measure(PROTOCOL, "altitude", params.get("altitude")),
             accuracy_m=accuracy,
             battery=optional(PROTOCOL, "batt", params.get("batt")),
         )
@@ -83,15 +85,12 @@ def decode_query(query: str, received_us: int) -> list[Fix]:
 
 def decode_json(body: str | bytes, received_us: int) -> list[Fix]:
     """Every fix of a JSON body: one object, a list of objects, or an object whose `location` is a list."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(PROTOCOL, "body", _short(body), f"not JSON ({exc})") from None
+    data = parse_json(PROTOCOL, body)
     items = data if isinstance(data, list) else [data]
     fixes: list[Fix] = []
     for item in items:
         if not isinstance(item, dict):
-            raise PayloadError(PROTOCOL, "body", _short(item), "expected a JSON object")
+            raise PayloadError(PROTOCOL, "body", short(item), "expected a JSON object")
         device = device_id(PROTOCOL, "device_id", item.get("device_id"))
         locations = item.get("location")
         for location in locations if isinstance(locations, list) else [locations]:
@@ -103,7 +102,10 @@ def decode_json(body: str | bytes, received_us: int) -> list[Fix]:
 
 def decode(body: str | bytes, content_type: str, received_us: int) -> list[Fix]:
     """Either form, chosen by the content type (or by the body's first character)."""
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise PayloadError(PROTOCOL, "body", short(body), f"not UTF-8 text (byte {exc.start})") from None
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):
         return decode_json(text, received_us)
     return decode_query(text, received_us)
@@ -111,7 +113,7 @@ def decode(body: str | bytes, content_type: str, received_us: int) -> list[Fix]:
 
 def _location(device: str, location: Any, received_us: int) -> Fix | None:
     if not isinstance(location, dict):
-        raise PayloadError(PROTOCOL, "location", _short(location), "expected an object")
+        raise PayloadError(PROTOCOL, "location", short(location), "expected an object")
     coords = location.get("coords")
     if not isinstance(coords, dict) or "latitude" not in coords or "longitude" not in coords:
         return None
@@ -126,16 +128,7 @@ def _location(device: str, location: Any, received_us: int) -> Fix | None:
         number(PROTOCOL, "coords.longitude", coords["longitude"]),
         speed_kmh=optional(PROTOCOL, "coords.speed", coords.get("speed"), MPS_KMH),
         course=optional(PROTOCOL, "coords.heading", coords.get("heading")),
-        altitude=_altitude(coords.get("altitude"), "coords.altitude"),
+        altitude=measure(PROTOCOL, "coords.altitude", coords.get("altitude")),
         accuracy_m=optional(PROTOCOL, "coords.accuracy", coords.get("accuracy")),
         battery=optional(PROTOCOL, "battery.level", level, 100.0),
     )
-
-
-def _altitude(value: object, field: str = "altitude") -> float | None:
-    return None if value in (None, "") else number(PROTOCOL, field, value)
-
-
-def _short(value: object) -> str:
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return text if len(text) <= 80 else text[:77] + "..."

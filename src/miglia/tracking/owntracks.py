@@ -13,10 +13,20 @@ The device id, in this order:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from miglia.tracking.fix import Fix, PayloadError, device_id, epoch_us, make_fix, number, optional
+from miglia.tracking.fix import (
+    Fix,
+    PayloadError,
+    device_id,
+    epoch_us,
+    make_fix,
+    measure,
+    number,
+    optional,
+    parse_json,
+    short,
+)
 
 PROTOCOL = "owntracks"
 TOPIC_PREFIX = "owntracks/"
@@ -27,22 +37,19 @@ def device_from_topic(topic: str) -> str:
     parts = topic.split("/")
     if len(parts) < 3 or parts[0] != "owntracks" or not parts[1] or not parts[2]:
         raise PayloadError(PROTOCOL, "topic", topic, "expected owntracks/USER/DEVICE")
-    return f"{parts[1]}/{parts[2]}"
+    return device_id(PROTOCOL, "topic", f"{parts[1]}/{parts[2]}")
 
 
 def decode(
     body: str | bytes, topic: str | None = None, user: str | None = None, device: str | None = None
 ) -> list[Fix]:
     """The fixes of one message (a JSON object, or a list of them as some clients send)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(PROTOCOL, "body", _short(body), f"not JSON ({exc})") from None
+    data = parse_json(PROTOCOL, body)
     items = data if isinstance(data, list) else [data]
     fixes = []
     for item in items:
         if not isinstance(item, dict):
-            raise PayloadError(PROTOCOL, "body", _short(item), "expected a JSON object")
+            raise PayloadError(PROTOCOL, "body", short(item), "expected a JSON object")
         if item.get("_type") != "location":
             continue
         fixes.append(_location(item, _device(item, topic, user, device)))
@@ -65,7 +72,6 @@ def _location(item: dict[str, Any], device: str) -> Fix:
     for field in ("lat", "lon"):
         if field not in item:
             raise PayloadError(PROTOCOL, field, None, "a location needs lat and lon")
-    alt = item.get("alt")
     return make_fix(
         PROTOCOL,
         device,
@@ -74,12 +80,7 @@ def _location(item: dict[str, Any], device: str) -> Fix:
         number(PROTOCOL, "lon", item["lon"]),
         speed_kmh=optional(PROTOCOL, "vel", item.get("vel")),
         course=optional(PROTOCOL, "cog", item.get("cog")),
-        altitude=None if alt is None else number(PROTOCOL, "alt", alt),
+        altitude=measure(PROTOCOL, "alt", item.get("alt")),
         accuracy_m=optional(PROTOCOL, "acc", item.get("acc")),
         battery=optional(PROTOCOL, "batt", item.get("batt")),
     )
-
-
-def _short(value: object) -> str:
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -13,23 +13,31 @@ Traccar repeating the last known location: no fix. A list of such objects is acc
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from miglia.tracking.fix import KNOT_KMH, Fix, PayloadError, device_id, iso_us, make_fix, number, optional
+from miglia.tracking.fix import (
+    KNOT_KMH,
+    Fix,
+    PayloadError,
+    device_id,
+    iso_us,
+    make_fix,
+    measure,
+    number,
+    optional,
+    parse_json,
+    short,
+)
 
 PROTOCOL = "traccar"
 
 
 def decode(body: str | bytes) -> list[Fix]:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(PROTOCOL, "body", str(body)[:80], f"not JSON ({exc})") from None
+    data = parse_json(PROTOCOL, body)
     fixes = []
     for item in data if isinstance(data, list) else [data]:
         if not isinstance(item, dict):
-            raise PayloadError(PROTOCOL, "body", str(item)[:80], "expected a JSON object")
+            raise PayloadError(PROTOCOL, "body", short(item), "expected a JSON object")
         fix = _position(item)
         if fix is not None:
             fixes.append(fix)
@@ -45,7 +53,7 @@ def _position(item: dict[str, Any]) -> Fix | None:
     if position is None:
         return None  # an event forwarded without a position
     if not isinstance(position, dict):
-        raise PayloadError(PROTOCOL, "position", str(position)[:80], "expected an object")
+        raise PayloadError(PROTOCOL, "position", short(position), "expected an object")
     if position.get("valid") is False:
         return None
     stamp = position.get("fixTime") or position.get("deviceTime")
@@ -54,7 +62,6 @@ def _position(item: dict[str, Any]) -> Fix | None:
     attributes = position.get("attributes")
     if not isinstance(attributes, dict):
         attributes = {}
-    alt = position.get("altitude")
     return make_fix(
         PROTOCOL,
         unique_id,
@@ -63,7 +70,7 @@ def _position(item: dict[str, Any]) -> Fix | None:
         number(PROTOCOL, "position.longitude", position.get("longitude")),
         speed_kmh=optional(PROTOCOL, "position.speed", position.get("speed"), KNOT_KMH),
         course=optional(PROTOCOL, "position.course", position.get("course")),
-        altitude=None if alt is None else number(PROTOCOL, "position.altitude", alt),
+        altitude=measure(PROTOCOL, "position.altitude", position.get("altitude")),
         accuracy_m=optional(PROTOCOL, "position.accuracy", position.get("accuracy")) or None,
         battery=optional(PROTOCOL, "position.attributes.batteryLevel", attributes.get("batteryLevel")),
     )

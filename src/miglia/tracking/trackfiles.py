@@ -2,7 +2,9 @@
 
 Formats are detected by extension, then by content when the extension says nothing.  Instants become
 integer µs UTC; a time without a zone is taken as UTC.  Malformed input raises `TrackFileError` naming the
-file, the line or row (where known), the field and the bad value.
+file, the line or row (where known), the field and the bad value, and nothing else: these files come from
+outside (a logger upload).  Instants are bounded as the tracker decoders bound them (1970 to 2100), and JSON
+nesting too (`fix.MAX_JSON_DEPTH`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from miglia.domain.errors import MigliaError
 from miglia.geo.common import GeoError
 from miglia.geo.route import Route
 from miglia.geo.track import Track
+from miglia.tracking.fix import EARLIEST_US, LATEST_US, MAX_JSON_DEPTH, TIME_RANGE, too_deep
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -71,6 +74,21 @@ def _coord(path: Path, where: str, field: str, text: object, limit: float) -> fl
     if not (np.isfinite(v) and abs(v) <= limit):
         raise _fail(path, where, field, text, f"outside [-{limit:g}, {limit:g}]")
     return v
+
+
+def _time(path: Path, where: str, field: str, value: object) -> int:
+    """A time from a CSV cell or a JSON item, within the bounds every Miglia instant keeps."""
+    try:
+        us = parse_time(str(value))
+    except ValueError:
+        raise _fail(path, where, field, value, "not ISO 8601 nor epoch seconds") from None
+    return _bounded(path, where, field, value, us)
+
+
+def _bounded(path: Path, where: str, field: str, value: object, us: int) -> int:
+    if not EARLIEST_US <= us <= LATEST_US:
+        raise _fail(path, where, field, value, TIME_RANGE)
+    return us
 
 
 def _track(path: Path, rows: Iterable[tuple[int, float, float]]) -> Track:
@@ -172,7 +190,8 @@ def _gpx_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
                 raise _fail(path, f"{where} {k + 1}", "time", None, "missing")
             lat = _coord(path, f"{where} {k + 1}", "lat", pt.latitude, 90.0)
             lon = _coord(path, f"{where} {k + 1}", "lon", pt.longitude, 180.0)
-            out.append((instant_us(pt.time), lat, lon))
+            t = _bounded(path, f"{where} {k + 1}", "time", pt.time, instant_us(pt.time))
+            out.append((t, lat, lon))
     return out
 
 
@@ -196,6 +215,13 @@ _ALIASES = {
 
 
 def _csv_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
+    try:
+        return _csv_rows(path, text)
+    except csv.Error as exc:  # a field beyond csv.field_size_limit, a NUL in older Pythons
+        raise TrackFileError(f"{path}: not a readable CSV file: {exc}") from None
+
+
+def _csv_rows(path: Path, text: str) -> list[tuple[int, float, float]]:
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None:
@@ -215,10 +241,7 @@ def _csv_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
         if len(row) <= max(col.values()):
             raise TrackFileError(f"{path}: line {line}: {len(row)} fields, expected {len(header)}")
         where = f"line {line}"
-        try:
-            t = parse_time(row[col["time"]])
-        except ValueError:
-            raise _fail(path, where, "time", row[col["time"]], "not ISO 8601 nor epoch seconds") from None
+        t = _time(path, where, "time", row[col["time"]])
         lat = _coord(path, where, "lat", row[col["lat"]], 90.0)
         lon = _coord(path, where, "lon", row[col["lon"]], 180.0)
         out.append((t, lat, lon))
@@ -261,11 +284,12 @@ def _nmea_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
         except (pynmea2.ParseError, ValueError, TypeError, AttributeError):
             bad.append(lineno)
             continue
-        if not (abs(lat) <= 90 and abs(lon) <= 180):
+        us = instant_us(when)
+        if not (abs(lat) <= 90 and abs(lon) <= 180 and EARLIEST_US <= us <= LATEST_US):
             bad.append(lineno)
             continue
-        last_us = instant_us(when)
-        out.append((last_us, lat, lon))
+        last_us = us
+        out.append((us, lat, lon))
     if not out:
         detail = f"; {len(bad)} bad sentence(s), first at line {bad[0]}" if bad else ""
         raise TrackFileError(f"{path}: no valid RMC/GGA fix{detail}")
@@ -279,9 +303,14 @@ _WKT_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*", re.IGNORECASE)
 
 def _load_json(path: Path, text: str) -> Any:
     try:
-        return json.loads(text)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TrackFileError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (RecursionError, ValueError) as exc:  # ValueError: an integer of too many digits
+        raise TrackFileError(f"{path}: invalid JSON: {type(exc).__name__}") from None
+    if too_deep(doc):
+        raise TrackFileError(f"{path}: invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+    return doc
 
 
 def _json_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
@@ -299,10 +328,7 @@ def _json_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
             raise _fail(path, where, "point", item["point"], "expected 'POINT(lon lat)'")
         lon = _coord(path, where, "point lon", m.group(1), 180.0)
         lat = _coord(path, where, "point lat", m.group(2), 90.0)
-        try:
-            t = parse_time(str(item["time"]))
-        except ValueError:
-            raise _fail(path, where, "time", item["time"], "not ISO 8601 nor epoch seconds") from None
+        t = _time(path, where, "time", item["time"])
         out.append((t, lat, lon))
     return out
 
@@ -310,16 +336,14 @@ def _json_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
 def _geojson_segments(path: Path, doc: dict[str, Any]) -> list[tuple[Any, Any]]:
     kind = doc.get("type")
     if kind == "FeatureCollection":
-        feats = [
-            f
-            for f in doc.get("features", [])
-            if (f.get("geometry") or {}).get("type", "").endswith("LineString")
-        ]
+        features = doc.get("features", [])
+        feats = [f for f in features if _is_line(f)] if isinstance(features, list) else []
         if len(feats) != 1:
             raise _fail(path, "FeatureCollection", "features", f"{len(feats)} lines", "expected exactly one")
         return _geojson_segments(path, feats[0]["geometry"])
     if kind == "Feature":
-        return _geojson_segments(path, doc.get("geometry") or {})
+        geometry = doc.get("geometry")
+        return _geojson_segments(path, geometry if isinstance(geometry, dict) else {})
     coords: Any = doc.get("coordinates")
     lines: Any
     if kind == "LineString":
@@ -328,13 +352,22 @@ def _geojson_segments(path: Path, doc: dict[str, Any]) -> list[tuple[Any, Any]]:
         lines = coords
     else:
         raise _fail(path, "geometry", "type", kind, "expected LineString or MultiLineString")
-    out = []
-    for li, line in enumerate(lines or []):
-        try:  # positions may carry an elevation (or not): keep lon, lat
-            a = np.array([[pos[0], pos[1]] for pos in line], dtype=np.float64)
-        except (TypeError, ValueError, IndexError, KeyError):
-            raise _fail(path, f"line {li}", "coordinates", str(line)[:60]) from None
-        if a.ndim != 2 or a.shape[1] < 2:
-            raise _fail(path, f"line {li}", "coordinates", str(line)[:60], "expected [[lon, lat], ...]")
-        out.append((a[:, 1], a[:, 0]))
-    return out
+    if not isinstance(lines, list):
+        raise _fail(path, "geometry", "coordinates", str(coords)[:60], "expected [[lon, lat], ...]")
+    return [_geojson_line(path, li, line) for li, line in enumerate(lines)]
+
+
+def _is_line(feature: object) -> bool:
+    geometry = feature.get("geometry") if isinstance(feature, dict) else None
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    return isinstance(kind, str) and kind.endswith("LineString")
+
+
+def _geojson_line(path: Path, li: int, line: Any) -> tuple[Any, Any]:
+    try:  # positions may carry an elevation (or not): keep lon, lat
+        a = np.array([[pos[0], pos[1]] for pos in line], dtype=np.float64)
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+        raise _fail(path, f"line {li}", "coordinates", str(line)[:60]) from None
+    if a.ndim != 2 or a.shape[1] < 2:
+        raise _fail(path, f"line {li}", "coordinates", str(line)[:60], "expected [[lon, lat], ...]")
+    return a[:, 1], a[:, 0]
