@@ -95,11 +95,16 @@ SMALL = Path(__file__).resolve().parent / "data" / "small"
 
 @pytest.fixture
 def small_db(sqlite_url: str) -> Iterator[Database]:
-    """A SQLite database holding the small test event and its entries."""
-    from miglia.service import events
+    """A SQLite database holding the small test event and its entries, whose devices are registered with
+    the token `tests.tracking.helpers.token(device)` gives."""
+    from miglia.service import devices, events
+    from tests.tracking.helpers import token
 
     database = Database(sqlite_url)
     events.import_event(database, SMALL / "event.toml")
-    events.import_entries(database, SMALL / "entries.csv")
+    entries = events.import_entries(database, SMALL / "entries.csv")
+    for entry in entries:
+        if entry.device_id:
+            devices.register(database, entry.device_id, token=token(entry.device_id))
     yield database
     database.dispose()

@@ -99,10 +99,9 @@ def test_an_organiser_manages_trackers_from_the_command_line(tmp_path: Path) -> 
     )
     assert assigned.output.strip() == "spare-9 is carried by car 2 on day 1"
     listed = runner.invoke(app, ["devices", "list", "--db", db]).output
-    assert "day 1: spare-9 -> car 2 (by olga at " in listed and "0 unknown devices (quarantine)" in listed
-    ok = runner.invoke(
-        app, ["tracking", "set", "--thresholds", '{"stopped_min": 8}', "--refuse-unregistered", "--db", db]
-    )
+    assert "day 1: spare-9 -> car 2 (by olga at " in listed and "0 devices in quarantine" in listed
+    settings = ["--thresholds", '{"stopped_min": 8}', "--registered-only", "--early-hours", "6"]
+    ok = runner.invoke(app, ["tracking", "set", *settings, "--db", db])
     assert ok.exit_code == 0
     from fastapi.testclient import TestClient
 
@@ -110,7 +109,17 @@ def test_an_organiser_manages_trackers_from_the_command_line(tmp_path: Path) -> 
     from miglia.web.app import create_app
 
     with TestClient(create_app(Database(db), tile_url="")) as web:
-        refused = web.get("/ingest/osmand?id=stranger&lat=38.29&lon=-122.45&timestamp=1777215600")
-        assert refused.status_code == 401
+        kept = web.get("/ingest/osmand?id=stranger&lat=38.29&lon=-122.45&timestamp=1777215600")
+        assert kept.json() == {"stored": 1, "duplicates": 0} and web.get("/live/cars").json() == []
+        early = web.get("/ingest/osmand?id=stranger&lat=38.29&lon=-122.45&timestamp=1777100000")
+        assert (
+            early.status_code == 400 and "field timestamp = '2026-04-25T06:53:20Z'" in early.json()["error"]
+        )
+    listed = runner.invoke(app, ["devices", "list", "--db", db]).output
+    assert "stranger: 1 positions" in listed and "no car carries it" in listed
+    enrolled = runner.invoke(app, ["devices", "enrol", "--db", db])
+    assert enrolled.exit_code == 0 and enrolled.output.startswith(
+        "3 trackers enrolled"
+    )  # cars 1-3; car 4 was refused
     bad = runner.invoke(app, ["tracking", "set", "--thresholds", '{"stoped_min": 8}', "--db", db])
     assert bad.exit_code == 2 and "stoped_min" in bad.output and "unknown" in bad.output

@@ -17,7 +17,8 @@ MIN = 60_000_000
 
 
 def send(tracker: Tracker, fixes: list[Fix]) -> None:
-    tracker.receive("position_test", "test", "text/plain", "test", lambda: fixes)
+    """Positions from a proven source (as a trusted broker's): these tests are about the alerts."""
+    tracker.receive("position_test", "test", "text/plain", "test", lambda: fixes, authenticated=True)
 
 
 def test_off_route_alert_is_raised_once(db: Database) -> None:

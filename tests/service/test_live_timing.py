@@ -24,8 +24,10 @@ from miglia.store.db import Database
 from miglia.store.models import PassageRow, PositionRow
 from miglia.web.app import create_app
 from tests.service.test_gps_timing import T0, drive, small_lines
+from tests.tracking.helpers import token
 
 BATCH = 25
+TOKEN = {"token": token("dev-1")}
 WANTED = {("D1-START", ""), ("D1-PT1", ""), ("D1-PT1", "finish")}
 
 
@@ -83,7 +85,7 @@ def test_replayed_track_gives_the_offline_passages(small_db: Database, order: st
         random.Random(5).shuffle(requests)
     with TestClient(create_app(small_db)) as client:
         for body in requests:
-            answer = client.post("/ingest/osmand", json=body)
+            answer = client.post("/ingest/osmand", json=body, params=TOKEN)
             assert answer.status_code == 200, answer.text
         want = expected(track)
         assert len(want) == len(lines.slots)
@@ -92,7 +94,7 @@ def test_replayed_track_gives_the_offline_passages(small_db: Database, order: st
         }
         # a repeat of the whole replay stores nothing more
         for body in requests[:5]:
-            assert client.post("/ingest/osmand", json=body).json()["stored"] == 0
+            assert client.post("/ingest/osmand", json=body, params=TOKEN).json()["stored"] == 0
     assert stored(small_db) == want
 
 
@@ -127,7 +129,7 @@ def test_a_results_event_reaches_the_stream(server: str, small_db: Database) -> 
             if line.startswith("event: snapshot"):
                 break
         for body in requests[:12]:  # past the start and the trial (km 2.3 at 10 m/s: 230 s)
-            assert httpx.post(f"{server}/ingest/osmand", json=body).status_code == 200
+            assert httpx.post(f"{server}/ingest/osmand", json=body, params=TOKEN).status_code == 200
         for line in lines_in:
             if line.startswith("event: "):
                 kind = line[7:]
@@ -185,7 +187,7 @@ def test_a_line_the_sparse_fixes_cut_past_is_timed_live_as_offline(small_db: Dat
     assert ("D1-TC1", "") in expected(track)  # the batch timing finds it through the chainage
     with TestClient(create_app(small_db)) as client:
         for body in batches(track, "dev-1"):
-            assert client.post("/ingest/osmand", json=body).status_code == 200
+            assert client.post("/ingest/osmand", json=body, params=TOKEN).status_code == 200
         want = expected(track)
         assert wait_for(lambda: stored(small_db) == want), {
             k: (stored(small_db).get(k), v) for k, v in want.items() if stored(small_db).get(k) != v

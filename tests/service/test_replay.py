@@ -22,6 +22,7 @@ from miglia.tracking import osmand
 from miglia.tracking.broadcast import Broadcaster
 from miglia.tracking.fix import Fix
 from miglia.web.app import create_app
+from tests.tracking.helpers import token
 
 MINUTE_US = 60_000_000
 
@@ -49,7 +50,10 @@ def stored(small_db: Database) -> Iterator[tuple[Database, TestClient]]:
     car1 += [Fix("dev-1", start + (10 + i) * 30_000_000, lat, lon) for i in range(25)]
     car2 = [Fix("dev-2", start + MINUTE_US * (2 + i), lat - 0.01, lon) for i in range(2)]
     for fixes in (car1, car2):
-        assert client.post("/ingest/osmand", json=osmand_batch(fixes)).json()["stored"] == len(fixes)
+        sent = client.post(
+            "/ingest/osmand", json=osmand_batch(fixes), params={"token": token(fixes[0].device_id)}
+        )
+        assert sent.json()["stored"] == len(fixes)
     yield small_db, client
 
 
@@ -100,7 +104,10 @@ def test_replay_moves_the_live_state_and_raises_the_alert_without_storing_twice(
     answers: list[dict[str, Any]] = []
 
     def send(body: dict[str, object]) -> dict[str, object]:
-        answer: dict[str, Any] = client.post("/ingest/osmand", json=body).json()
+        device = str(body["device_id"])
+        answer: dict[str, Any] = client.post(
+            "/ingest/osmand", json=body, params={"token": token(device)}
+        ).json()
         answers.append(answer)
         return answer
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from miglia.domain.event import Control, ControlKind, Day, Event, Stop, StopKind
 from miglia.service import event_codec
+from miglia.service.devices import register
 from miglia.store.db import Database
 from miglia.store.models import EntryRow, EventRow, RouteRow
 from miglia.web.app import create_app
@@ -41,8 +42,19 @@ def event(day: dt.date = dt.date(2025, 6, 15)) -> Event:
     )
 
 
-def add_event(db: Database, devices: dict[int, str], day: dt.date = dt.date(2025, 6, 15)) -> int:
-    """The test event with one accepted entry per start number carrying the given device."""
+def token(device: str) -> str:
+    """The token `add_event` registers each car's device with."""
+    return f"{device}-token"
+
+
+def add_event(
+    db: Database, devices: dict[int, str], day: dt.date = dt.date(2025, 6, 15), enrol: bool = True
+) -> int:
+    """The test event with one accepted entry per start number carrying the given device, registered
+    with `token(device)` unless `enrol` is False (then its positions stay in quarantine)."""
+    if enrol:
+        for device in devices.values():
+            register(db, device, token=token(device))
     ev = event(day)
     with db.transaction() as session:
         row = EventRow(

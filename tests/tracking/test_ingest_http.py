@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from miglia.service.devices import assign, register
 from miglia.service.positions import quarantine
 from miglia.store.db import Database
 from miglia.store.models import PositionRow, RawInputRow
-from tests.tracking.helpers import add_event, app_for
+from tests.tracking.helpers import add_event, app_for, token
 
 PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "tracker-payloads.json"
 
@@ -79,7 +80,8 @@ def test_osmand_post_form_body(db: Database, client: TestClient) -> None:
 def test_idempotent_and_out_of_order(db: Database, client: TestClient) -> None:
     add_event(db, {7: "car7"})
     for t in (1_750_000_060, 1_750_000_000, 1_750_000_120, 1_750_000_000, 1_750_000_030):
-        assert client.get(f"/ingest/osmand?id=car7&lat=45.01&lon=9&timestamp={t}").status_code == 200
+        url = f"/ingest/osmand?id=car7&lat=45.01&lon=9&timestamp={t}&token={token('car7')}"
+        assert client.get(url).status_code == 200
     assert counts(db) == (5, 0, 4)
     cars = client.get("/live/cars").json()
     assert [c["instant_us"] for c in cars] == [1_750_000_120_000_000]  # the latest, not the last received
@@ -123,12 +125,14 @@ def test_traccar_forwarding_over_http(db: Database, client: TestClient) -> None:
 def test_unknown_devices_go_to_quarantine(db: Database, client: TestClient) -> None:
     event_id = add_event(db, {7: "car7-phone", 8: "car8-phone"})
     assign(db, None, "spare-1", 8, 1, "organiser")
+    register(db, "spare-1", token=token("spare-1"))
     for device in ("car7-phone", "spare-1", "stranger", "stranger"):
-        client.get(f"/ingest/osmand?id={device}&lat=45.01&lon=9&timestamp={1_750_000_000 + len(device)}")
+        stamp = 1_750_000_000 + len(device)
+        client.get(f"/ingest/osmand?id={device}&lat=45.01&lon=9&timestamp={stamp}&token={token(device)}")
     client.get("/ingest/osmand?id=stranger&lat=45.02&lon=9&timestamp=1750000100")
     with db.sessions() as s:
         held = quarantine(s, event_id)
-    assert [(q.device_id, q.positions) for q in held] == [("stranger", 2)]
+    assert [(q.device_id, q.positions, q.reason) for q in held] == [("stranger", 2, "no car carries it")]
     # The organiser's list: the public is sent to the login page.
     assert client.get("/live/quarantine", follow_redirects=False).status_code == 303
     # The public live map shows the cars, not the trackers' ids (anyone could send positions in their name).
@@ -157,41 +161,57 @@ def test_token_authentication(db: Database, client: TestClient) -> None:
     assert token not in stored  # the token is not kept with the raw message
 
 
-def test_event_may_refuse_unregistered_devices(db: Database, client: TestClient) -> None:
-    event_id = add_event(db, {7: "car7-phone"})
-    alerts_service.set_tracking(db, event_id, accept_unregistered=False)
-    answer = client.get("/ingest/osmand?id=stranger&lat=45.01&lon=9&timestamp=1750000000")
-    assert answer.status_code == 401 and "not registered" in answer.json()["error"]
-    token = register(db, "car7-phone")
-    assert (
-        client.get(
-            f"/ingest/osmand?id=car7-phone&lat=45&lon=9&timestamp=1750000000&token={token}"
-        ).status_code
-        == 200
-    )
-    assert counts(db) == (1, 1, 1)
+def test_an_unregistered_car_device_moves_nothing_until_enrolled(db: Database, client: TestClient) -> None:
+    """The finding: with the default settings, a stranger who posts with an entered car's device id and
+    no token moved that car on the live map. Now the positions are kept, in quarantine, and move nothing."""
+    event_id = add_event(db, {7: "car7-phone"}, enrol=False)
+    url = "/ingest/osmand?id=car7-phone&lat=45.01&lon=9&timestamp="
+    assert client.get(url + "1750000000").json() == {"stored": 1, "duplicates": 0}
+    assert client.get("/live/cars").json() == []
+    with db.sessions() as s:
+        [held] = quarantine(s, event_id)
+    assert (held.device_id, held.positions, held.reason.split(":")[0]) == ("car7-phone", 1, "not registered")
+    # The organiser enrols it; the same instant sent with the token replaces the stranger's position.
+    secret = register(db, "car7-phone")
+    client.app.state.tracker.invalidate()  # as the console's enrolment does; else within 5 s
+    assert client.get(url + "1750000000").status_code == 401
+    assert client.get(url + f"1750000000&token={secret}").json() == {"stored": 1, "duplicates": 0}
+    assert [c["start_no"] for c in client.get("/live/cars").json()] == [7]
+    with db.sessions() as s:
+        assert quarantine(s, event_id) == []
+        assert s.scalars(select(PositionRow.trusted)).all() == [True]
+    assert counts(db) == (2, 1, 1)
+    # A casual tour takes unregistered devices at their word, and says so on the console.
+    alerts_service.set_tracking(db, event_id, accept_unregistered=True)
+    with db.sessions() as s:
+        assert quarantine(s, event_id, accept_unregistered=True) == []
 
 
 def test_upload_of_a_logger_track(db: Database, client: TestClient, real_data: Path) -> None:
     pytest.importorskip(
         "miglia.tracking.trackfiles", reason="tracking/trackfiles.py (read_track) is not there yet"
     )
-    add_event(db, {7: "car7-phone"})
+    add_event(db, {7: "car7-phone"}, day=dt.date(2019, 2, 18))
     gpx = real_data / "limerick-bus-304-2019-02-18.gpx"
     files = {"file": (gpx.name, gpx.read_bytes(), "application/gpx+xml")}
     answer = client.post("/ingest/upload", data={"start_no": "7"}, files=files)
+    assert answer.status_code == 401  # nobody logged in and no device token: the finding, closed
+    mine = {"token": token("car7-phone")}
+    answer = client.post("/ingest/upload", data={"start_no": "7", **mine}, files=files)
     assert answer.status_code == 200, answer.text
     assert answer.json()["stored"] > 2000
     with db.sessions() as s:
         assert set(s.scalars(select(PositionRow.device_id))) == {"car7-phone"}
         raw = s.scalars(select(RawInputRow)).one()
     assert raw.kind == "track_file" and raw.body == gpx.read_text(encoding="utf-8")
-    again = client.post("/ingest/upload", data={"device_id": "car7-phone"}, files=files).json()
+    again = client.post("/ingest/upload", data={"device_id": "car7-phone", **mine}, files=files).json()
     assert again["stored"] == 0 and again["duplicates"] > 2000
 
 
 def test_upload_needs_a_car_or_device(db: Database, client: TestClient) -> None:
-    answer = client.post("/ingest/upload", files={"file": ("x.gpx", b"<gpx/>", "application/gpx+xml")})
+    answer = client.post(
+        "/ingest/upload", data={"token": "t"}, files={"file": ("x.gpx", b"<gpx/>", "application/gpx+xml")}
+    )
     assert answer.status_code == 400
     assert answer.json()["error"] == "upload: field device_id = '': give device_id or start_no"
     assert counts(db) == (0, 1, 0)

@@ -8,9 +8,10 @@ import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.errors import MigliaError
-from miglia.service import alerts, devices, events
+from miglia.service import alerts, devices, enrolment, events
 from miglia.service.clock import clock_text
 from miglia.service.positions import quarantine
+from miglia.store.db import Database
 
 devices_app = typer.Typer(help="Trackers: tokens, which car carries which on which day, unknown devices.")
 tracking_app = typer.Typer(help="Live tracking settings of the event: alert thresholds, speed zones.")
@@ -53,13 +54,32 @@ def list_devices(db: str | None = DbOption) -> None:
         with database.sessions() as s:
             row = events.event_row(s)
             made = devices.history(s, row.id)
-            held = quarantine(s, row.id)
+            accept = alerts.load_watch(s).accept_unregistered
+            held = quarantine(s, row.id, accept)
     for a in made:
         when = clock_text(a.assigned_us, row.timezone)
         typer.echo(f"day {a.day_number}: {a.device_id} -> car {a.start_no} (by {a.assigned_by} at {when})")
-    typer.echo(f"{len(held)} unknown devices (quarantine)" + (":" if held else ""))
+    typer.echo(f"{len(held)} devices in quarantine (their positions change nothing)" + (":" if held else ""))
     for q in held:
-        typer.echo(f"  {q.device_id}: {q.positions} positions, last at {clock_text(q.last_us, row.timezone)}")
+        last = clock_text(q.last_us, row.timezone)
+        typer.echo(f"  {q.device_id}: {q.positions} positions, last at {last}: {q.reason}")
+
+
+@devices_app.command("enrol")
+def enrol(
+    device_id: list[str] = typer.Argument(
+        None, help="Devices to enrol (default: every car's not registered)."
+    ),
+    day: int | None = typer.Option(None, help="The cars' devices of this day (default: the entry list's)."),
+    db: str | None = DbOption,
+) -> None:
+    """Register the cars' trackers with enrolment tokens; their codes are on the console's trackers page."""
+    with reported():
+        database = open_db(db)
+        with database.sessions() as s:
+            event_id = events.event_row(s).id
+        count = enrolment.enrol(database, event_id, list(device_id or []) or None, day)
+    typer.echo(f"{count} trackers enrolled; print their codes from /organiser/trackers/sheet")
 
 
 @tracking_app.command("set")
@@ -73,11 +93,20 @@ def set_tracking(
         '"radius_m": 800, "limit_kmh": 40}]\'.',
     ),
     accept_unregistered: bool | None = typer.Option(
-        None, "--accept-unregistered/--refuse-unregistered", help="Take positions from unregistered devices?"
+        None,
+        "--accept-unregistered/--registered-only",
+        help="A casual tour: let unregistered trackers move cars and make passages (else quarantine).",
+    ),
+    early_hours: float | None = typer.Option(
+        None, help="Fixes are plausible from this many hours before the first day's first start (24)."
+    ),
+    late_minutes: float | None = typer.Option(
+        None, help="...to this many minutes after the message was received (10)."
     ),
     db: str | None = DbOption,
 ) -> None:
-    """Change the alert thresholds, the speed zones, or whether unregistered trackers are accepted."""
+    """Change the alert thresholds, the speed zones, the plausible time window of fixes, or whether
+    unregistered trackers count."""
     with reported():
         database = open_db(db)
         with database.sessions() as s:
@@ -88,8 +117,21 @@ def set_tracking(
             accept_unregistered=accept_unregistered,
             thresholds=_json(thresholds, "--thresholds", dict),  # type: ignore[arg-type]
             zones=_json(zones, "--zones", list),  # type: ignore[arg-type]
+            time_window=_window(database, early_hours, late_minutes),
         )
     typer.echo("tracking settings stored; a running server reads them within seconds")
+
+
+def _window(database: Database, early: float | None, late: float | None) -> dict[str, float] | None:
+    """The time window with the bounds given changed, the other as stored (None: neither given)."""
+    if early is None and late is None:
+        return None
+    with database.sessions() as s:
+        current = alerts.load_watch(s).window
+    return {
+        "early_h": current.early_h if early is None else early,
+        "late_min": current.late_min if late is None else late,
+    }
 
 
 def _json(text: str | None, option: str, kind: type) -> object:

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.domain.event import Event
+from miglia.domain.plausibility import TimeWindow
 from miglia.service import event_codec
-from miglia.service.clock import now_us
+from miglia.service.clock import local_instant, now_us
 from miglia.service.devices import cars_by_device
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, EntryRow, EventRow, RouteRow, TrackingSettingsRow
@@ -36,7 +37,11 @@ class Watch:
 
     event_id: int | None = None
     timezone: str = "UTC"
-    accept_unregistered: bool = True
+    accept_unregistered: bool = False
+    """True for a casual tour: positions of unregistered devices move cars and make passages."""
+    window: TimeWindow = field(default_factory=TimeWindow)
+    first_day_us: int | None = None
+    """The first start of the event's first day: the plausible window opens some hours before it."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     zones: tuple[Zone, ...] = ()
     days: dict[dt.date, DayCourse] = field(default_factory=dict)
@@ -48,8 +53,14 @@ class Watch:
     """start number -> control -> due instant."""
 
     def course(self, instant_us: int) -> DayCourse | None:
-        local = dt.datetime.fromtimestamp(instant_us / 1_000_000, dt.UTC).astimezone(_zone(self.timezone))
+        try:
+            local = dt.datetime.fromtimestamp(instant_us / 1_000_000, dt.UTC).astimezone(_zone(self.timezone))
+        except (OverflowError, ValueError, OSError):  # a stored instant no calendar holds: no event day
+            return None
         return self.days.get(local.date())
+
+    def plausible(self, instant_us: int, received_us: int) -> bool:
+        return self.window.contains(instant_us, self.first_day_us, received_us)
 
     def car(self, device_id: str, course: DayCourse | None) -> int | None:
         table = self.cars.get(course.number, self.default_cars) if course else self.default_cars
@@ -65,10 +76,15 @@ def load_watch(session: Session) -> Watch:
     values: dict[str, Any] = settings.settings if settings else {}
     routes = {r.day_number: r for r in session.scalars(select(RouteRow).where(RouteRow.event_id == row.id))}
     days = {day.date: _course(day, routes.get(day.number)) for day in event.days}
+    first_day = min(event.days, key=lambda day: day.date, default=None)
     return Watch(
         event_id=row.id,
         timezone=event.timezone,
-        accept_unregistered=settings.accept_unregistered if settings else True,
+        accept_unregistered=settings.accept_unregistered if settings else False,
+        window=TimeWindow.from_dict(values.get("time_window", {})),
+        first_day_us=None
+        if first_day is None
+        else local_instant(first_day.date, first_day.first_start, event.timezone),
         thresholds=Thresholds.from_dict(values.get("thresholds", {})),
         zones=tuple(Zone(**z) for z in values.get("zones", [])),
         days=days,
@@ -126,10 +142,16 @@ def set_tracking(
     accept_unregistered: bool | None = None,
     thresholds: dict[str, float] | None = None,
     zones: list[dict[str, Any]] | None = None,
+    time_window: dict[str, float] | None = None,
 ) -> None:
     """Change an event's tracking settings; every value is checked before anything is stored."""
     if thresholds is not None:
         Thresholds.from_dict(thresholds)
+    if time_window is not None:
+        try:
+            TimeWindow.from_dict(time_window)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput("tracking", "time_window", time_window, str(exc)) from None
     for i, zone in enumerate(zones or []):
         try:
             Zone(**zone)
@@ -138,13 +160,15 @@ def set_tracking(
     with db.transaction() as session:
         row = session.get(TrackingSettingsRow, event_id)
         if row is None:
-            row = TrackingSettingsRow(event_id=event_id, accept_unregistered=True, settings={})
+            row = TrackingSettingsRow(event_id=event_id, accept_unregistered=False, settings={})
             session.add(row)
         values = dict(row.settings or {})
         if thresholds is not None:
             values["thresholds"] = thresholds
         if zones is not None:
             values["zones"] = zones
+        if time_window is not None:
+            values["time_window"] = time_window
         row.settings = values
         if accept_unregistered is not None:
             row.accept_unregistered = accept_unregistered

@@ -15,7 +15,7 @@ from pathlib import Path
 from miglia.demo import Simulation, simulate_event, write_demo_event
 from miglia.domain.classification import Standing
 from miglia.geo.track import Track
-from miglia.service import events, users
+from miglia.service import enrolment, events, users
 from miglia.service.gps_timing import day_lines, gps_passages
 from miglia.service.positions import insert_positions
 from miglia.service.raw import store_raw
@@ -80,6 +80,8 @@ def build_demo(
             for n, r in events.routes(s, row.id).items()
         }
         event_id = row.id
+    progress("enrolling the cars' trackers (each phone sends its token)")
+    enrolment.enrol(db, event_id)
     positions = _store_tracks(db, event_id, simulation, progress)
     progress("timing every car at every control from its GPS track")
     lines = day_lines(event, routes)

@@ -19,13 +19,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select, true
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.service.clock import now_us
 from miglia.store.db import Database
-from miglia.store.models import AssignmentRow, DeviceRow, EntryRow, EventRow
+from miglia.store.models import AssignmentRow, DeviceRow, EntryRow, EventRow, PositionRow, TrackingSettingsRow
 
 _PREFIX = "sha256:"
 
@@ -62,12 +62,9 @@ def register(db: Database, device_id: str, label: str = "", token: str | None = 
     return token
 
 
-def check_tokens(
-    session: Session, device_ids: Iterable[str], token: str | None, accept_unregistered: bool
-) -> None:
-    """Raise Unauthorised unless every device may send: registered with this token, or unregistered
-    while the event accepts unregistered devices (they go to quarantine until assigned)."""
-    TokenCache(ttl_s=0).check(session.connection(), device_ids, token, accept_unregistered)
+def proven_devices(session: Session, device_ids: Iterable[str], token: str | None) -> set[str]:
+    """The devices among `device_ids` that proved themselves with `token` (see `TokenCache.proven`)."""
+    return TokenCache(ttl_s=0).proven(session.connection(), device_ids, token)
 
 
 class TokenCache:
@@ -75,10 +72,10 @@ class TokenCache:
     seconds) and the SHA-256 of each token seen is remembered, so a message costs dictionary look-ups.
 
     A device missing from the cache, or whose token does not match the cached hash, is looked up in the
-    database before it is refused: a device registered or re-keyed a moment ago is judged on the stored
+    database before it is judged: a device registered or re-keyed a moment ago is judged on the stored
     hash. The one delay: a re-keyed device's *old* token is still accepted until the next reload (at most
-    `ttl_s`). Devices found unregistered are remembered for `ttl_s` while the event accepts them anyway;
-    `prefetch` looks up a whole group's such devices in one query.
+    `ttl_s`). Devices found unregistered are remembered for `ttl_s`; `prefetch` looks up a whole group's
+    such devices in one query.
     """
 
     MAX_DIGESTS = 100_000
@@ -96,12 +93,14 @@ class TokenCache:
             self._hashes = None
             self._unknown.clear()
 
-    def check(
-        self, connection: Connection, device_ids: Iterable[str], token: str | None, accept_unregistered: bool
-    ) -> None:
+    def proven(self, connection: Connection, device_ids: Iterable[str], token: str | None) -> set[str]:
+        """The registered devices among `device_ids` whose token is `token`: their positions are trusted.
+        Unregistered devices are left out (their positions are kept untrusted); a registered device with
+        no token or another one raises Unauthorised, and nothing of the message is interpreted."""
         wanted = sorted(set(device_ids))
+        proven: set[str] = set()
         if not wanted:
-            return
+            return proven
         now = time.monotonic()
         with self._lock:
             if self._hashes is None or now - self._loaded > self.ttl_s:
@@ -111,23 +110,15 @@ class TokenCache:
             for device in wanted:
                 known = hashes.get(device)
                 if known is not None and self._matches(token, known):
+                    proven.add(device)
                     continue
-                if (
-                    known is None
-                    and accept_unregistered
-                    and now - self._unknown.get(device, -1e18) < self.ttl_s
-                ):
+                if known is None and now - self._unknown.get(device, -1e18) < self.ttl_s:
                     continue
                 fresh = connection.execute(
                     select(DeviceRow.token_hash).where(DeviceRow.device_id == device)
                 ).scalar_one_or_none()
                 if fresh is None:
                     hashes.pop(device, None)
-                    if not accept_unregistered:
-                        raise Unauthorised(
-                            f"device {device!r} is not registered and this event accepts only registered "
-                            "devices"
-                        )
                     self._unknown[device] = now
                     continue
                 hashes[device] = fresh
@@ -136,6 +127,8 @@ class TokenCache:
                     raise Unauthorised(
                         f"device {device!r}: {given} (send ?token=... or Authorization: Bearer ...)"
                     )
+                proven.add(device)
+        return proven
 
     def load(self, connection: Connection) -> None:
         """(Re)load the token hashes now (at start-up, so the first message does not wait for it)."""
@@ -260,6 +253,20 @@ def resolve(defaults: Iterable[tuple[str, int]], changes: Iterable[Assignment]) 
             del by_device[device]
         by_device[change.device_id] = change.start_no
     return by_device
+
+
+def counted(accept_unregistered: bool) -> ColumnElement[bool]:
+    """The stored positions that move cars and make passages: trusted ones, or all in a casual tour."""
+    return true() if accept_unregistered else PositionRow.trusted.is_(True)
+
+
+def accepts_unregistered(session: Session, event_id: int) -> bool:
+    """Whether the event is a casual tour whose unregistered trackers count too."""
+    return bool(
+        session.scalar(
+            select(TrackingSettingsRow.accept_unregistered).where(TrackingSettingsRow.event_id == event_id)
+        )
+    )
 
 
 def _event(session: Session, slug: str | None) -> EventRow:

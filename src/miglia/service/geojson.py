@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from miglia.domain.event import ControlKind, Event
 from miglia.service.clock import local_instant
-from miglia.service.devices import cars_by_device
+from miglia.service.devices import accepts_unregistered, cars_by_device, counted
 from miglia.store.models import PositionRow, RouteRow
 
 MAX_TRACK_POINTS = 600
@@ -77,6 +77,7 @@ def car_tracks(
     """Car `start_no`'s stored positions, one LineString per day (the devices it carried that day, the
     day's local midnight to midnight), thinned to at most `max_points` points a day, first and last kept."""
     features: list[dict[str, Any]] = []
+    trusted = counted(accepts_unregistered(session, event_id))
     for day in event.days:
         devices = [d for d, n in cars_by_device(session, event_id, day.number).items() if n == start_no]
         if not devices:
@@ -86,6 +87,7 @@ def car_tracks(
         rows = session.execute(
             select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon)
             .where(
+                trusted,
                 PositionRow.device_id.in_(devices),
                 PositionRow.instant_us >= begin,
                 PositionRow.instant_us < end,

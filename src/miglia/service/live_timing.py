@@ -45,6 +45,7 @@ from miglia.geo.track import MAX_SPEED_KMH, PreparedTrack, Track
 from miglia.service import events
 from miglia.service.alerts import Watch
 from miglia.service.clock import from_datetime, now_us
+from miglia.service.devices import counted
 from miglia.service.gps_timing import DayLines, day_lines, fill_missed
 from miglia.service.results import score
 from miglia.service.routes import DayRoute
@@ -374,6 +375,7 @@ class LiveTiming:
         if before_us is not None:
             last_us = min(last_us, before_us)
         return select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon, PositionRow.raw_id).where(
+            counted(watch.accept_unregistered),
             PositionRow.device_id.in_(devices),
             PositionRow.instant_us >= first_us,
             PositionRow.instant_us < last_us,

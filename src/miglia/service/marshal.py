@@ -5,12 +5,18 @@ arrives, the item is kept as received (`raw_inputs`, kind "marshal_passage") and
 from it (source "marshal", recorded_by the marshal); the same UUID sent again answers "duplicate" with
 the passage stored the first time. An item with a bad field answers an error naming the field and the
 value, and stores nothing; the other items of the batch are not affected.
+
+Bounds, so that a phone (or anyone holding a marshal's session) cannot make the server fail: a body of
+at most `MAX_BODY` bytes and `MAX_BATCH` items, JSON at most `fix.MAX_JSON_DEPTH` levels deep (refused
+whole, kept raw as kind "marshal_batch"); start numbers from 1 to 99999 and instants from 2000 to 2100
+(refused per item), so nothing reaches a database column that cannot hold it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid as uuid_module
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +33,16 @@ from miglia.service.clock import from_datetime, now_us
 from miglia.service.raw import store_raw
 from miglia.store.db import Database
 from miglia.store.models import EntryRow, EventRow, PassageRow
+from miglia.tracking.fix import PayloadError, parse_json, short
 
 MAX_BATCH = 500
+MAX_BODY = 1024 * 1024
+"""Bytes of a batch at most: 500 records of about 200 bytes, with room to spare."""
+KEPT_BYTES = 1024
+"""Of a body refused as too large, the first bytes kept (with why) for the organiser to see."""
+MAX_START_NO = 99_999
+"""As the entry list allows (service.entries_csv)."""
+_DIGITS = re.compile(r"[0-9]{1,30}")
 _EARLIEST_US = from_datetime(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
 _LATEST_US = from_datetime(dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
 
@@ -36,7 +50,13 @@ _LATEST_US = from_datetime(dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
 class BadItem(Exception):
     def __init__(self, where: str, field: str, value: object, problem: str) -> None:
         self.field = field
-        super().__init__(f"{where}: {field} = {value!r}: {problem}")
+        super().__init__(f"{where}: {field} = {_quoted(value)}: {problem}")
+
+
+def _quoted(value: object) -> str:
+    # The value as sent, but never so long that the problem is lost in it.
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 @dataclass(frozen=True)
@@ -98,9 +118,34 @@ def _whole(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         return int(value.strip())
     return None
+
+
+def read_batch(body: bytes) -> list[object]:
+    """The records of a body: a JSON list, or {"passages": [...]}; a PayloadError for anything else."""
+    items = parse_json("marshal", body)
+    if isinstance(items, dict) and isinstance(items.get("passages"), list):
+        items = items["passages"]
+    if not isinstance(items, list):
+        raise PayloadError("marshal", "body", short(body), "expected a JSON list of passages")
+    if len(items) > MAX_BATCH:
+        raise PayloadError("marshal", "body", f"{len(items)} passages", f"send at most {MAX_BATCH} at a time")
+    return items
+
+
+def as_text(body: bytes) -> str:
+    """The body as text for `raw_inputs`: bytes that are not UTF-8, and NUL, kept as \\x escapes."""
+    return body.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
+def refuse_batch(db: Database, username: str, body: str, problem: str) -> None:
+    """A body refused whole (too large, not JSON, not a list): kept as received, with why."""
+    with db.transaction() as s:
+        event_id = s.scalars(select(EventRow.id).order_by(EventRow.id.desc())).first()
+        store_raw(s, event_id, "marshal_batch", f"marshal:{username}", "application/json", body, problem)
 
 
 def parse_item(raw: object, index: int, known: _Known) -> Item:
@@ -121,6 +166,8 @@ def parse_item(raw: object, index: int, known: _Known) -> Item:
     start_no = _whole(raw.get("start_no"))
     if start_no is None:
         raise BadItem(where, "start_no", raw.get("start_no"), "expected a start number")
+    if not 0 < start_no <= MAX_START_NO:
+        raise BadItem(where, "start_no", start_no, f"expected a start number from 1 to {MAX_START_NO}")
     status = known.entries.get(start_no)
     if status is None:
         raise BadItem(where, "start_no", start_no, "no car with this start number in the entry list")
@@ -206,7 +253,7 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
         )
         received = now_us()
         for raw, item in zip(items, parsed, strict=True):
-            body = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+            body = _as_received(raw)
             if isinstance(item, BadItem):
                 uuid = raw.get("uuid") if isinstance(raw, dict) else None
                 # Refused, but kept as received with the reason, like every other input.
@@ -239,6 +286,15 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
     if news_worthy:
         news.results_changed(known.event_id)
     return outcomes
+
+
+def _as_received(raw: object) -> str:
+    body = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud800" in the JSON): no database can store it as is
+        return json.dumps(raw, sort_keys=True)
+    return body
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,26 @@ transaction; then the live state moves on, alerts are raised, GPS passages are t
 broadcast.
 
 - Idempotent: a position is identified by (device_id, instant_us); a repeat is ignored, not an error
-  (`INSERT ... ON CONFLICT DO NOTHING`, on SQLite and PostgreSQL alike).
+  (`INSERT ... ON CONFLICT`, on SQLite and PostgreSQL alike). One exception: a position stored untrusted
+  is replaced by the same instant sent with the device's proof, so a stranger who guesses a car's next
+  instants cannot crowd out its real fixes (the stranger's message stays in `raw_inputs`).
 - Late and out-of-order positions are stored like any other; they do not move the live state back.
-- A bad message (unreadable, or a registered device with a wrong token) is kept in `raw_inputs` with
-  `accepted = False` and the problem, and no position is stored; the error goes back to the sender.
-- Devices that no entry and no assignment of the current event knows are stored all the same, and
-  listed by `quarantine` for the organiser to assign.
+- Trust: a position is *trusted* when it came with its device's proof (the registered device's token, a
+  broker that authenticates each tracker, a staff member's upload). Only trusted positions move a car and
+  make passages, unless the event accepts unregistered devices (a casual tour). A registered device with
+  a missing or wrong token is refused (401); an unregistered device's positions are stored untrusted and
+  listed by `quarantine` for the organiser.
+- Plausible time: every fix must lie from some hours before the event's first day to some minutes after
+  the message was received (`domain.plausibility.TimeWindow`), else the message is refused.
+- A bad message (unreadable, too large, a fix out of the window, a wrong token) is kept in `raw_inputs`
+  with `accepted = False` and the problem, and no position is stored; the error goes back to the sender.
 
 Speed (`Tracker`): senders only decode and queue their message; one writer thread per process stores
 everything queued so far in one transaction (group commit: raw rows, then positions, with cached Core
 statements and multi-row INSERTs), and only then answers each sender, so an answer always follows the
 commit that holds its data. A second thread moves the live state on, times GPS passages and
-broadcasts, so the next commit does not wait for it.
+broadcasts, so the next commit does not wait for it. Both take large messages in slices (`SLICE`
+positions), so one logger's 10,000-fix batch does not hold up every other car's position.
 """
 
 from __future__ import annotations
@@ -22,24 +30,27 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import datetime as dt
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select, union
+from sqlalchemy import Connection, and_, func, select, union
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
+from miglia.domain.plausibility import TimeWindow
 from miglia.service import alerts as alerts_service
 from miglia.service.alerts import Watch, load_watch
 from miglia.service.clock import now_us
-from miglia.service.devices import TokenCache
+from miglia.service.devices import TokenCache, Unauthorised, counted
 from miglia.store.db import Database
 from miglia.store.models import AssignmentRow, EntryRow, PositionRow
 from miglia.tracking.broadcast import Bus, publish_all
-from miglia.tracking.fix import Fix
+from miglia.tracking.fix import Fix, PayloadError
 from miglia.tracking.live import AlertDraft, CarState, Observation, observe, observe_many, silent
 
 if TYPE_CHECKING:
@@ -48,9 +59,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CHUNK = 2000
-"""Rows per INSERT statement (SQLite allows 32,766 bound values; a position has 10)."""
+"""Rows per INSERT statement (SQLite allows 32,766 bound values; a position has 11)."""
 MAX_BATCH = 2000
 """Messages per group commit at most."""
+SLICE = 2000
+"""Positions per group commit and per pass of the live side, at most (a larger message goes alone, in
+slices, with other cars' messages in between)."""
+MAX_FIXES = 10_000
+"""Positions in one message at most: a tracker's backlog after a day without signal is a few thousand."""
+TIME_FIELDS = {
+    "position_osmand": "timestamp",
+    "position_owntracks": "tst",
+    "position_traccar": "position.fixTime",
+    "track_file": "time",
+}
+"""The field that carries a fix's time, per kind of message, for the error that refuses it."""
+
+
+Followed = list[tuple[list[tuple[Fix, int]], list[threading.Event]]]
+"""The live side's queue: per group commit, its counted (fix, raw id) and the events waiting for them."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,8 @@ class Receipt:
     decoded: int
     stored: list[Fix] = field(default_factory=list)
     """The positions newly stored; the others were repeats."""
+    counted: list[Fix] = field(default_factory=list)
+    """Of those, the ones that move cars and make passages (trusted, or the event trusts everyone)."""
 
     @property
     def duplicates(self) -> int:
@@ -76,9 +105,25 @@ class Message:
     fixes: list[Fix]
     token: str | None = None
     authenticated: bool = False
-    """The transport already authenticated the sender (an MQTT broker); no token check."""
+    """The sender is proven without a token (a broker that authenticates each tracker, a staff member)."""
     received_us: int = 0
     problem: MigliaError | None = None
+    proof_required: bool = False
+    """Refuse the message unless every device in it is proven (a logger file uploaded with a token)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the ingest must know of the current event to judge a message."""
+
+    event_id: int | None = None
+    accept_unregistered: bool = False
+    window: TimeWindow = field(default_factory=TimeWindow)
+    first_day_us: int | None = None
+
+    @classmethod
+    def of(cls, watch: Watch) -> Policy:
+        return cls(watch.event_id, watch.accept_unregistered, watch.window, watch.first_day_us)
 
 
 def read(
@@ -100,34 +145,56 @@ def read(
     return message
 
 
+def refused(kind: str, source: str, content_type: str, body: str, problem: MigliaError) -> Message:
+    """A message refused before it could be read (too large): stored as received so far, with why."""
+    return Message(kind, source, content_type, body, [], received_us=now_us(), problem=problem)
+
+
+def bounds_problem(message: Message, policy: Policy) -> MigliaError | None:
+    """Too many fixes, or a fix outside the plausible time window: what refuses the message, if any."""
+    protocol = message.kind.removeprefix("position_")
+    if len(message.fixes) > MAX_FIXES:
+        return PayloadError(
+            protocol, "body", f"{len(message.fixes)} positions", f"send at most {MAX_FIXES:,} in one message"
+        )
+    first, last = policy.window.bounds(policy.first_day_us, message.received_us)
+    for fix in message.fixes:
+        if not first <= fix.instant_us <= last:
+            return PayloadError(
+                protocol,
+                TIME_FIELDS.get(message.kind, "time"),
+                _iso(fix.instant_us),
+                f"device {fix.device_id!r}: outside the plausible time window {_iso(first)} to "
+                f"{_iso(last)} ({policy.window.early_h:g} h before the event's first start to "
+                f"{policy.window.late_min:g} min after the message came): check the tracker's clock and date",
+            )
+    return None
+
+
+def _iso(instant_us: int) -> str:
+    try:
+        moment = dt.datetime.fromtimestamp(instant_us // 1_000_000, dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        return f"{instant_us} us"
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def store_messages(
-    connection: Connection,
-    messages: Sequence[Message],
-    event_id: int | None,
-    accept_unregistered: bool,
-    tokens: TokenCache,
+    connection: Connection, messages: Sequence[Message], policy: Policy, tokens: TokenCache
 ) -> list[Receipt | MigliaError]:
     """Store the messages in the caller's transaction: every raw message, then the positions of the
     good ones (repeats skipped, also across messages: the first one queued owns a position).
     Returns per message its Receipt, or the problem that refused it (stored as accepted=False)."""
-    problems: list[MigliaError | None] = []
     tokens.prefetch(
         connection,
         (f.device_id for m in messages if m.problem is None and not m.authenticated for f in m.fixes),
     )
-    for m in messages:
-        problem = m.problem
-        if problem is None and m.fixes and not m.authenticated:
-            try:
-                tokens.check(connection, (f.device_id for f in m.fixes), m.token, accept_unregistered)
-            except MigliaError as exc:
-                problem = exc
-        problems.append(problem)
+    judged = [_judge(connection, m, policy, tokens) for m in messages]
     raw_ids = _insert_raws(
         connection,
         [
             (
-                event_id,
+                policy.event_id,
                 m.kind,
                 m.source[:200],
                 m.received_us,
@@ -136,21 +203,21 @@ def store_messages(
                 problem is None,
                 "" if problem is None else str(problem),
             )
-            for m, problem in zip(messages, problems, strict=True)
+            for m, (problem, _) in zip(messages, judged, strict=True)
         ],
     )
     owner: dict[tuple[str, int], int] = {}
     rows: list[tuple[Any, ...]] = []
-    for i, (m, problem) in enumerate(zip(messages, problems, strict=True)):
+    for i, (m, (problem, proven)) in enumerate(zip(messages, judged, strict=True)):
         if problem is None:
             for f in m.fixes:
                 key = (f.device_id, f.instant_us)
                 if key not in owner:
                     owner[key] = i
-                    rows.append(_values(raw_ids[i], f))
+                    rows.append(_values(raw_ids[i], f, f.device_id in proven))
     stored = _insert_rows(connection, rows)
     out: list[Receipt | MigliaError] = []
-    for i, (m, problem) in enumerate(zip(messages, problems, strict=True)):
+    for i, (m, (problem, proven)) in enumerate(zip(messages, judged, strict=True)):
         if problem is not None:
             out.append(problem)
             continue
@@ -160,8 +227,34 @@ def store_messages(
             if owner.get(key) == i and key in stored:
                 stored.discard(key)
                 mine.append(f)
-        out.append(Receipt(raw_ids[i], len(m.fixes), mine))
+        counted = mine if policy.accept_unregistered else [f for f in mine if f.device_id in proven]
+        out.append(Receipt(raw_ids[i], len(m.fixes), mine, counted))
     return out
+
+
+def _judge(
+    connection: Connection, message: Message, policy: Policy, tokens: TokenCache
+) -> tuple[MigliaError | None, set[str]]:
+    """The problem that refuses the message (or None), and the devices in it that proved themselves."""
+    if message.problem is not None:
+        return message.problem, set()
+    problem = bounds_problem(message, policy)
+    if problem is not None or not message.fixes:
+        return problem, set()
+    devices = {f.device_id for f in message.fixes}
+    if message.authenticated:
+        return None, devices
+    try:
+        proven = tokens.proven(connection, devices, message.token)
+    except MigliaError as exc:
+        return exc, set()
+    if message.proof_required and proven != devices:
+        stranger = sorted(devices - proven)[0]
+        return Unauthorised(
+            f"device {stranger!r} is not registered: log in as organiser or timekeeper to upload its "
+            "file, or register the device and send its token"
+        ), set()
+    return None, proven
 
 
 def ingest(
@@ -173,34 +266,42 @@ def ingest(
     decode: Callable[[], list[Fix]],
     token: str | None = None,
     received_us: int | None = None,
-    accept_unregistered: bool = True,
-    event_id: int | None = None,
+    policy: Policy | None = None,
     authenticated: bool = False,
 ) -> Receipt:
     """Store one raw message and the positions `decode()` reads from it, in one transaction (no queue).
 
-    On a bad message (`decode` raises MigliaError, or a token check fails) the raw message is stored
-    with accepted=False and the problem, nothing else, and the error is raised.
+    On a bad message (`decode` raises MigliaError, a fix out of the window, or a token check fails) the
+    raw message is stored with accepted=False and the problem, nothing else, and the error is raised.
     """
     message = read(kind, source, content_type, body, decode, token, authenticated, received_us)
     with db.engine.begin() as connection:
-        [outcome] = store_messages(connection, [message], event_id, accept_unregistered, TokenCache(0))
+        [outcome] = store_messages(connection, [message], policy or Policy(), TokenCache(0))
     if isinstance(outcome, MigliaError):
         raise outcome
     return outcome
 
 
-def insert_positions(session: Session, raw_id: int, fixes: Sequence[Fix]) -> list[Fix]:
-    """Insert positions in batches, skipping repeats; returns the fixes actually inserted."""
+def insert_positions(session: Session, raw_id: int, fixes: Sequence[Fix], trusted: bool = True) -> list[Fix]:
+    """Insert positions in batches, skipping repeats; returns the fixes actually inserted. For what the
+    organiser's own tools bring (the demo's tracks, a device file), hence trusted by default."""
     by_key = {(f.device_id, f.instant_us): f for f in fixes}
-    stored = _insert_rows(session.connection(), [_values(raw_id, f) for f in by_key.values()])
+    stored = _insert_rows(session.connection(), [_values(raw_id, f, trusted) for f in by_key.values()])
     return [f for key, f in by_key.items() if key in stored]
 
 
 _RAW_COLUMNS = "event_id, kind, source, received_us, content_type, body, accepted, problem"
 _POSITION_COLUMNS = (
-    "raw_id, device_id, instant_us, lat, lon, speed_kmh, course, altitude, accuracy_m, battery"
+    "raw_id, device_id, instant_us, lat, lon, speed_kmh, course, altitude, accuracy_m, battery, trusted"
 )
+_REPLACE_UNTRUSTED = (
+    " ON CONFLICT (device_id, instant_us) DO UPDATE SET "
+    + ", ".join(
+        f"{c} = excluded.{c}" for c in _POSITION_COLUMNS.split(", ") if c not in ("device_id", "instant_us")
+    )
+    + " WHERE positions.trusted = false AND excluded.trusted = true"
+)
+"""A repeat is ignored, except that a trusted position replaces an untrusted one at the same instant."""
 
 
 def _insert_raws(connection: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
@@ -223,7 +324,7 @@ def _insert_raws(connection: Connection, rows: list[tuple[Any, ...]]) -> list[in
 
 
 def _insert_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> set[tuple[str, int]]:
-    """The (device_id, instant_us) of the rows actually inserted (repeats of stored positions are not)."""
+    """The (device_id, instant_us) of the rows actually stored (new, or replacing an untrusted one)."""
     if not rows:
         return set()
     stored: set[tuple[str, int]] = set()
@@ -231,17 +332,17 @@ def _insert_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> set[tup
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
         sql = f"INSERT INTO positions ({_POSITION_COLUMNS}) VALUES " + ",".join(
-            [f"({','.join([mark] * 10)})"] * len(chunk)
+            [f"({','.join([mark] * 11)})"] * len(chunk)
         )
         result = connection.exec_driver_sql(
-            sql + " ON CONFLICT (device_id, instant_us) DO NOTHING RETURNING device_id, instant_us",
+            sql + _REPLACE_UNTRUSTED + " RETURNING device_id, instant_us",
             tuple(v for r in chunk for v in r),
         )
         stored.update((device, instant) for device, instant in result)
     return stored
 
 
-def _values(raw_id: int, f: Fix) -> tuple[Any, ...]:
+def _values(raw_id: int, f: Fix, trusted: bool) -> tuple[Any, ...]:
     return (
         raw_id,
         f.device_id,
@@ -253,6 +354,7 @@ def _values(raw_id: int, f: Fix) -> tuple[Any, ...]:
         f.altitude,
         f.accuracy_m,
         f.battery,
+        trusted,
     )
 
 
@@ -262,32 +364,65 @@ class Quarantined:
     positions: int
     first_us: int
     last_us: int
+    reason: str = "no car carries it"
 
 
-def quarantine(session: Session, event_id: int) -> list[Quarantined]:
-    """Devices that sent positions but that no entry or assignment of the event knows."""
+UNREGISTERED = "not registered: its positions change nothing until it is enrolled and sends its token"
+
+
+def quarantine(session: Session, event_id: int, accept_unregistered: bool = False) -> list[Quarantined]:
+    """Devices whose positions change nothing: no entry or assignment of the event knows them, or (unless
+    the event accepts unregistered devices) they sent positions without proving who they are."""
     known = union(
         select(EntryRow.device_id).where(EntryRow.event_id == event_id, EntryRow.device_id != ""),
         select(AssignmentRow.device_id).where(AssignmentRow.event_id == event_id),
     ).subquery()
-    query = (
-        select(
-            PositionRow.device_id,
-            func.count(),
-            func.min(PositionRow.instant_us),
-            func.max(PositionRow.instant_us),
-        )
+    summary = (
+        PositionRow.device_id,
+        func.count(),
+        func.min(PositionRow.instant_us),
+        func.max(PositionRow.instant_us),
+    )
+    unknown = (
+        select(*summary)
         .where(PositionRow.device_id.not_in(select(known.c.device_id)))
         .group_by(PositionRow.device_id)
-        .order_by(PositionRow.device_id)
     )
-    return [Quarantined(*row) for row in session.execute(query)]
+    out = [Quarantined(*row) for row in session.execute(unknown)]
+    if not accept_unregistered:
+        untrusted = (
+            select(*summary)
+            .where(PositionRow.device_id.in_(select(known.c.device_id)), PositionRow.trusted.is_(False))
+            .group_by(PositionRow.device_id)
+        )
+        out += [Quarantined(*row, reason=UNREGISTERED) for row in session.execute(untrusted)]
+    return sorted(out, key=lambda q: q.device_id)
 
 
-def last_positions(session: Session) -> list[Fix]:
-    """Each device's latest position."""
+@dataclass(frozen=True)
+class LatestPositions:
+    fixes: list[Fix]
+    ignored: list[str]
+    """What was left out, said for the organiser: stored rows no calendar or map can hold."""
+
+
+def last_positions(
+    session: Session,
+    accept_unregistered: bool = False,
+    first_us: int | None = None,
+    last_us: int | None = None,
+) -> LatestPositions:
+    """Each device's latest position that counts, within [first_us, last_us] when given. Rows that could
+    never be a real fix (out of the window, a latitude of 1e308) are left out and reported, never raised:
+    a bad row stored long ago must not stop the server from starting."""
+    window = [counted(accept_unregistered)]
+    if first_us is not None:
+        window.append(PositionRow.instant_us >= first_us)
+    if last_us is not None:
+        window.append(PositionRow.instant_us <= last_us)
     latest = (
         select(PositionRow.device_id, func.max(PositionRow.instant_us).label("instant_us"))
+        .where(*window)
         .group_by(PositionRow.device_id)
         .subquery()
     )
@@ -297,20 +432,37 @@ def last_positions(session: Session) -> list[Fix]:
             (PositionRow.device_id == latest.c.device_id) & (PositionRow.instant_us == latest.c.instant_us),
         )
     )
-    return [
-        Fix(
-            r.device_id,
-            r.instant_us,
-            r.lat,
-            r.lon,
-            r.speed_kmh,
-            r.course,
-            r.altitude,
-            r.accuracy_m,
-            r.battery,
+    fixes: list[Fix] = []
+    ignored: list[str] = []
+    for r in rows:
+        if not (_finite_in(r.lat, 90.0) and _finite_in(r.lon, 180.0)):
+            ignored.append(f"device {r.device_id!r}: stored position {r.id} at lat {r.lat}, lon {r.lon}")
+            continue
+        fixes.append(
+            Fix(
+                r.device_id,
+                r.instant_us,
+                r.lat,
+                r.lon,
+                r.speed_kmh,
+                r.course,
+                r.altitude,
+                r.accuracy_m,
+                r.battery,
+            )
         )
-        for r in rows
-    ]
+    outside = (
+        session.scalar(select(func.count()).select_from(PositionRow).where(~and_(*window[1:])))
+        if len(window) > 1
+        else 0
+    )
+    if outside:
+        ignored.append(f"{outside} stored positions dated outside the plausible time window")
+    return LatestPositions(fixes, ignored)
+
+
+def _finite_in(value: float | None, limit: float) -> bool:
+    return value is not None and math.isfinite(value) and -limit <= value <= limit
 
 
 @dataclass
@@ -337,6 +489,8 @@ class Tracker:
         self.bus = bus
         self.watch_ttl_us = int(watch_ttl_s * 1_000_000)
         self.states: dict[str, CarState] = {}
+        self.problems: list[str] = []
+        """What the start-up left out of the live state (bad stored rows), for the organiser's console."""
         self.tokens = TokenCache(watch_ttl_s)
         self._lock = threading.Lock()
         self._watch: Watch | None = None
@@ -357,7 +511,7 @@ class Tracker:
             self.timing = LiveTiming(db, self._write_lock)
         self._queue: list[_Pending] = []
         self._queue_cond = threading.Condition()
-        self._live: list[tuple[list[tuple[Fix, int]], list[threading.Event]]] = []
+        self._live: Followed = []
         self._live_cond = threading.Condition()
         self._writer: threading.Thread | None = None
         self._follower: threading.Thread | None = None
@@ -463,10 +617,11 @@ class Tracker:
                     self._queue_cond.wait()
                 if not self._queue:
                     return
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                batch = _take(self._queue)
+                self._queue = self._queue[len(batch) :]
             outcomes = self._store([p.message for p in batch])
             _answer(batch, outcomes)
-            fixes = [(f, o.raw_id) for o in outcomes if isinstance(o, Receipt) for f in o.stored]
+            fixes = [(f, o.raw_id) for o in outcomes if isinstance(o, Receipt) for f in o.counted]
             done = [p.followed for p in batch if p.followed is not None]
             if fixes or done:
                 with self._live_cond:
@@ -474,23 +629,31 @@ class Tracker:
                     self._live_cond.notify()
 
     def _store(self, messages: list[Message]) -> list[Receipt | Exception]:
-        """One transaction for all; if it fails as a whole, one per message, so one cannot sink the rest."""
+        """One transaction for all; if it fails as a whole, one per message, so one cannot sink the rest.
+        A message that fails alone is kept as refused, with the error, so nothing received is lost."""
         try:
-            watch = self.watch()
+            policy = Policy.of(self.watch())
             with self._write_lock, self.db.engine.begin() as connection:
-                return list(
-                    store_messages(
-                        connection, messages, watch.event_id, watch.accept_unregistered, self.tokens
-                    )
-                )
+                return list(store_messages(connection, messages, policy, self.tokens))
         except Exception as exc:
             if len(messages) == 1:
                 log.exception("ingest: message from %s not stored", messages[0].source)
+                self._keep_refused(messages[0], exc)
                 return [exc]
         out: list[Receipt | Exception] = []
         for message in messages:
             out.extend(self._store([message]))
         return out
+
+    def _keep_refused(self, message: Message, exc: Exception) -> None:
+        """Store the raw message as not accepted, with the error: the database refused its positions."""
+        message.fixes = []
+        message.problem = MigliaError(f"not stored: {type(exc).__name__}: {str(exc)[:500]}")
+        try:
+            with self._write_lock, self.db.engine.begin() as connection:
+                store_messages(connection, [message], Policy(), self.tokens)
+        except Exception:
+            log.exception("ingest: message from %s not kept either", message.source)
 
     def _follow_loop(self) -> None:
         while True:
@@ -499,7 +662,7 @@ class Tracker:
                     self._live_cond.wait()
                 if not self._live:
                     return
-                items, self._live = self._live, []
+                items, self._live = _slice(self._live)
             fixes = [x for batch, _ in items for x in batch]
             try:
                 if fixes:
@@ -564,16 +727,28 @@ class Tracker:
         self.sweep(now)
 
     def load_live(self) -> None:
-        """Rebuild the live state from the latest stored positions (on start-up)."""
-        with self.db.sessions() as session:
-            fixes = last_positions(session)
+        """Rebuild the live state from the latest stored positions (on start-up). A stored row that
+        cannot be followed is skipped and reported (`problems`, the log), never raised."""
         watch = self.watch()
+        now = now_us()
+        first, last = watch.window.bounds(watch.first_day_us, now)
+        with self.db.sessions() as session:
+            latest = last_positions(session, watch.accept_unregistered, first, last)
+        problems = list(latest.ignored)
         with self._lock:
-            for fix in fixes:
-                course = watch.course(fix.instant_us)
-                self.states[fix.device_id], _ = observe(
-                    None, fix, watch.car(fix.device_id, course), course, None, (), watch.thresholds
-                )
+            for fix in latest.fixes:
+                try:
+                    course = watch.course(fix.instant_us)
+                    self.states[fix.device_id], _ = observe(
+                        None, fix, watch.car(fix.device_id, course), course, None, (), watch.thresholds
+                    )
+                except Exception as exc:
+                    problems.append(
+                        f"device {fix.device_id!r} at {fix.instant_us}: {type(exc).__name__}: {exc}"
+                    )
+        for problem in problems:
+            log.warning("live state at start-up: left out %s", problem)
+        self.problems = problems
 
     def warm(self) -> None:
         """Load at start-up what the first messages would otherwise wait for: the event's tracking
@@ -599,6 +774,38 @@ class Tracker:
             raised = alerts_service.raise_alerts(session, watch.event_id, drafts)
         if self.bus is not None and raised:
             publish_all(self.bus, "alert", [alert.to_json() for alert in raised])
+
+
+def _take(queue: list[_Pending]) -> list[_Pending]:
+    """The messages of the next group commit: at most MAX_BATCH messages and SLICE positions, but at
+    least one, so a large message is committed alone and the small ones behind it are not held up long."""
+    taken, fixes = 0, 0
+    for pending in queue[:MAX_BATCH]:
+        fixes += len(pending.message.fixes)
+        if taken and fixes > SLICE:
+            break
+        taken += 1
+    return queue[:taken]
+
+
+def _slice(queue: Followed) -> tuple[Followed, Followed]:
+    """The next pass of the live side (at most SLICE positions) and what waits: a large message's rest
+    goes to the back of the queue, behind the positions that came meanwhile, which are followed first."""
+    taken: Followed = []
+    rest: Followed = []
+    room = SLICE
+    for fixes, done in queue:
+        if room <= 0:
+            rest.append((fixes, done))
+        elif len(fixes) <= room:
+            taken.append((fixes, done))
+            room -= len(fixes)
+        else:
+            taken.append((fixes[:room], []))
+            rest.append((fixes[room:], done))
+            room = 0
+    big = [item for item in rest if len(item[0]) > SLICE]
+    return taken, [item for item in rest if len(item[0]) <= SLICE] + big
 
 
 def _answer(batch: list[_Pending], outcomes: Sequence[Receipt | Exception]) -> None:

@@ -33,7 +33,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,9 +42,9 @@ import numpy as np
 from sqlalchemy import select
 
 from miglia.domain.errors import InvalidInput
-from miglia.service import events
+from miglia.service import enrolment, events
 from miglia.service.clock import local_instant
-from miglia.service.devices import cars_by_device
+from miglia.service.devices import accepts_unregistered, cars_by_device, counted
 from miglia.store.db import Database
 from miglia.store.models import PositionRow
 from miglia.tracking.fix import Fix
@@ -108,6 +108,7 @@ def load_day(db: Database, day: int) -> DayTracks:
         rows = s.execute(
             select(PositionRow.device_id, PositionRow.instant_us, PositionRow.lat, PositionRow.lon)
             .where(
+                counted(accepts_unregistered(s, row.id)),
                 PositionRow.device_id.in_(list(devices)),
                 PositionRow.instant_us >= begin,
                 PositionRow.instant_us < end,
@@ -265,13 +266,21 @@ class Replay:
         self._stop.set()
 
 
-def http_sender(base_url: str, timeout_s: float = 10.0) -> tuple[Send, Callable[[], bool], httpx.Client]:
-    """A sender posting to `base_url`/ingest/osmand, and a check that the server answers."""
+def http_sender(
+    base_url: str, tokens: Mapping[str, str] | None = None, timeout_s: float = 10.0
+) -> tuple[Send, Callable[[], bool], httpx.Client]:
+    """A sender posting to `base_url`/ingest/osmand with each device's token, as an enrolled phone does,
+    and a check that the server answers."""
     client = httpx.Client(base_url=base_url, timeout=timeout_s)
+    known = dict(tokens or {})
 
     def send(body: dict[str, object]) -> dict[str, object]:
+        token = known.get(str(body.get("device_id", "")))
         response = client.post(
-            "/ingest/osmand", content=json.dumps(body), headers={"Content-Type": "application/json"}
+            "/ingest/osmand",
+            params={"token": token} if token else None,
+            content=json.dumps(body),
+            headers={"Content-Type": "application/json"},
         )
         response.raise_for_status()
         answer: dict[str, object] = response.json()
@@ -286,6 +295,13 @@ def http_sender(base_url: str, timeout_s: float = 10.0) -> tuple[Send, Callable[
     return send, ready, client
 
 
+def enrolled_tokens(db: Database, device_ids: Sequence[str]) -> dict[str, str]:
+    """The enrolment tokens of these devices (the demo enrols its cars' trackers as an organiser would)."""
+    with db.transaction() as s:
+        key = enrolment.enrolment_key(s, events.event_row(s).id)
+    return {device: enrolment.enrolment_token(key, device) for device in device_ids}
+
+
 def start(
     db: Database,
     base_url: str,
@@ -296,7 +312,7 @@ def start(
 ) -> Replay:
     """Load the day's tracks and replay them to `base_url` in a daemon thread; `stop()` ends it."""
     tracks = load_day(db, day)
-    send, ready, client = http_sender(base_url)
+    send, ready, client = http_sender(base_url, enrolled_tokens(db, [t.device_id for t in tracks.tracks]))
     replay = Replay(tracks, send, speed=speed, lead_s=lead_s, follow=follow)
 
     def main() -> None:

@@ -7,23 +7,28 @@ Roles (the `role` column):
 - mechanic: the alerts board (mechanics and the sweep go to cars in trouble).
 - crew: its own car's private data only (the user's `start_no`).
 The public has no account: it sees the public pages and, once published, the results.
+
+Sessions: each login makes a `user_sessions` row; the browser holds a random id whose SHA-256 is kept in
+the row. A session counts until it is ended (logout, a new password) or is older than its lifetime.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import InvalidInput
+from miglia.service.clock import US, now_us
 from miglia.store.db import Database
-from miglia.store.models import UserRow
+from miglia.store.models import UserRow, UserSessionRow
 
 ROLES = ("organiser", "timekeeper", "marshal", "mechanic", "crew")
 ROLE_LABELS = {
@@ -51,8 +56,6 @@ class User:
     username: str
     role: str
     start_no: int | None = None
-    stamp: str = field(default="", compare=False, repr=False)
-    """Changes when the password changes: a session made with another stamp is no longer valid."""
 
     @property
     def role_label(self) -> str:
@@ -68,8 +71,7 @@ def hash_password(password: str) -> str:
 
 
 def _user(row: UserRow) -> User:
-    stamp = hashlib.sha256(row.password_hash.encode()).hexdigest()[:16]
-    return User(row.id, row.username, row.role, row.start_no, stamp)
+    return User(row.id, row.username, row.role, row.start_no)
 
 
 def _check_role(role: str, start_no: int | None, where: str) -> None:
@@ -126,12 +128,14 @@ def set_role(db: Database, user_id: int, role: str, start_no: int | None = None)
 
 
 def set_password(db: Database, user_id: int, password: str) -> User:
+    """A new password, which also ends every session of the user: the way to shut out a lost phone."""
     with db.transaction() as s:
         row = s.get(UserRow, user_id)
         if row is None:
             raise InvalidInput("user", "id", user_id, "no such user")
         _check_password(password, f"user {row.username!r}")
         row.password_hash = hash_password(password)
+        _end_sessions(s, UserSessionRow.user_id == user_id)
         return _user(row)
 
 
@@ -161,3 +165,62 @@ def get(session: Session, user_id: int) -> User | None:
 
 def all_users(session: Session) -> list[User]:
     return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.role, UserRow.username))]
+
+
+# ---------------------------------------------------------------------------------------------- sessions
+
+_TOUCH_EVERY_US = 5 * 60 * US
+
+
+def _hash_of(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(db: Database, user_id: int, replacing: str | None = None) -> str:
+    """A new session for the user; returns its id, for the cookie only (the table keeps its hash).
+
+    `replacing`: the session the browser held before this login, ended so it cannot be used again."""
+    session_id = secrets.token_urlsafe(32)
+    now = now_us()
+    with db.transaction() as s:
+        if replacing:
+            _end_sessions(s, UserSessionRow.id_hash == _hash_of(replacing), now)
+        s.add(UserSessionRow(id_hash=_hash_of(session_id), user_id=user_id, created_us=now, last_seen_us=now))
+    return session_id
+
+
+def session_user(db: Database, session_id: str, max_age_s: int) -> User | None:
+    """The user of a session that is neither ended nor older than `max_age_s`; None otherwise (also for a
+    deleted account). One query reads both, since every signed-in request asks."""
+    now = now_us()
+    query = (
+        select(UserRow, UserSessionRow.id, UserSessionRow.last_seen_us)
+        .join(UserSessionRow, UserSessionRow.user_id == UserRow.id)
+        .where(
+            UserSessionRow.id_hash == _hash_of(session_id),
+            UserSessionRow.ended_us.is_(None),
+            UserSessionRow.created_us > now - max_age_s * US,
+        )
+    )
+    with db.transaction() as s:
+        found = s.execute(query).first()
+        if found is None:
+            return None
+        row, row_id, last_seen_us = found
+        if last_seen_us is None or now - last_seen_us > _TOUCH_EVERY_US:
+            s.execute(update(UserSessionRow).where(UserSessionRow.id == row_id).values(last_seen_us=now))
+        return _user(row)
+
+
+def end_session(db: Database, session_id: str) -> None:
+    """Log out: the session's id no longer opens anything, wherever the cookie was copied to."""
+    with db.transaction() as s:
+        _end_sessions(s, UserSessionRow.id_hash == _hash_of(session_id))
+
+
+def _end_sessions(s: Session, which: ColumnElement[bool], now: int | None = None) -> None:
+    s.execute(
+        update(UserSessionRow)
+        .where(which, UserSessionRow.ended_us.is_(None))
+        .values(ended_us=now_us() if now is None else now)
+    )

@@ -106,6 +106,9 @@ class PositionRow(Base):
     altitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     battery: Mapped[float | None] = mapped_column(Float, nullable=True)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """Sent with the proof of its device (its token, a trusted broker, staff's upload): only such positions
+    move a car and make passages, unless the event accepts unregistered devices (a casual tour)."""
 
 
 class DeviceRow(Base):
@@ -219,10 +222,12 @@ class TrackingSettingsRow(Base):
 
     __tablename__ = "tracking_settings"
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
-    accept_unregistered: Mapped[bool] = mapped_column(Boolean, default=True)
-    """Positions of devices not registered with a token are kept (in quarantine until assigned)."""
+    accept_unregistered: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A casual tour: positions of devices not registered with a token move cars and make passages too
+    (otherwise they are kept, in quarantine, and change nothing)."""
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    """{"thresholds": {...}, "zones": [{"name", "lat", "lon", "radius_m", "limit_kmh"}]}"""
+    """{"thresholds": {...}, "zones": [{"name", "lat", "lon", "radius_m", "limit_kmh"}],
+    "time_window": {"early_h", "late_min"}, "enrol_key": "<random, for the trackers' enrolment codes>"}"""
 
 
 class UserRow(Base):
@@ -233,3 +238,19 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     start_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """For a crew account: the car whose private data this user may see."""
+
+
+class UserSessionRow(Base):
+    """A signed-in browser. The cookie carries a random id; this table keeps only its SHA-256, so a copy of
+    the table (a backup) opens no session. A session counts while `ended_us` is empty: logging out ends
+    it, a new password ends every session of the user."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    last_seen_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """Refreshed at most every few minutes, not on every request (a write per page view would cost more
+    than knowing the minute)."""
+    ended_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -1,11 +1,15 @@
 """OwnTracks over MQTT: subscribe to `owntracks/+/+` on a broker and hand every message to the ingest.
 
 The device id is the topic's `USER/DEVICE` (`owntracks/jane/phone` -> "jane/phone"); see
-`miglia.tracking.owntracks`. The broker authenticates the phones (its own users and ACLs), so messages
-heard here are not asked for a Miglia token.
+`miglia.tracking.owntracks`. An MQTT message carries no Miglia token: only the broker can say who sent
+it. With MIGLIA_MQTT_TRUSTED=1 (the broker authenticates every tracker with its own credentials and an
+ACL lets each publish only to its own topic) the positions heard here are trusted; without it they are
+stored untrusted (quarantine: they move no car), since anyone who can reach an open broker could
+publish as any car.
 
 Settings come from the environment: MIGLIA_MQTT_HOST (default 127.0.0.1), MIGLIA_MQTT_PORT (1883),
-MIGLIA_MQTT_TOPIC (owntracks/+/+), MIGLIA_MQTT_USER / MIGLIA_MQTT_PASSWORD, MIGLIA_MQTT_CLIENT_ID.
+MIGLIA_MQTT_TOPIC (owntracks/+/+), MIGLIA_MQTT_USER / MIGLIA_MQTT_PASSWORD, MIGLIA_MQTT_CLIENT_ID,
+MIGLIA_MQTT_TRUSTED (0).
 With a fixed client id and a persistent session (clean_session=False) and QoS 1, the broker keeps
 what arrives while Miglia is down and delivers it on reconnect; paho reconnects by itself (1 s to
 30 s back-off) and `on_connect` subscribes again.
@@ -39,6 +43,8 @@ class MqttSettings:
     password: str | None = None
     client_id: str = "miglia-ingest"
     keepalive_s: int = 30
+    trusted: bool = False
+    """The broker authenticates each tracker and limits it to its own topic."""
 
     @classmethod
     def from_env(cls) -> MqttSettings:
@@ -50,6 +56,7 @@ class MqttSettings:
             username=env.get("MIGLIA_MQTT_USER") or None,
             password=env.get("MIGLIA_MQTT_PASSWORD") or None,
             client_id=env.get("MIGLIA_MQTT_CLIENT_ID", cls.client_id),
+            trusted=env.get("MIGLIA_MQTT_TRUSTED", "0").strip().lower() in ("1", "true", "yes"),
         )
 
 
@@ -121,7 +128,7 @@ class Listener:
                 "application/json",
                 text,
                 lambda: owntracks.decode(text, topic=topic),
-                authenticated=True,
+                authenticated=self.settings.trusted,
             )
         except MigliaError as exc:  # kept in raw_inputs as not accepted; nobody to answer over MQTT
             log.warning("MQTT %s: %s", topic, exc)

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from miglia.domain.errors import MigliaError
 from miglia.store.db import Database
-from miglia.web import api, auth, ingest, live, marshal, organiser, pages, review, security
+from miglia.web import api, auth, ingest, live, marshal, organiser, pages, review, security, trackers
 from miglia.web.templating import templates
 
 STATIC = Path(__file__).parent / "static"
@@ -30,6 +30,7 @@ def create_app(db: Database | None = None, tile_url: str | None = None) -> FastA
     app.include_router(marshal.router)
     app.include_router(organiser.router)
     app.include_router(review.router)
+    app.include_router(trackers.router)
     security.install(app)
 
     @app.exception_handler(MigliaError)

@@ -82,8 +82,18 @@ def console(
 def _console(request: Request, s: Session, user: users.User, status: int = 200, **context: Any) -> Response:
     row, _event = _current(s)
     counts = events.counts(s, None if row is None else row.id)
+    live = getattr(request.app.state, "tracker", None)
     return render(
-        request, "organiser/console.html", "organiser", s, status, user=user, counts=counts, **context
+        request,
+        "organiser/console.html",
+        "organiser",
+        s,
+        status,
+        user=user,
+        counts=counts,
+        accept_unregistered=live is not None and live.watch().accept_unregistered,
+        live_problems=live.problems if live is not None else [],
+        **context,
     )
 
 

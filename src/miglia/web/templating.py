@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from miglia.service.clock import clock_text
+from miglia.service.clock import clock_text, to_datetime
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -19,5 +19,11 @@ def _km(value: object) -> str:
     return "" if value is None else f"{float(str(value)):,.1f}"
 
 
+def _when(instant_us: int | None, timezone: str = "UTC") -> str:
+    """A day and time of day in the event's zone, for records (e.g. "Sat 25 Apr 09:01:07")."""
+    return "" if instant_us is None else to_datetime(instant_us, timezone).strftime("%a %-d %b %H:%M:%S")
+
+
 templates.env.filters["clock"] = _clock
+templates.env.filters["when"] = _when
 templates.env.filters["km"] = _km
