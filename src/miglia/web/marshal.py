@@ -1,11 +1,13 @@
 """The marshal's phone page: pick a control, then record cars passing it, with signal or without.
 
 The page keeps every record in the phone's storage first (static/js/marshal.js) and sends it when it
-can; `POST /marshal/api/passages` is idempotent on each record's UUID (service/marshal.py).
+can; `POST /marshal/api/passages` is idempotent on each record's UUID (service/marshal.py). A body too
+large answers 413, one that is not a JSON list of at most 500 records 400, both kept raw with why.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from miglia.service import marshal as marshal_service
 from miglia.service.clock import now_us
 from miglia.service.users import User
 from miglia.store.models import EntryRow
+from miglia.tracking.fix import PayloadError
 from miglia.web.deps import session
 from miglia.web.security import csrf_token, rate_limit, require
 from miglia.web.templating import templates
@@ -58,23 +61,45 @@ def session_info(request: Request, user: User = Depends(marshal_only)) -> dict[s
 async def record(request: Request, user: User = Depends(marshal_only)) -> Response:
     """A JSON list of {uuid, start_no, control, line, instant_us | time}; one outcome per item, in order."""
     rate_limit(request, "marshal", user.username)
+    db = request.app.state.db
+    body, whole = await _body(request, marshal_service.MAX_BODY, marshal_service.KEPT_BYTES)
+    if not whole:
+        problem = f"body: larger than {marshal_service.MAX_BODY:,} bytes: send fewer passages at a time"
+        kept = marshal_service.as_text(body[: marshal_service.KEPT_BYTES])
+        await run_in_threadpool(marshal_service.refuse_batch, db, user.username, kept, problem)
+        return _AsciiJSON({"error": problem}, status_code=413)
     try:
-        items = await request.json()
-    except ValueError:
-        return JSONResponse({"error": "body: expected a JSON list of passages"}, status_code=400)
-    if isinstance(items, dict) and isinstance(items.get("passages"), list):
-        items = items["passages"]
-    if not isinstance(items, list):
-        return JSONResponse({"error": "body: expected a JSON list of passages"}, status_code=400)
-    if len(items) > marshal_service.MAX_BATCH:
-        return JSONResponse(
-            {"error": f"body: {len(items)} passages: send at most {marshal_service.MAX_BATCH} at a time"},
-            status_code=400,
-        )
-    outcomes = await run_in_threadpool(
-        marshal_service.record_passages, request.app.state.db, user.username, items
-    )
-    return JSONResponse({"results": [o.to_json() for o in outcomes]})
+        items = marshal_service.read_batch(body)
+    except PayloadError as exc:
+        text = marshal_service.as_text(body)
+        await run_in_threadpool(marshal_service.refuse_batch, db, user.username, text, str(exc))
+        return _AsciiJSON({"error": str(exc)}, status_code=400)
+    outcomes = await run_in_threadpool(marshal_service.record_passages, db, user.username, items)
+    return _AsciiJSON({"results": [o.to_json() for o in outcomes]})
+
+
+async def _body(request: Request, limit: int, keep: int) -> tuple[bytes, bool]:
+    """The body and whether it is whole. Reading stops past `limit` bytes, or, when the declared length
+    is already beyond it, once `keep` bytes are in (enough to show the organiser what it was)."""
+    declared = request.headers.get("content-length", "")
+    too_large = declared.isdigit() and int(declared) > limit
+    stop = keep if too_large else limit
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > stop:
+            return b"".join(chunks), False
+    return b"".join(chunks), not too_large
+
+
+class _AsciiJSON(JSONResponse):
+    """JSON with \\u escapes: an outcome echoes what the phone sent, which may hold a lone surrogate
+    (JSON "\\ud800"), and UTF-8 cannot encode that."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 @router.get("/{control}", response_class=HTMLResponse)
