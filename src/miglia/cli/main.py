@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -11,6 +13,9 @@ from miglia.cli import devices, gps, results, score, timing, users
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service import events
 from miglia.store.db import Database
+
+if TYPE_CHECKING:
+    import uvicorn
 
 app = typer.Typer(
     help="Miglia: run a classic-car rally from the entry list to the prize-giving.", no_args_is_help=True
@@ -115,9 +120,31 @@ def serve(
     tiles: str | None = typer.Option(
         None, envvar="MIGLIA_TILES", help="Map tile URL template, e.g. http://host/{z}/{x}/{y}.png"
     ),
+    trusted_proxy: list[str] = typer.Option(
+        [],
+        "--trusted-proxy",
+        help="A reverse proxy (IP or CIDR network) whose X-Forwarded-For/-Proto are believed; repeat for "
+        "more. Default: MIGLIA_TRUSTED_PROXIES (comma-separated), else none.",
+    ),
 ) -> None:
     """Serve the event site."""
-    _serve(open_db(db), host, port, tiles)
+    _serve(open_db(db), host, port, tiles, trusted_proxy=trusted_proxy)
+
+
+def server_config(app: Any, host: str, port: int, trusted_proxies: Sequence[str]) -> uvicorn.Config:
+    """How uvicorn serves the app. Forwarded headers are read only from the proxies named: uvicorn's
+    default believes them from any local peer, which lets a client choose its own address (and so its
+    own login rate limit). uvicorn takes the client as the rightmost address not a trusted proxy."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies),
+    )
 
 
 def _serve(
@@ -127,11 +154,15 @@ def _serve(
     tiles: str | None,
     replay_day: int | None = None,
     speed: float = 0.0,
+    trusted_proxy: Sequence[str] = (),
 ) -> None:
     import uvicorn
 
     from miglia.web.app import create_app
+    from miglia.web.security import trusted_proxies
 
+    with reported():
+        proxies = trusted_proxies(trusted_proxy)
     app = create_app(database, tile_url=tiles)
     replay = None
     if replay_day is not None and speed > 0:
@@ -151,9 +182,11 @@ def _serve(
             f"Replaying day {replay_day} live at {speed:g}x through /ingest/osmand: open /map "
             "(car 3 breaks down by the road about two minutes in at 40x)"
         )
+    if proxies:
+        typer.echo(f"Believing X-Forwarded-For/-Proto from {', '.join(proxies)} only")
     typer.echo(f"Miglia is serving on http://{host}:{port}  (Ctrl+C to stop)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(app, host, port, proxies)).run()
     finally:
         if replay is not None:
             replay.stop()

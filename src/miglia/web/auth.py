@@ -59,11 +59,15 @@ def login(
     user = users.authenticate(request.app.state.db, username, password)
     if user is None:
         return _login_page(request, _safe_next(next), "Wrong username or password.", username, status=401)
-    session_of(request).login(user)
+    session = session_of(request)
+    session.login(users.start_session(request.app.state.db, user.id, replacing=session.session_id))
     return RedirectResponse(_safe_next(next) or home_of(user), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, user: User = Depends(require())) -> Response:
-    session_of(request).clear()
+    session = session_of(request)
+    if session.session_id is not None:
+        users.end_session(request.app.state.db, session.session_id)
+    session.clear()
     return RedirectResponse("/", status_code=303)

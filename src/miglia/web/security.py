@@ -1,18 +1,20 @@
 """Security of the web app: the signed session cookie, CSRF, roles, rate limits and security headers.
 
 - Session: a cookie (`miglia_session`) signed with itsdangerous (HMAC-SHA1 over the JSON, with a time
-  stamp; 14 days). It holds only the user's id, the CSRF token and a one-shot message, never the role:
-  the user is read from the database on each request, so a role change or a deleted account takes
-  effect at once. HttpOnly, SameSite=Lax, and Secure when the request came over https (behind a proxy,
-  run uvicorn with --proxy-headers so the scheme is seen). The signing key is MIGLIA_SECRET; without it a
-  random key is made when the app starts, so sessions end when the server restarts and several workers
-  would not share them: set MIGLIA_SECRET in production.
+  stamp; 14 days). It holds only a random session id, the CSRF token and a one-shot message, never the
+  user or the role. The id names a `user_sessions` row (service.users): each request reads the row and
+  its user in one query, so a logout, a new password, a role change or a deleted account takes effect at
+  once, even for a copy of the cookie. HttpOnly, SameSite=Lax, and Secure when the request came over
+  https (behind a proxy, name it with `miglia serve --trusted-proxy` so the scheme is seen). The signing
+  key is MIGLIA_SECRET; without it a random key is made when the app starts, so sessions end when the
+  server restarts and several workers would not share them: set MIGLIA_SECRET in production.
 - CSRF: every request that carries the session cookie and is not GET/HEAD/OPTIONS must carry the
   session's token, in the `csrf` form field (HTML forms) or the `X-CSRF-Token` header (the marshal page's
   JSON posts), or it is refused with 403 before any route runs. `require(...)` and `csrf_checked` check it
   again in the route, so a POST with no cookie at all gets no further either.
 - Roles: `require(*roles)` is the dependency every private route takes; the organiser may do everything.
 - Rate limits: small in-process token buckets (per worker), e.g. login: 5 attempts per minute per IP.
+  The IP is the peer's, or the one a trusted proxy forwarded (`trusted_proxies`; none by default).
 - Headers: X-Content-Type-Options, Referrer-Policy, X-Frame-Options, a Content-Security-Policy that
   allows only this site (plus the map tile server for images), HSTS over https, no-store for signed-in pages.
 """
@@ -20,13 +22,14 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,6 +39,7 @@ from sqlalchemy import select
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from miglia.domain.errors import InvalidInput
 from miglia.service import events, users
 from miglia.service.users import User
 from miglia.store.db import Database
@@ -59,7 +63,7 @@ _VIEWER = "miglia.viewer"
 
 
 class SessionData:
-    """The signed cookie's content: {"u": user id, "s": password stamp, "c": CSRF token, "m": message}."""
+    """The signed cookie's content: {"i": session id, "c": CSRF token, "m": message}."""
 
     def __init__(self, data: dict[str, Any] | None = None, from_cookie: bool = False) -> None:
         self.data: dict[str, Any] = data or {}
@@ -67,9 +71,10 @@ class SessionData:
         self.modified = False
 
     @property
-    def user_id(self) -> int | None:
-        value = self.data.get("u")
-        return value if isinstance(value, int) else None
+    def session_id(self) -> str | None:
+        """The server-side session this browser claims; `viewer` checks it is still open."""
+        value = self.data.get("i")
+        return value if isinstance(value, str) and value else None
 
     def csrf_token(self) -> str:
         token = self.data.get("c")
@@ -79,9 +84,9 @@ class SessionData:
             self.modified = True
         return token
 
-    def login(self, user: User) -> None:
-        """A fresh session (new CSRF token) for the user: nothing from before the login carries over."""
-        self.data = {"u": user.id, "s": user.stamp, "c": secrets.token_urlsafe(32)}
+    def login(self, session_id: str) -> None:
+        """A fresh session (new CSRF token): nothing from before the login carries over."""
+        self.data = {"i": session_id, "c": secrets.token_urlsafe(32)}
         self.modified = True
 
     def clear(self) -> None:
@@ -184,13 +189,10 @@ def viewer(request: Request) -> User | None:
         return request.scope[_VIEWER]  # type: ignore[no-any-return]
     user = None
     session = session_of(request)
-    if session.user_id is not None:
-        db: Database = request.app.state.db
-        with db.sessions() as s:
-            user = users.get(s, session.user_id)
-        if user is None or session.data.get("s") != user.stamp:
-            # A deleted account, or a new password since this session began (a lost phone): signed out.
-            user = None
+    if session.session_id is not None:
+        user = users.session_user(request.app.state.db, session.session_id, SESSION_MAX_AGE)
+        if user is None:
+            # Logged out, a new password, a deleted account or too old: drop the cookie too.
             session.clear()
     request.scope[_VIEWER] = user
     return user
@@ -274,7 +276,34 @@ DEFAULT_LIMITS = {
 
 
 def client_ip(request: Request) -> str:
+    """The peer's address; uvicorn has already replaced it by the forwarded client's when the peer is a
+    trusted proxy (see `trusted_proxies`), so nothing here reads X-Forwarded-For itself."""
     return request.client.host if request.client else "unknown"
+
+
+TRUSTED_PROXIES_ENV = "MIGLIA_TRUSTED_PROXIES"
+
+
+def trusted_proxies(given: Iterable[str] = ()) -> list[str]:
+    """The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: `given` (`--trusted-proxy`),
+    else MIGLIA_TRUSTED_PROXIES; each value may list several, comma-separated. None by default: any
+    client can send those headers, and believing them would let it pick its own rate-limit key.
+
+    A value that is not an IP address or network is refused naming it (uvicorn would quietly compare it
+    as text and never match)."""
+    values = list(given) or [os.environ.get(TRUSTED_PROXIES_ENV, "")]
+    return [_checked_proxy(item.strip()) for value in values for item in value.split(",") if item.strip()]
+
+
+def _checked_proxy(value: str) -> str:
+    try:
+        # uvicorn reads a value with "/" as a strict network (no host bits), any other as one address.
+        ipaddress.ip_network(value) if "/" in value else ipaddress.ip_address(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            "trusted proxies", "trusted_proxy", value, f"expected an IP address or a network (CIDR): {exc}"
+        ) from None
+    return value
 
 
 def rate_limit(request: Request, name: str, key: str) -> None:
@@ -375,7 +404,7 @@ class SecurityMiddleware:
                 for name, value in headers_to_add:
                     if name not in headers:
                         headers[name] = value
-                if session.user_id is not None and "cache-control" not in headers:
+                if session.session_id is not None and "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
                 if session.modified:
                     headers.append("Set-Cookie", self._cookie(session, https))
