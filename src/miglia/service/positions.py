@@ -789,12 +789,16 @@ def _take(queue: list[_Pending]) -> list[_Pending]:
 
 
 def _slice(queue: Followed) -> tuple[Followed, Followed]:
-    """The next pass of the live side (at most SLICE positions) and what waits: a large message's rest
-    goes to the back of the queue, behind the positions that came meanwhile, which are followed first."""
+    """The next pass of the live side (at most SLICE positions) and what waits. Messages of a slice or
+    less go first, in the order they came; a large one gives the pass what room is left, and its rest
+    waits behind the messages that come meanwhile, so other cars keep moving while it is followed."""
+    ordered = [item for item in queue if len(item[0]) <= SLICE] + [
+        item for item in queue if len(item[0]) > SLICE
+    ]
     taken: Followed = []
     rest: Followed = []
     room = SLICE
-    for fixes, done in queue:
+    for fixes, done in ordered:
         if room <= 0:
             rest.append((fixes, done))
         elif len(fixes) <= room:
@@ -804,8 +808,7 @@ def _slice(queue: Followed) -> tuple[Followed, Followed]:
             taken.append((fixes[:room], []))
             rest.append((fixes[room:], done))
             room = 0
-    big = [item for item in rest if len(item[0]) > SLICE]
-    return taken, [item for item in rest if len(item[0]) <= SLICE] + big
+    return taken, rest
 
 
 def _answer(batch: list[_Pending], outcomes: Sequence[Receipt | Exception]) -> None:
