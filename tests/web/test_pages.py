@@ -15,6 +15,7 @@ from miglia.service import marshal
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.web.app import create_app
+from tests.tracking.helpers import token
 
 
 def client(db: Database) -> TestClient:
@@ -245,7 +246,9 @@ def test_car_track_from_stored_positions_by_day(small_db: Database) -> None:
         }
         for m in range(20)
     ]
-    answer = c.post("/ingest/osmand", json={"device_id": "dev-2", "location": fixes})
+    answer = c.post(
+        "/ingest/osmand", json={"device_id": "dev-2", "location": fixes}, params={"token": token("dev-2")}
+    )
     assert answer.json() == {"stored": 20, "duplicates": 0}
     data = c.get("/api/cars/2/track.geojson").json()
     assert len(data["features"]) == 1
