@@ -1,7 +1,9 @@
 """Live tracking for the map and the organiser: SSE feed, snapshot of every car, alerts, quarantine.
 
 - GET /live/stream: server-sent events: `snapshot` (every car, once, on connect), then `position` and
-  `alert` as fixes arrive; a comment line every 15 s keeps proxies from closing the connection.
+  `alert` as fixes arrive; a comment line every 15 s keeps proxies from closing the connection. Events
+  carry ids. A client too slow to keep up is cut off; when it reconnects with its `Last-Event-ID`, the
+  `alert` and `results` events it missed follow its snapshot.
 - GET /live/cars: the live state of every car (JSON list).
 - GET /live/alerts[?open=true]: the current event's alerts (acknowledged and resolved, with who and
   when, on the organiser's alerts board: /organiser/alerts, for timekeepers and mechanics).
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -33,11 +34,12 @@ from miglia.service import alerts as alerts_service
 from miglia.service import news
 from miglia.service.positions import Tracker, quarantine
 from miglia.store.db import Database
-from miglia.tracking.broadcast import Broadcaster
+from miglia.tracking.broadcast import Broadcaster, sse_event
 from miglia.web.security import require
 
 router = APIRouter(prefix="/live", tags=["live"])
 KEEPALIVE_S = 15.0
+RETRY_MS = 3000  # how long a browser waits before it reconnects
 _lock = threading.Lock()
 
 
@@ -108,20 +110,26 @@ async def stream(request: Request) -> StreamingResponse:
     live = tracker(request)
     bus = live.bus
     assert isinstance(bus, Broadcaster)
-
-    async def events() -> AsyncIterator[str]:
-        async with bus.subscribe() as queue:
-            yield "retry: 3000\n\n"
-            yield f"event: snapshot\ndata: {json.dumps(live.snapshot(), separators=(',', ':'))}\n\n"
-            while not await request.is_disconnected():
-                try:
-                    yield await asyncio.wait_for(queue.get(), KEEPALIVE_S)
-                except TimeoutError:
-                    await run_in_threadpool(live.sweep_if_due)
-                    yield ": keepalive\n\n"
-
+    feed = _feed(request, live, bus, request.headers.get("last-event-id"))
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(feed, media_type="text/event-stream", headers=headers)
+
+
+async def _feed(
+    request: Request, live: Tracker, bus: Broadcaster, last_event_id: str | None
+) -> AsyncIterator[str]:
+    async with bus.subscribe(last_event_id) as sub:
+        yield f"retry: {RETRY_MS}\n\n" + sse_event("snapshot", live.snapshot()) + sub.catch_up()
+        while not await request.is_disconnected():
+            try:
+                message = await asyncio.wait_for(sub.get(), KEEPALIVE_S)
+            except TimeoutError:
+                await run_in_threadpool(live.sweep_if_due)
+                yield ": keepalive\n\n"
+                continue
+            if message is None:
+                return  # fell behind and was dropped: the browser comes back with its Last-Event-ID
+            yield message
 
 
 @router.get("/cars")
