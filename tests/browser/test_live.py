@@ -22,6 +22,7 @@ from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.tracking.fix import Fix
 from tests.browser.conftest import _free_port
+from tests.tracking.helpers import token
 
 
 @pytest.fixture
@@ -49,7 +50,8 @@ def at(clock: str) -> int:
 
 
 def send(url: str, fixes: list[Fix]) -> None:
-    answer = httpx.post(url + "/ingest/osmand", json=osmand_batch(fixes), timeout=10)
+    secret = {"token": token(fixes[0].device_id)}
+    answer = httpx.post(url + "/ingest/osmand", json=osmand_batch(fixes), params=secret, timeout=10)
     assert answer.status_code == 200, answer.text
 
 

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Broadcaster
 from miglia.web.live import tracker_for
-from tests.tracking.helpers import add_event, app_for
+from tests.tracking.helpers import add_event, app_for, token
 
 
 @dataclass
@@ -91,7 +91,7 @@ def wait_until(condition: Callable[[], bool]) -> None:
 
 def test_a_posted_fix_reaches_the_stream(server: str) -> None:
     with httpx.Client(base_url=server, timeout=10) as client:
-        client.get("/ingest/osmand?id=car7&lat=45.01&lon=9.0&timestamp=1749974400")
+        client.get(f"/ingest/osmand?id=car7&lat=45.01&lon=9.0&timestamp=1749974400&token={token('car7')}")
         # The answer follows the commit; the live state follows it a moment later.
         deadline = time.monotonic() + 5
         while not client.get("/live/cars").json() and time.monotonic() < deadline:
@@ -102,7 +102,7 @@ def test_a_posted_fix_reaches_the_stream(server: str) -> None:
             kind, data = next(received)
             assert kind == "snapshot" and json.loads(data)[0]["start_no"] == 7
             answer = httpx.get(
-                f"{server}/ingest/osmand?id=car7&lat=45.02&lon=9.0&timestamp=1749974460&speed=30"
+                f"{server}/ingest/osmand?id=car7&lat=45.02&lon=9.0&timestamp=1749974460&speed=30&token={token('car7')}"
             )
             assert answer.status_code == 200
             kind, data = next(received)

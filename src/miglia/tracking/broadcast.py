@@ -31,7 +31,10 @@ from contextlib import asynccontextmanager
 from itertools import takewhile
 from typing import Any, Protocol
 
-QUEUE_SIZE = 256  # messages; a publish is one message, however many events it carries
+QUEUE_SIZE = 1024
+"""Messages a client may fall behind by (a publish is one message, however many events it carries; at
+the rally's ~50 publishes a second, some 20 s). The queues share the message strings, so a full queue
+costs references, not copies."""
 REPLAY_SIZE = 2_000  # alert and results events kept for clients that reconnect
 REPLAYED = frozenset({"alert", "results"})
 _END = ""  # left in a dropped subscriber's queue, so a reader waiting on it wakes up and ends

@@ -156,4 +156,4 @@ def quarantined(request: Request) -> list[dict[str, Any]]:
     if event_id is None:
         return []
     with live.db.sessions() as session:
-        return [q.__dict__ for q in quarantine(session, event_id)]
+        return [q.__dict__ for q in quarantine(session, event_id, live.watch().accept_unregistered)]
