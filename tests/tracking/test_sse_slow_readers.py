@@ -90,14 +90,15 @@ def test_a_reader_that_keeps_up_gets_every_message_in_order_beside_a_dropped_one
         bus = Broadcaster(last_id=0)
         async with bus.subscribe() as fast, bus.subscribe() as slow:
             got: list[dict[str, Any]] = []
-            for chunk in range(10):
-                for n in range(chunk * 100, chunk * 100 + 100):
+            total = 2 * QUEUE_SIZE  # the slow one never reads: a full queue behind half-way through
+            for chunk in range(0, total, 100):
+                for n in range(chunk, min(chunk + 100, total)):
                     bus.publish("position", {"n": n})
-                got += await take(fast, 100)
+                got += await take(fast, min(100, total - chunk))
             assert slow.dropped and await slow.get() is None
             assert (bus.subscribers, bus.dropped) == (1, 1)
-        assert [f["id"] for f in got] == list(range(1, 1001))
-        assert [f["data"]["n"] for f in got] == list(range(1000))
+        assert [f["id"] for f in got] == list(range(1, total + 1))
+        assert [f["data"]["n"] for f in got] == list(range(total))
         assert {f["event"] for f in got} == {"position"}
 
     run(scenario())

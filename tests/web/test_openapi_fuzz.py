@@ -185,12 +185,6 @@ def test_osmand_get_answers_random_queries_without_a_server_error(
     assert answer.status_code in (200, 400, 401, 413), (answer.status_code, answer.text)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="web/ingest.py (not this change's): the upload's device_id form field is not checked as a "
-    "tracker's device id is (fix.device_id): over 100 characters or with NUL it reaches the positions "
-    "INSERT, a 500 on PostgreSQL; a control character is stored",
-)
 @pytest.mark.parametrize("device", ["x" * 150, "car\x007", "car\x017"])
 def test_an_uploaded_track_names_its_device_as_a_tracker_must(db: Database, device: str) -> None:
     add_event(db, {7: "car7-phone"})

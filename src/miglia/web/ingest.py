@@ -40,6 +40,7 @@ from miglia.service.devices import Unauthorised
 from miglia.service.positions import Message, Receipt, Tracker, read, refused
 from miglia.tracking import osmand, owntracks, traccar
 from miglia.tracking.fix import Fix, PayloadError
+from miglia.tracking.fix import device_id as checked_device_id
 from miglia.web.live import tracker
 from miglia.web.security import csrf_checked, viewer
 
@@ -165,7 +166,7 @@ async def upload_endpoint(request: Request) -> JSONResponse:
 
 def _upload_device(live: Tracker, device_id: str, start_no: str, first_us: int) -> str:
     if device_id:
-        return device_id
+        return checked_device_id("upload", "device_id", device_id)
     try:
         car = int(start_no)
     except ValueError:
