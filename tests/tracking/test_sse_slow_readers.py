@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 import time
@@ -57,7 +58,9 @@ async def take(sub: Subscriber, count: int) -> list[dict[str, Any]]:
 
 
 def run(scenario: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(scenario)
+    """In a thread of its own: the browser tests' Playwright keeps an event loop running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario).result()
 
 
 def test_readers_that_never_read_are_dropped_and_cost_nothing_after() -> None:
