@@ -66,7 +66,7 @@ def prepare(url: str) -> None:
     from decimal import Decimal
 
     from miglia.domain.event import Control, ControlKind, Day, Event
-    from miglia.service import event_codec
+    from miglia.formats import event_codec
     from miglia.store.db import Database
     from miglia.store.models import EntryRow, EventRow, RouteRow
 
@@ -133,7 +133,7 @@ def prepare(url: str) -> None:
             )
             for n in range(1, CARS + 2)  # car 451 carries the logger of the burst
         )
-    from miglia.service.devices import register
+    from miglia.service.live.devices import register
 
     for n in range(1, CARS + 2):
         register(db, f"car-{n}", token=token(n))

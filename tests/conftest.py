@@ -97,7 +97,8 @@ SMALL = Path(__file__).resolve().parent / "data" / "small"
 def small_db(sqlite_url: str) -> Iterator[Database]:
     """A SQLite database holding the small test event and its entries, whose devices are registered with
     the token `tests.tracking.helpers.token(device)` gives."""
-    from miglia.service import devices, events
+    from miglia.service.event import events
+    from miglia.service.live import devices
     from tests.tracking.helpers import token
 
     database = Database(sqlite_url)

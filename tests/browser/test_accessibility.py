@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from miglia.service import users
+from miglia.service.accounts import users
 from miglia.store.db import Database
-from tests.web.test_auth import use_fast_hashes
+from tests.web.helpers import use_fast_hashes
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 

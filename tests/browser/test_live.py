@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from miglia.service import marshal
 from miglia.service.clock import local_instant
-from miglia.service.replay import osmand_batch
+from miglia.service.live.replay import osmand_batch
+from miglia.service.timing import marshal
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.tracking.fix import Fix

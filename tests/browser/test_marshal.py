@@ -14,7 +14,7 @@ from miglia.service.clock import clock_text
 from miglia.store.db import Database
 from miglia.store.models import PassageRow
 from tests.browser.conftest import SCREENSHOTS
-from tests.web.test_auth import make_user, password_of, use_fast_hashes
+from tests.web.helpers import make_user, password_of, use_fast_hashes
 
 
 @pytest.fixture(autouse=True)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from miglia.service import events
+from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.models import AlertRow
 from tests.browser.conftest import SCREENSHOTS
-from tests.web.test_auth import make_user, password_of, use_fast_hashes
+from tests.web.helpers import make_user, password_of, use_fast_hashes
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from miglia.service import marshal
+from miglia.service.timing import marshal
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 

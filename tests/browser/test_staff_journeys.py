@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from miglia.service import events, timing
-from miglia.service.alerts import raise_alerts
+from miglia.service.event import events
+from miglia.service.live.alerts import raise_alerts
+from miglia.service.timing import timekeeper
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, CorrectionRow
 from miglia.tracking.live import AlertDraft, AlertKind
-from tests.web.test_auth import make_user, password_of, use_fast_hashes
+from tests.web.helpers import make_user, password_of, use_fast_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +42,7 @@ def test_timekeeper_settles_a_conflict_and_gives_a_penalty(
     passages.write_text(
         "start_no,control,time,source\n3,D1-TC1,08:12:10.00,device\n3,D1-TC1,08:12:14.00,gps\n"
     )
-    timing.import_passages(small_db, passages)
+    timekeeper.import_passages(small_db, passages)
     log_in(page, live_server, "tim")
     page.goto(live_server + "/organiser/timing")
     page.get_by_role("button", name="Use the gps time").click()

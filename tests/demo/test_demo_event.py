@@ -16,8 +16,8 @@ from miglia.demo import DemoFiles, write_demo_event
 from miglia.demo.roads import geodesic_chainage
 from miglia.domain.event import ControlKind, Event, StopKind
 from miglia.domain.timecard import EventPlan
-from miglia.service.entries_csv import OPTIONAL, REQUIRED, read_entries
-from miglia.service.event_file import load_event
+from miglia.formats.entries_csv import OPTIONAL, REQUIRED, read_entries
+from miglia.formats.event_file import load_event
 
 
 @pytest.fixture(scope="module")

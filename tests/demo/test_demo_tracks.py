@@ -24,9 +24,9 @@ from miglia.demo.tracks import _Road
 from miglia.domain.entries import Entry
 from miglia.domain.event import ControlKind, Day, Event
 from miglia.domain.timecard import EventPlan, TimeCard, time_cards
+from miglia.formats.entries_csv import read_entries
+from miglia.formats.event_file import load_event
 from miglia.geo.track import Track
-from miglia.service.entries_csv import read_entries
-from miglia.service.event_file import load_event
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from miglia.service.demo import build_demo
-from miglia.service.results import score
+from miglia.service.timing.results import score
 from miglia.store.models import PassageRow, PositionRow
 
 

@@ -9,7 +9,9 @@ import pytest
 
 from miglia.domain.corrections import CorrectionKind
 from miglia.domain.errors import MigliaError
-from miglia.service import events, news, timing
+from miglia.service import news
+from miglia.service.event import events
+from miglia.service.timing import timekeeper
 from miglia.store.db import Database
 
 
@@ -21,13 +23,15 @@ def test_changes_are_announced_once_committed(small_db: Database, tmp_path: Path
             event_id = events.event_row(s).id
         csv = tmp_path / "p.csv"
         csv.write_text("start_no,control,time\n1,D1-TC1,08:10:00\n")
-        timing.import_passages(small_db, csv)
-        timing.import_passages(small_db, csv)  # nothing new: nothing to announce
-        request = timing.CorrectionRequest(CorrectionKind.ADD_PENALTY, 2, "clerk", "late", points=Decimal(10))
-        timing.add_correction(small_db, request)
+        timekeeper.import_passages(small_db, csv)
+        timekeeper.import_passages(small_db, csv)  # nothing new: nothing to announce
+        request = timekeeper.CorrectionRequest(
+            CorrectionKind.ADD_PENALTY, 2, "clerk", "late", points=Decimal(10)
+        )
+        timekeeper.add_correction(small_db, request)
         with pytest.raises(MigliaError):
-            timing.add_correction(
-                small_db, timing.CorrectionRequest(CorrectionKind.ADD_PENALTY, 2, "clerk", "")
+            timekeeper.add_correction(
+                small_db, timekeeper.CorrectionRequest(CorrectionKind.ADD_PENALTY, 2, "clerk", "")
             )
         events.publish_results(small_db, True)
     finally:

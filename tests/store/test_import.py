@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from miglia.domain.entries import EntryStatus
 from miglia.domain.errors import MigliaError
-from miglia.service import events
+from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.models import EntryRow, EventRow, RawInputRow, RouteRow
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from fastapi import FastAPI
 
 from miglia.domain.event import Control, ControlKind, Day, Event, Stop, StopKind
-from miglia.service import event_codec
-from miglia.service.devices import register
+from miglia.formats import event_codec
+from miglia.service.live.devices import register
 from miglia.store.db import Database
 from miglia.store.models import EntryRow, EventRow, RouteRow
 from miglia.web.app import create_app

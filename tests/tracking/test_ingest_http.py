@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from miglia.service import alerts as alerts_service
-from miglia.service.devices import assign, register
-from miglia.service.positions import quarantine
+from miglia.service.live import alerts as alerts_service
+from miglia.service.live.devices import assign, register
+from miglia.service.live.positions import quarantine
 from miglia.store.db import Database
 from miglia.store.models import PositionRow, RawInputRow
 from tests.tracking.helpers import add_event, app_for, token

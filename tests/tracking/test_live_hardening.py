@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from miglia.domain.plausibility import TimeWindow
-from miglia.service import positions
-from miglia.service.positions import SLICE, Message, Tracker, _slice, _take
+from miglia.service.live import positions
+from miglia.service.live.positions import SLICE, Message, Tracker, _slice, _take
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, PositionRow, RawInputRow
 from miglia.tracking.fix import Fix
 from tests.tracking.helpers import ROUTE, add_event, app_for, token
-from tests.web.test_auth import login, make_user, use_fast_hashes
+from tests.web.helpers import login, make_user, use_fast_hashes
 
 T0 = 1_749_974_400  # 2025-06-15 08:00 UTC: the test event's first start
 US = 1_000_000
@@ -152,8 +152,7 @@ def test_start_up_skips_and_reports_every_kind_of_bad_stored_row(
 def test_spoofed_positions_make_no_passage_and_no_track(small_db: Database) -> None:
     """The finding: a stream of fixes with a car's device id and no token made GPS passages that changed
     its score. Car 3's device is not registered here: its positions are kept, and change nothing."""
-    from tests.service.test_gps_timing import drive, small_lines
-    from tests.service.test_live_timing import batches
+    from tests.service.timing.helpers import batches, drive, small_lines
 
     with small_db.transaction() as s:
         s.execute(text("DELETE FROM devices WHERE device_id = 'dev-3'"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from miglia.store.db import Database
-from tests.web.test_auth import use_fast_hashes, with_event, with_staff
+from tests.web.helpers import use_fast_hashes, with_event, with_staff
 
 
 @pytest.fixture(autouse=True)

@@ -2,89 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from miglia.cli.users import app as users_cli
 from miglia.domain.errors import MigliaError
-from miglia.service import events, users
+from miglia.service.accounts import users
+from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.models import UserRow
 from miglia.web.app import create_app
 from miglia.web.security import TokenBucket
-
-SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
-_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-
-
-def client_for(db: Database, app: FastAPI | None = None) -> TestClient:
-    return TestClient(app or create_app(db, tile_url=""))
-
-
-def password_of(username: str) -> str:
-    return f"{username}-secret-pw"
-
-
-def make_user(db: Database, username: str, role: str, start_no: int | None = None) -> users.User:
-    return users.add_user(db, username, role, password_of(username), start_no)
-
-
-def csrf_from(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    found = _TOKEN.search(page.text) or re.search(r'name="csrf-token" content="([^"]+)"', page.text)
-    assert found, f"no CSRF token in {path}"
-    return found.group(1)
-
-
-def login(client: TestClient, username: str, password: str | None = None) -> str:
-    """Log in through the form; returns the new session's CSRF token."""
-    answer = client.post(
-        "/login",
-        data={"username": username, "password": password or password_of(username), "csrf": csrf_from(client)},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-    return csrf_from(client)
-
-
-def use_fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2id parameters for the tests (the real ones cost ~0.1 s a hash, by design)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-def with_event(db: Database) -> Database:
-    """The small event and its entries in `db`."""
-    events.import_event(db, SMALL / "event.toml")
-    events.import_entries(db, SMALL / "entries.csv")
-    return db
-
-
-def with_staff(db: Database) -> Database:
-    """The small event, one account of each role and two crews (cars 1 and 2)."""
-    with_event(db)
-    for name, role, car in [
-        ("olga", "organiser", None),
-        ("tim", "timekeeper", None),
-        ("mario", "marshal", None),
-        ("meg", "mechanic", None),
-        ("crew1", "crew", 1),
-        ("crew2", "crew", 2),
-    ]:
-        make_user(db, name, role, car)
-    return db
+from tests.web.helpers import (
+    SMALL,
+    client_for,
+    csrf_from,
+    login,
+    make_user,
+    password_of,
+)
 
 
 @pytest.fixture
@@ -368,7 +308,7 @@ def test_every_private_route_is_guarded(staff: Database) -> None:
 
 
 def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:
-    from miglia.service import marshal as marshal_service
+    from miglia.service.timing import marshal as marshal_service
 
     db: Database = staff_client.app.state.db  # type: ignore[attr-defined]
     base = 1_777_219_200_000_000
@@ -393,7 +333,7 @@ def test_a_crew_sees_only_its_own_car(staff_client: TestClient) -> None:
 
 
 def test_a_crew_learns_of_secret_checks_only_with_the_results(staff: Database) -> None:
-    from miglia.service import marshal as marshal_service
+    from miglia.service.timing import marshal as marshal_service
 
     item = {"uuid": "00000000-0000-4000-8000-0000000000a1", "start_no": 1, "control": "D1-SC1"}
     marshal_service.record_passages(staff, "mario", [item | {"instant_us": 1_777_219_800_000_000}])

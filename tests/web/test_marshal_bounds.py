@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from miglia.service import marshal as marshal_service
+from miglia.service.timing import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, RawInputRow
 from miglia.tracking.fix import MAX_JSON_DEPTH

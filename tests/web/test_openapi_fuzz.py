@@ -25,7 +25,7 @@ from miglia.store.db import Database
 from miglia.web.app import create_app
 from tests.tracking.helpers import add_event, app_for
 from tests.tracking.test_decoder_fuzz import OSMAND_JSON, OSMAND_QUERY, OWNTRACKS, TRACCAR, body_of
-from tests.web.test_auth import login, make_user, use_fast_hashes
+from tests.web.helpers import login, make_user, use_fast_hashes
 
 EXAMPLES = 25
 # The live feed never ends (server-sent events): it has tests of its own (tests/tracking/test_sse.py).

@@ -7,11 +7,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from miglia.service import events, users
-from miglia.service import marshal as marshal_service
+from miglia.service.accounts import users
+from miglia.service.event import events
+from miglia.service.timing import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, EntryRow, EventRow
-from tests.web.test_auth import client_for, login, make_user
+from tests.web.helpers import client_for, login, make_user
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 

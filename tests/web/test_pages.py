@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from miglia.service import marshal
+from miglia.service.timing import marshal
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.web.app import create_app

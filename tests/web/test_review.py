@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from miglia.service import results, timing
+from miglia.service.timing import results, timekeeper
 from miglia.store.db import Database
 from miglia.store.models import CorrectionRow
-from tests.web.test_auth import client_for, login, use_fast_hashes, with_staff
+from tests.web.helpers import client_for, login, use_fast_hashes, with_staff
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 
@@ -23,7 +23,7 @@ def staff(db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Data
     passages.write_text(
         "start_no,control,time,source\n3,D1-TC1,08:12:10.00,device\n3,D1-TC1,08:12:14.00,gps\n"
     )
-    timing.import_passages(db, passages)
+    timekeeper.import_passages(db, passages)
     return db
 
 

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from miglia.service import users
+from miglia.service.accounts import users
 from miglia.service.clock import US
 from miglia.store.db import Database
 from miglia.store.models import UserRow, UserSessionRow
 from miglia.web.app import create_app
 from miglia.web.security import SESSION_COOKIE, SESSION_MAX_AGE
-from tests.web.test_auth import login
+from tests.web.helpers import login
 
 Browser = Callable[[], TestClient]
 

@@ -6,10 +6,11 @@ import base64
 import json
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from miglia.service import alerts, enrolment, events
-from miglia.service.devices import register
+from miglia.service.event import events
+from miglia.service.live import alerts, enrolment
+from miglia.service.live.devices import register
 from miglia.store.db import Database
-from tests.web.test_auth import client_for, login
+from tests.web.helpers import client_for, login
 
 BASE = "https://rally.example.org/"
 

@@ -8,9 +8,10 @@ import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.errors import MigliaError
-from miglia.service import alerts, devices, enrolment, events
 from miglia.service.clock import clock_text
-from miglia.service.positions import quarantine
+from miglia.service.event import events
+from miglia.service.live import alerts, devices, enrolment
+from miglia.service.live.positions import quarantine
 from miglia.store.db import Database
 
 devices_app = typer.Typer(help="Trackers: tokens, which car carries which on which day, unknown devices.")

@@ -11,7 +11,7 @@ import typer
 
 from miglia.cli import devices, gps, results, score, timing, users
 from miglia.cli.common import DbOption, open_db, reported
-from miglia.service import events
+from miglia.service.event import events
 from miglia.store.db import Database
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def demo(
     replay_day: int = typer.Option(2, help="Live replay: the day whose tracks are sent again."),
 ) -> None:
     """Build the California Mille demo event (files, tracks, timing, results) and serve it, with one day
-    of the cars' tracks replayed live through the tracker endpoint (see miglia.service.replay)."""
+    of the cars' tracks replayed live through the tracker endpoint (see miglia.service.live.replay)."""
     from miglia.service.demo import build_demo
 
     started = time.monotonic()
@@ -166,8 +166,8 @@ def _serve(
     app = create_app(database, tile_url=tiles)
     replay = None
     if replay_day is not None and speed > 0:
-        from miglia.service import replay as live_replay
-        from miglia.service.positions import Tracker
+        from miglia.service.live import replay as live_replay
+        from miglia.service.live.positions import Tracker
         from miglia.tracking.broadcast import Broadcaster
 
         # The replayed day starts from an empty live state: no `load_live`, which would put every car

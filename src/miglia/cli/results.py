@@ -11,7 +11,7 @@ import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.timecard import format_local
-from miglia.service import results as results_service
+from miglia.service.timing import results as results_service
 
 app = typer.Typer()
 

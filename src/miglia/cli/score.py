@@ -4,7 +4,7 @@ Prints the overall classification as CSV: `position,start_no,penalty,coefficient
 (a car without a position, excluded or in a tour, has an empty position). Penalty and score are printed
 with the rule set's `classification.places` decimals (2 in the shipped rule sets), the coefficient with 2.
 
-PASSAGES.csv is described in `miglia.service.passages_csv` (columns start_no,control,time[,source]).
+PASSAGES.csv is described in `miglia.formats.passages_csv` (columns start_no,control,time[,source]).
 
 Bad input prints every problem (file:line: row N: column = value: problem) to stderr, nothing to stdout,
 and exits with code 2.
@@ -22,7 +22,7 @@ import typer
 from miglia.domain.errors import MigliaError
 from miglia.domain.scoreboard import Scoreboard
 from miglia.domain.timecard import EventPlan
-from miglia.service.passages_csv import parse_passages
+from miglia.formats.passages_csv import parse_passages
 
 app = typer.Typer(help="Score an event from files: event, entries, passages.", add_completion=False)
 
@@ -52,9 +52,9 @@ def score(
     entries: Path = typer.Option(..., "--entries", help="Entries CSV (docs: service.entries_csv)."),
 ) -> None:
     """Print the overall classification as CSV: position,start_no,penalty,coefficient,score."""
+    from miglia.formats.entries_csv import read_entries
+    from miglia.formats.event_file import load_event
     from miglia.rules import load_rules
-    from miglia.service.entries_csv import read_entries
-    from miglia.service.event_file import load_event
 
     try:
         event = load_event(event_file)

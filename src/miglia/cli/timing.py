@@ -9,8 +9,8 @@ import typer
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.corrections import CorrectionKind
 from miglia.domain.timecard import format_local
-from miglia.service import timing
-from miglia.service.results import score
+from miglia.service.timing import timekeeper
+from miglia.service.timing.results import score
 
 passages_app = typer.Typer(help="Passages from timing devices.", no_args_is_help=True)
 correction_app = typer.Typer(
@@ -28,7 +28,7 @@ def passages_import(
 ) -> None:
     """Store a timing device's passages; every row is checked and nothing is stored on a problem."""
     with reported():
-        passages = timing.import_passages(open_db(db), csv, by)
+        passages = timekeeper.import_passages(open_db(db), csv, by)
     typer.echo(f"imported {len(passages)} new passages from {csv}")
 
 
@@ -46,17 +46,17 @@ def correction_add(
 ) -> None:
     """Add a correction or an official penalty; results are recomputed with it."""
     with reported():
-        secs = timing.parse_amount(seconds, "seconds")
-        new_id = timing.add_correction(
+        secs = timekeeper.parse_amount(seconds, "seconds")
+        new_id = timekeeper.add_correction(
             open_db(db),
-            timing.CorrectionRequest(
+            timekeeper.CorrectionRequest(
                 kind=kind,
                 start_no=car,
                 by=by,
                 why=why,
                 control=control,
                 line=line,
-                points=timing.parse_amount(points, "points"),
+                points=timekeeper.parse_amount(points, "points"),
                 time_us=None if secs is None else int(secs * 1_000_000),
             ),
         )
@@ -73,9 +73,9 @@ def correction_cancel(
 ) -> None:
     """Cancel an earlier correction (it stays on record, with this cancel beside it)."""
     with reported():
-        new_id = timing.add_correction(
+        new_id = timekeeper.add_correction(
             open_db(db),
-            timing.CorrectionRequest(
+            timekeeper.CorrectionRequest(
                 kind=CorrectionKind.CANCEL, start_no=car, by=by, why=why, cancels=correction_id
             ),
         )

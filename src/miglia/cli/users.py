@@ -6,7 +6,7 @@ import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.errors import InvalidInput
-from miglia.service import users
+from miglia.service.accounts import users
 from miglia.store.db import Database
 
 app = typer.Typer(

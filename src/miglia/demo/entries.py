@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from miglia.service.entries_csv import OPTIONAL, REQUIRED
+from miglia.formats.entries_csv import OPTIONAL, REQUIRED
 
 COLUMNS = REQUIRED + OPTIONAL
 INELIGIBLE_YEAR = 1959

@@ -39,9 +39,9 @@ from miglia.demo.towns import all_town_points
 from miglia.domain.entries import Entry
 from miglia.domain.event import ControlKind, Day, Event, StopKind
 from miglia.domain.timecard import EventPlan, TimeCard, time_cards
+from miglia.formats.entries_csv import read_entries
+from miglia.formats.event_file import load_event
 from miglia.geo.track import Track
-from miglia.service.entries_csv import read_entries
-from miglia.service.event_file import load_event
 
 BREAKDOWN_START_NO = 3
 BREAKDOWN_DAY = 2

@@ -14,6 +14,7 @@ Rules (see docs/gps.md):
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,18 @@ class ChainageResult:
         return np.isfinite(self.chainage_m)
 
 
+_INDEXES: weakref.WeakKeyDictionary[Route, RouteIndex] = weakref.WeakKeyDictionary()
+
+
+def index_of(route: Route) -> RouteIndex:
+    """The route's spatial index with default parameters, built on first use and kept while the route
+    lives (the route itself does not know the index: the index is built on the route)."""
+    found = _INDEXES.get(route)
+    if found is None:
+        found = _INDEXES[route] = RouteIndex.build(route)
+    return found
+
+
 def locate(
     route: Route | RouteIndex,
     track: Track | PreparedTrack,
@@ -47,7 +60,7 @@ def locate(
     max_speed_kmh: float = MAX_SPEED_KMH,
 ) -> ChainageResult:
     """Chainage and distance off route of every fix of `track` (see module doc)."""
-    index = route.index if isinstance(route, Route) else route
+    index = index_of(route) if isinstance(route, Route) else route
     prep = track if isinstance(track, PreparedTrack) else PreparedTrack.of(track, max_speed_kmh)
     require_fixes(prep.track, 1, "chainage")
     lat, lon = prep.track.lat, prep.track.lon

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import Geod
 
 from .common import FloatArray, GeoError, IntArray, as_float_array, check_lat_lon
-
-if TYPE_CHECKING:
-    from .index import RouteIndex
 
 GEOD = Geod(ellps="WGS84")
 
@@ -65,13 +61,6 @@ class Route:
     @property
     def n_segments(self) -> int:
         return int(self.lat.size - 1)
-
-    @cached_property
-    def index(self) -> RouteIndex:
-        """The spatial index with default parameters, built on first use."""
-        from .index import RouteIndex
-
-        return RouteIndex.build(self)
 
     def segment_at(self, chainage_m: ArrayLike) -> IntArray:
         """Index of the segment holding each chainage (the later segment at a vertex; the last at the end)."""

@@ -15,13 +15,15 @@ from pathlib import Path
 from miglia.demo import Simulation, simulate_event, write_demo_event
 from miglia.domain.classification import Standing
 from miglia.geo.track import Track
-from miglia.service import enrolment, events, users
-from miglia.service.gps_timing import day_lines, gps_passages
-from miglia.service.positions import insert_positions
+from miglia.service.accounts import users
+from miglia.service.event import events
+from miglia.service.event.routes import DayRoute
+from miglia.service.live import enrolment
+from miglia.service.live.positions import insert_positions
 from miglia.service.raw import store_raw
-from miglia.service.results import score
-from miglia.service.routes import DayRoute
-from miglia.service.timing import store_passages
+from miglia.service.timing.gps_timing import day_lines, gps_passages
+from miglia.service.timing.results import score
+from miglia.service.timing.timekeeper import store_passages
 from miglia.store.db import Database
 from miglia.tracking.fix import Fix
 

@@ -2,7 +2,7 @@
 
 `observe(previous, fix, ...)` takes a car's previous state and a new fix and returns the new state
 and the alerts that fix raises; `silent(state, now_us, ...)` tells whether a car has gone quiet.
-Persistence (raising each alert once, acknowledging, resolving) is `miglia.service.alerts`.
+Persistence (raising each alert once, acknowledging, resolving) is `miglia.service.live.alerts`.
 
 A fix older than the car's last one (a late or out-of-order fix) is stored by the ingest but does not
 move the live state back in time.

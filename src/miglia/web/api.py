@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from miglia.service import event_codec, events, geojson
-from miglia.service.events import NotFound
+from miglia.formats import event_codec, geojson
+from miglia.service.event import events
+from miglia.service.event.events import NotFound
+from miglia.service.live import tracks
 from miglia.web.deps import session
 
 router = APIRouter(prefix="/api")
@@ -52,4 +54,4 @@ def car_track(start_no: int, s: Session = Depends(session)) -> dict[str, Any]:
     row = events.event_row(s)
     if not any(e.start_no == start_no for e in events.entries(s, row.id)):
         raise NotFound(f"no car with start number {start_no} in the entry list")
-    return geojson.car_tracks(s, row.id, events.load(s, row.slug), start_no)
+    return tracks.car_tracks(s, row.id, events.load(s, row.slug), start_no)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from miglia.service import users
-from miglia.service.users import User
+from miglia.service.accounts import users
+from miglia.service.accounts.users import User
 from miglia.web.security import client_ip, csrf_checked, rate_limit, require, session_of, viewer
 from miglia.web.templating import templates
 

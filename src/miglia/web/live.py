@@ -30,9 +30,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from miglia.service import alerts as alerts_service
 from miglia.service import news
-from miglia.service.positions import Tracker, quarantine
+from miglia.service.live import alerts as alerts_service
+from miglia.service.live.positions import Tracker, quarantine
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Broadcaster, sse_event
 from miglia.web.security import require

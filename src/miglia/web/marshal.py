@@ -1,7 +1,7 @@
 """The marshal's phone page: pick a control, then record cars passing it, with signal or without.
 
 The page keeps every record in the phone's storage first (static/js/marshal.js) and sends it when it
-can; `POST /marshal/api/passages` is idempotent on each record's UUID (service/marshal.py). A body too
+can; `POST /marshal/api/passages` is idempotent on each record's UUID (service/timing/marshal.py). A body too
 large answers 413, one that is not a JSON list of at most 500 records 400, both kept raw with why.
 """
 
@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from miglia.service import events
-from miglia.service import marshal as marshal_service
+from miglia.service.accounts.users import User
 from miglia.service.clock import now_us
-from miglia.service.users import User
+from miglia.service.event import events
+from miglia.service.timing import marshal as marshal_service
 from miglia.store.models import EntryRow
 from miglia.tracking.fix import PayloadError
 from miglia.web.deps import session

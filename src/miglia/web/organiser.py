@@ -1,7 +1,7 @@
 """The organiser's console, the alerts board, and a car's private page (the timing review: web/review.py).
 
-Who may do what (see service/users.py): the organiser everything here; the timekeeper the timing review,
-the alerts board and any car's private page; the mechanic the alerts board; a crew its own car's page.
+Who may do what (see service/accounts/users.py): the organiser everything here; the timekeeper the timing
+review, the alerts board and any car's private page; the mechanic the alerts board; a crew its own car's page.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import ControlKind, Event
-from miglia.service import alerts as alerts_service
-from miglia.service import events, users
-from miglia.service import marshal as marshal_service
+from miglia.service.accounts import users
+from miglia.service.event import events
+from miglia.service.live import alerts as alerts_service
+from miglia.service.timing import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.web.deps import session

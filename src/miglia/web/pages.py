@@ -18,8 +18,9 @@ from miglia.domain.entries import Entry
 from miglia.domain.event import Event
 from miglia.domain.rules import Era
 from miglia.rules import load_rules
-from miglia.service import events, results, schedule
-from miglia.service.events import NotFound
+from miglia.service.event import events, schedule
+from miglia.service.event.events import NotFound
+from miglia.service.timing import results
 from miglia.web.deps import session
 from miglia.web.security import results_visible
 from miglia.web.templating import templates

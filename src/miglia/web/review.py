@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from miglia.domain.corrections import CorrectionKind, effective
 from miglia.domain.errors import MigliaError
-from miglia.service import events, results, timing, users
-from miglia.service.passages_csv import parse_time
+from miglia.formats.passages_csv import parse_time
+from miglia.service.accounts import users
+from miglia.service.event import events
+from miglia.service.timing import results, timekeeper
 from miglia.web.deps import session
 from miglia.web.organiser import done, render
 from miglia.web.security import require
@@ -107,10 +109,10 @@ def add_correction(
                 instant_us = parse_time(time, day.date, event.timezone)
             except ValueError as exc:
                 raise MigliaError(f"time = {time!r}: {exc}") from None
-        secs = timing.parse_amount(seconds, "seconds")
-        new_id = timing.add_correction(
+        secs = timekeeper.parse_amount(seconds, "seconds")
+        new_id = timekeeper.add_correction(
             request.app.state.db,
-            timing.CorrectionRequest(
+            timekeeper.CorrectionRequest(
                 kind=correction_kind,
                 start_no=start_no,
                 by=user.username,
@@ -118,7 +120,7 @@ def add_correction(
                 control=control,
                 line=line,
                 instant_us=instant_us,
-                points=timing.parse_amount(points, "points"),
+                points=timekeeper.parse_amount(points, "points"),
                 time_us=None if secs is None else int(secs * 1_000_000),
                 cancels=_correction_id(cancels),
             ),

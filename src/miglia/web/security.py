@@ -40,8 +40,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from miglia.domain.errors import InvalidInput
-from miglia.service import events, users
-from miglia.service.users import User
+from miglia.service.accounts import users
+from miglia.service.accounts.users import User
+from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.web.templating import templates

@@ -20,8 +20,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from miglia.service import enrolment, events, users
-from miglia.service.enrolment import Enrolment
+from miglia.service.accounts import users
+from miglia.service.event import events
+from miglia.service.live import enrolment
+from miglia.service.live.enrolment import Enrolment
 from miglia.web.deps import database, session
 from miglia.web.organiser import done, organiser_only, render
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from miglia.service import events, results
+from miglia.service.event import events
+from miglia.service.timing import results
 from miglia.store.db import Database
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from miglia.domain.errors import InvalidInput
-from miglia.service.devices import Assignment, assign, cars_by_device, history, resolve, token_matches
+from miglia.service.live.devices import Assignment, assign, cars_by_device, history, resolve, token_matches
 from miglia.store.db import Database
 from miglia.store.models import DeviceRow
 from tests.tracking.helpers import add_event
@@ -32,7 +32,7 @@ def test_assign_keeps_history(db: Database) -> None:
 
 
 def test_tokens_are_stored_hashed(db: Database) -> None:
-    from miglia.service.devices import register
+    from miglia.service.live.devices import register
 
     token = register(db, "phone-7")
     with db.sessions() as s:

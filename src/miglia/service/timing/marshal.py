@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import LINES
-from miglia.service import event_codec, news
+from miglia.formats import event_codec
+from miglia.service import news
 from miglia.service.clock import from_datetime, now_us
 from miglia.service.raw import store_raw
 from miglia.store.db import Database

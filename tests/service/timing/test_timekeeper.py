@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from miglia.domain.corrections import CorrectionKind
 from miglia.domain.errors import MigliaError
-from miglia.service import events, results, timing
+from miglia.service.event import events
+from miglia.service.timing import results, timekeeper
 from miglia.store.db import Database
 from miglia.store.models import CorrectionRow, PassageRow, RawInputRow
 
-SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
+SMALL = Path(__file__).resolve().parents[2] / "data" / "small"
 HEADER = "start_no,control,time,source,device\n"
 
 
@@ -46,7 +47,7 @@ def test_device_passages_score_a_timed_trial_to_the_hundredth(small: Database, t
     path = write(
         tmp_path, "1,D1-PT1,08:05:00.00,device,microgate-1\n1,D1-PT1/finish,08:05:21.37,device,microgate-2\n"
     )
-    passages = timing.import_passages(small, path)
+    passages = timekeeper.import_passages(small, path)
     assert [(p.control, p.line, p.recorded_by) for p in passages] == [
         ("D1-PT1", "", "microgate-1"),
         ("D1-PT1", "finish", "microgate-2"),
@@ -55,7 +56,7 @@ def test_device_passages_score_a_timed_trial_to_the_hundredth(small: Database, t
     assert line.deviation_us == 370_000
     assert line.penalty == 37
     assert count(small, RawInputRow) == 4  # event file, route file, entries file, passages file
-    assert timing.import_passages(small, path) == []  # the same export again adds nothing
+    assert timekeeper.import_passages(small, path) == []  # the same export again adds nothing
     assert count(small, PassageRow) == 2 and count(small, RawInputRow) == 5
 
 
@@ -81,7 +82,7 @@ def test_a_bad_row_names_row_and_value_and_stores_nothing(
 ) -> None:
     path = write(tmp_path, "2,D1-PC1,08:20:00,device,x\n" + row + "\n")
     with pytest.raises(MigliaError) as caught:
-        timing.import_passages(small, path)
+        timekeeper.import_passages(small, path)
     assert problem.replace(":2: row 1:", ":3: row 2:") in str(caught.value)
     assert count(small, PassageRow) == 0
     with small.sessions() as s:
@@ -91,20 +92,22 @@ def test_a_bad_row_names_row_and_value_and_stores_nothing(
 
 
 def test_a_penalty_and_its_cancel_give_back_the_original_table(small: Database, tmp_path: Path) -> None:
-    timing.import_passages(small, write(tmp_path, "1,D1-PT1,08:05:00.00,,\n1,D1-PT1/finish,08:05:21.37,,\n"))
+    timekeeper.import_passages(
+        small, write(tmp_path, "1,D1-PT1,08:05:00.00,,\n1,D1-PT1/finish,08:05:21.37,,\n")
+    )
     before = results.tables(scored(small))
     penalty_before = scored(small).board.result(2).penalty
-    added = timing.add_correction(
+    added = timekeeper.add_correction(
         small,
-        timing.CorrectionRequest(
+        timekeeper.CorrectionRequest(
             kind=CorrectionKind.ADD_PENALTY, start_no=2, by="clerk", why="push start", points=Decimal(60)
         ),
     )
     assert scored(small).board.result(2).penalty == penalty_before + 60
     assert results.tables(scored(small)) != before
-    timing.add_correction(
+    timekeeper.add_correction(
         small,
-        timing.CorrectionRequest(
+        timekeeper.CorrectionRequest(
             kind=CorrectionKind.CANCEL, start_no=2, by="clerk", why="appeal upheld", cancels=added
         ),
     )
@@ -114,13 +117,14 @@ def test_a_penalty_and_its_cancel_give_back_the_original_table(small: Database, 
 
 def test_a_bad_correction_is_refused_and_not_stored(small: Database) -> None:
     with pytest.raises(MigliaError, match="why"):
-        timing.add_correction(
-            small, timing.CorrectionRequest(kind=CorrectionKind.ADD_PENALTY, start_no=2, by="clerk", why=" ")
+        timekeeper.add_correction(
+            small,
+            timekeeper.CorrectionRequest(kind=CorrectionKind.ADD_PENALTY, start_no=2, by="clerk", why=" "),
         )
     with pytest.raises(MigliaError, match="cancels"):
-        timing.add_correction(
+        timekeeper.add_correction(
             small,
-            timing.CorrectionRequest(
+            timekeeper.CorrectionRequest(
                 kind=CorrectionKind.CANCEL, start_no=2, by="clerk", why="x", cancels=999
             ),
         )
@@ -129,7 +133,7 @@ def test_a_bad_correction_is_refused_and_not_stored(small: Database) -> None:
 
 def test_sources_that_disagree_are_flagged_not_silently_resolved(small: Database, tmp_path: Path) -> None:
     rows = "3,D1-TC1,08:12:10.00,device,\n3,D1-TC1,08:12:14.00,gps,\n"
-    timing.import_passages(small, write(tmp_path, rows))
+    timekeeper.import_passages(small, write(tmp_path, rows))
     board = scored(small).board
     (conflict,) = board.conflicts()
     assert (conflict.start_no, conflict.control, conflict.difference_us) == (3, "D1-TC1", 4_000_000)

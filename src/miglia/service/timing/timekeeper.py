@@ -20,11 +20,12 @@ from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.errors import MigliaError
 from miglia.domain.passages import Passage
 from miglia.domain.timecard import EventPlan
-from miglia.service import events, news
+from miglia.formats.passages_csv import parse_passages
+from miglia.service import news
 from miglia.service.clock import now_us
-from miglia.service.passages_csv import parse_passages
+from miglia.service.event import events
 from miglia.service.raw import store_raw
-from miglia.service.results import score
+from miglia.service.timing.results import score
 from miglia.store.db import Database
 from miglia.store.models import CorrectionRow, PassageRow
 
@@ -55,7 +56,7 @@ def store_passages(
 def import_passages(
     db: Database, path: Path, by: str = "device import", slug: str | None = None
 ) -> list[Passage]:
-    """Passages from a timing device's CSV export (miglia.service.passages_csv), all or none.
+    """Passages from a timing device's CSV export (miglia.formats.passages_csv), all or none.
 
     The file is kept as received either way; a refused file with its problems, and nothing read from it.
     Importing the same export again adds only the passages not already stored (same car, control, line,

@@ -35,7 +35,7 @@ from miglia.domain.event import (
     Stop,
     StopKind,
 )
-from miglia.service.toml_lines import key_lines, line_of
+from miglia.formats.toml_lines import key_lines, line_of
 
 
 class EventFileError(MigliaError):

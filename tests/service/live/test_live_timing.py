@@ -19,36 +19,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from miglia.geo.track import Track
-from miglia.service.gps_timing import gps_passages
+from miglia.service.timing.gps_timing import gps_passages
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, PositionRow
 from miglia.web.app import create_app
-from tests.service.test_gps_timing import T0, drive, small_lines
+from tests.service.timing.helpers import T0, batches, drive, small_lines
 from tests.tracking.helpers import token
 
-BATCH = 25
 TOKEN = {"token": token("dev-1")}
 WANTED = {("D1-START", ""), ("D1-PT1", ""), ("D1-PT1", "finish")}
-
-
-def batches(track: Track, device: str) -> list[dict[str, Any]]:
-    """The track as OsmAnd JSON requests of BATCH fixes each."""
-    out = []
-    for start in range(0, len(track), BATCH):
-        stop = min(start + BATCH, len(track))
-        out.append(
-            {
-                "device_id": device,
-                "location": [
-                    {
-                        "timestamp": f"{int(track.t_us[i]) // 1_000_000}",
-                        "coords": {"latitude": float(track.lat[i]), "longitude": float(track.lon[i])},
-                    }
-                    for i in range(start, stop)
-                ],
-            }
-        )
-    return out
 
 
 def stored(db: Database) -> dict[tuple[str, str], tuple[int, str, str, int | None]]:
@@ -146,7 +125,7 @@ def test_the_quick_test_never_skips_a_car_that_crosses() -> None:
     import numpy as np
 
     from miglia.geo.crossings import find_crossings
-    from miglia.service.live_timing import _near_lines, _Points
+    from miglia.service.live.live_timing import _near_lines, _Points
 
     _, lines = small_lines()
     track = drive(lines.route, T0, 25.0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from miglia.domain.errors import InvalidInput
-from miglia.service import alerts as alerts_service
-from miglia.service.positions import Tracker
+from miglia.service.live import alerts as alerts_service
+from miglia.service.live.positions import Tracker
 from miglia.store.db import Database
 from miglia.tracking.fix import Fix
 from miglia.tracking.live import AlertDraft, AlertKind

@@ -8,7 +8,7 @@ import pytest
 
 from miglia.domain.entries import EntryStatus
 from miglia.domain.event import Eligibility
-from miglia.service.entries_csv import EntriesFileError, parse_entries, read_entries
+from miglia.formats.entries_csv import EntriesFileError, parse_entries, read_entries
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 HEADER = "start_no,driver,co_driver,make,model,year,chassis,class,device_id\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from miglia.domain.event import ControlKind, StopKind
-from miglia.service.event_file import EventFileError, load_event, parse_duration, parse_event
+from miglia.formats.event_file import EventFileError, load_event, parse_duration, parse_event
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 

@@ -2,7 +2,7 @@
 first crossings are stored as passages (source "gps") and fed to the event's live scoreboard, whose
 changed positions go out as a `results` event.
 
-- The timing lines (`service.gps_timing.DayLines`) are built once per event and kept.
+- The timing lines (`service.timing.gps_timing.DayLines`) are built once per event and kept.
 - For each car and day the last few fixes are kept in memory, so a line crossed between two messages
   is found; after a restart they are read back from the stored positions.
 - A fix older than the car's newest one (late, out of order) makes the car's day be timed again from
@@ -10,7 +10,7 @@ changed positions go out as a `results` event.
 - A passage is stored once per (car, control, line) with source "gps" (a partial unique index keeps two
   workers from storing it twice): the car's FIRST crossing in the line's direction, with the raw input of
   the fix after the crossing. A first crossing already stored is never changed; later crossings stay
-  visible to the timekeeper through `service.gps_timing.all_crossings`, and a disagreement with a
+  visible to the timekeeper through `service.timing.gps_timing.all_crossings`, and a disagreement with a
   recomputation is logged for a correction.
 - The live scoreboard is one per event, rebuilt from the database when passages or corrections were
   stored by someone else (marshals, the timekeeper, another worker) since it was last brought up to date.
@@ -42,13 +42,13 @@ from miglia.domain.scoreboard import Move, Scoreboard
 from miglia.geo.common import NO_TIME, m_per_deg_lat, m_per_deg_lon
 from miglia.geo.crossings import find_crossings, passages
 from miglia.geo.track import MAX_SPEED_KMH, PreparedTrack, Track
-from miglia.service import events
-from miglia.service.alerts import Watch
 from miglia.service.clock import from_datetime, now_us
-from miglia.service.devices import counted
-from miglia.service.gps_timing import DayLines, day_lines, fill_missed
-from miglia.service.results import score
-from miglia.service.routes import DayRoute
+from miglia.service.event import events
+from miglia.service.event.routes import DayRoute
+from miglia.service.live.alerts import Watch
+from miglia.service.live.devices import counted
+from miglia.service.timing.gps_timing import DayLines, day_lines, fill_missed
+from miglia.service.timing.results import score
 from miglia.store.db import Database
 from miglia.store.models import CorrectionRow, EntryRow, EventRow, PassageRow, PositionRow
 from miglia.tracking.fix import Fix
@@ -129,7 +129,7 @@ class TimingNews:
 
 
 class LiveTiming:
-    """One per process (inside `service.positions.Tracker`); `receive` is called with each batch of
+    """One per process (inside `service.live.positions.Tracker`); `receive` is called with each batch of
     newly stored positions, from one thread at a time."""
 
     def __init__(self, db: Database, write_lock: Any = None, settle_s: float = SETTLE_S) -> None:

@@ -43,10 +43,10 @@ from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.plausibility import TimeWindow
-from miglia.service import alerts as alerts_service
-from miglia.service.alerts import Watch, load_watch
 from miglia.service.clock import now_us
-from miglia.service.devices import TokenCache, Unauthorised, counted
+from miglia.service.live import alerts as alerts_service
+from miglia.service.live.alerts import Watch, load_watch
+from miglia.service.live.devices import TokenCache, Unauthorised, counted
 from miglia.store.db import Database
 from miglia.store.models import AssignmentRow, EntryRow, PositionRow
 from miglia.tracking.broadcast import Bus, publish_all
@@ -54,7 +54,7 @@ from miglia.tracking.fix import Fix, PayloadError
 from miglia.tracking.live import AlertDraft, CarState, Observation, observe, observe_many, silent
 
 if TYPE_CHECKING:
-    from miglia.service.live_timing import LiveTiming
+    from miglia.service.live.live_timing import LiveTiming
 
 log = logging.getLogger(__name__)
 
@@ -506,7 +506,7 @@ class Tracker:
         )
         self.timing: LiveTiming | None = None
         if timing:
-            from miglia.service.live_timing import LiveTiming
+            from miglia.service.live.live_timing import LiveTiming
 
             self.timing = LiveTiming(db, self._write_lock)
         self._queue: list[_Pending] = []

@@ -21,8 +21,8 @@ from miglia.domain.rules import RuleSet, Source
 from miglia.domain.scoreboard import Scoreboard
 from miglia.domain.timecard import format_duration
 from miglia.rules import load_rules
-from miglia.service import events
 from miglia.service.clock import clock_text, now_us, to_datetime
+from miglia.service.event import events
 from miglia.store.models import CorrectionRow, PassageRow
 
 

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from miglia.service.devices import cars_by_device, hash_token, register
+from miglia.service.live.devices import cars_by_device, hash_token, register
 from miglia.store.db import Database
 from miglia.store.models import DeviceRow, EntryRow, PositionRow, TrackingSettingsRow
 

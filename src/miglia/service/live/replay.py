@@ -42,9 +42,10 @@ import numpy as np
 from sqlalchemy import select
 
 from miglia.domain.errors import InvalidInput
-from miglia.service import enrolment, events
 from miglia.service.clock import local_instant
-from miglia.service.devices import accepts_unregistered, cars_by_device, counted
+from miglia.service.event import events
+from miglia.service.live import enrolment
+from miglia.service.live.devices import accepts_unregistered, cars_by_device, counted
 from miglia.store.db import Database
 from miglia.store.models import PositionRow
 from miglia.tracking.fix import Fix

@@ -22,9 +22,9 @@ from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.domain.event import Event
 from miglia.domain.plausibility import TimeWindow
-from miglia.service import event_codec
+from miglia.formats import event_codec
 from miglia.service.clock import local_instant, now_us
-from miglia.service.devices import cars_by_device
+from miglia.service.live.devices import cars_by_device
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, EntryRow, EventRow, RouteRow, TrackingSettingsRow
 from miglia.tracking.chainage import RouteLine

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
+from miglia.formats import event_codec
+from miglia.formats.entries_csv import read_entries
+from miglia.formats.event_file import EventFileError, load_event
 from miglia.rules import shipped
-from miglia.service import event_codec, news
+from miglia.service import news
 from miglia.service.clock import now_us
-from miglia.service.entries_csv import read_entries
-from miglia.service.event_file import EventFileError, load_event
+from miglia.service.event.routes import DayRoute, place_event
 from miglia.service.raw import store_raw
-from miglia.service.routes import DayRoute, place_event
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, EntryRow, EventRow, PassageRow, RouteRow, UserRow
 

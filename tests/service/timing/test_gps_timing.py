@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from miglia.domain.scoreboard import Scoreboard
 from miglia.geo.track import Track
 from miglia.rules import load_rules
-from miglia.service.events import check_event
-from miglia.service.gps_timing import all_crossings, day_lines, gps_passages
-
-SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
-T0 = 1_777_215_600_000_000  # 2026-04-26 08:00:00 PDT in µs UTC
-
-
-def small_lines():  # type: ignore[no-untyped-def]
-    checked = check_event(SMALL / "event.toml")
-    return checked.event, day_lines(checked.event, {n: r.geometry() for n, r in checked.routes.items()})[1]
-
-
-def drive(route, start_us: int, speed_ms: float, step_s: float = 1.0) -> Track:  # type: ignore[no-untyped-def]
-    seconds = np.arange(0.0, route.length_m / speed_ms, step_s)
-    lat, lon = route.point_at(seconds * speed_ms)
-    return Track(start_us + (seconds * 1e6).astype(np.int64), np.asarray(lat), np.asarray(lon), "test")
+from miglia.service.timing.gps_timing import all_crossings, gps_passages
+from tests.service.timing.helpers import SMALL, T0, drive, small_lines
 
 
 def test_constant_speed_gives_each_line_at_km_over_speed() -> None:
@@ -63,7 +47,7 @@ def test_a_car_that_turns_back_keeps_its_first_forward_crossing_and_shows_all() 
 
 def test_gps_passages_score_under_the_rule_set() -> None:
     event, lines = small_lines()
-    from miglia.service.entries_csv import read_entries
+    from miglia.formats.entries_csv import read_entries
 
     entries = read_entries(SMALL / "entries.csv", event.eligibility)
     board = Scoreboard(event, entries, load_rules(event.rules))

@@ -1,0 +1,1 @@
+"""Files people bring or take (event file, entries and passages CSV, GeoJSON): read and write, no database."""

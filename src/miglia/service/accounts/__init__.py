@@ -1,0 +1,1 @@
+"""Use cases of accounts: users, roles, passwords and sessions."""

@@ -1,0 +1,1 @@
+"""Use cases of timing: passages (devices, marshals, GPS), corrections, results, protests."""
