@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from miglia.geo.buckets import SegmentBuckets
+from miglia.geo.chainage import index_of
 from miglia.geo.segments import offsets
 from tests.geo.geo_synth import route_xy, to_latlon
 
@@ -32,7 +33,7 @@ def test_bucket_search_is_the_brute_force_minimum(seed: int, vertices: int, spre
         np.cumsum(rng.normal(0, spread_m / 10, vertices)),
     )
     route = route_xy(x, y)
-    index = route.index
+    index = index_of(route)
     near = rng.integers(0, vertices, 200)  # points around the vertices, up to 8 km away
     lat, lon = to_latlon(x[near] + rng.uniform(-8_000, 8_000, 200), y[near] + rng.uniform(-8_000, 8_000, 200))
     got = SegmentBuckets.build(route.lat, route.lon).distances(index.table, lat, lon)
@@ -51,7 +52,7 @@ def test_far_offsets_agree_with_shapely_near_and_beyond_the_bucket_grid() -> Non
     along = rng.uniform(0, 30_000, 300)
     away = np.concatenate([rng.uniform(120, 5_000, 200), rng.uniform(6_000, 60_000, 100)])  # both methods
     lat, lon = to_latlon(along, 2_000 * np.sin(7 * along / 30_000) + away * rng.choice([-1, 1], 300))
-    got = route.index.far_offsets(lat, lon)
+    got = index_of(route).far_offsets(lat, lon)
     aeqd = f"+proj=aeqd +lat_0={route.lat.mean()} +lon_0={route.lon.mean()} +ellps=WGS84"
     t = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
     line = shapely.linestrings(*t.transform(route.lon, route.lat))
