@@ -1,6 +1,6 @@
 """Live ingest under rally load: 450 cars posting positions to a real uvicorn server, SQLite then PostgreSQL.
 
-`python benchmarks/ingest.py [--quick]`. For each database: a fresh database with an event of 450 cars
+`python benchmarks/ingest.py [--quick] [--cars N]` (450 cars unless told). For each database: a fresh database with an event of 450 cars
 and its route; the full app (`miglia.web.app.create_app`) under uvicorn in a subprocess on a free loopback
 port; one SSE client on /live/stream. The load generator runs in this (separate) process on plain
 keep-alive HTTP/1.1 connections (one per car, asyncio streams: cheap enough not to be the bottleneck).
@@ -131,7 +131,7 @@ def prepare(url: str) -> None:
                 status="accepted",
                 refusal_reason="",
             )
-            for n in range(1, CARS + 2)  # car 451 carries the logger of the burst
+            for n in range(1, CARS + 2)  # the last car carries the logger of the burst
         )
     from miglia.service.live.devices import register
 
@@ -198,7 +198,7 @@ async def load(
     port: int, seconds: int, batch: int, paced: bool, limit_s: float, burst: bool = False
 ) -> dict[str, float]:
     """Every car posts `seconds` of fixes, `batch` per request; paced: one request per `batch` s.
-    With `burst`, car 451 posts one batch of 10,000 fixes a third of the way in."""
+    With `burst`, one more car posts one batch of 10,000 fixes a third of the way in."""
     sent: dict[tuple[str, int], float] = {}
     latencies: list[float] = []
     requests = CARS * (seconds // batch)
@@ -387,7 +387,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--serve"]:
         serve(int(argv[1]), argv[2])
         return 0
+    global CARS
     seconds = 20 if "--quick" in argv else 60
+    if "--cars" in argv:  # fewer cars: where the machine cannot carry 450 at all, the burst's effect shows
+        CARS = int(argv[argv.index("--cars") + 1])
     with tempfile.TemporaryDirectory() as folder:
         run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", seconds)
     import psycopg

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import json
 import threading
@@ -291,3 +292,31 @@ def test_a_ten_thousand_fix_batch_is_stored_and_followed_whole(db: Database) -> 
     assert len(receipt.stored) == 10_000 and len(receipt.counted) == 10_000
     assert max(calls) <= SLICE and sum(calls) == 10_000
     assert [s.instant_us for s in tracker.states.values()] == [(T0 + 9_999) * US]
+
+
+def test_a_large_message_is_stored_in_slices_with_other_cars_committed_in_between(db: Database) -> None:
+    """The writer stores a 10,000-fix message a slice per transaction and goes back to the end of the
+    queue after each: car 8's one fix, queued behind it, is committed and answered first."""
+    add_event(db, {7: "car7", 8: "car8"})
+    tracker = Tracker(db)
+    fixes = [Fix("car7", (T0 + i) * US, 45.0 + i * 1e-6, 9.0) for i in range(10_000)]
+    big = positions.read("position_osmand", "test", "", "{}", lambda: fixes, token("car7"))
+    small = positions.read(
+        "position_osmand", "test", "", "{}", lambda: [Fix("car8", T0 * US, 45.0, 9.0)], token("car8")
+    )
+    answered: list[str] = []
+    pending = []
+    for name, message in (("big", big), ("small", small)):
+        waiting = positions._Pending(message, future=concurrent.futures.Future())
+        assert waiting.future is not None
+        waiting.future.add_done_callback(lambda _, name=name: answered.append(name))
+        pending.append(waiting)
+    tracker._queue = list(pending)
+    tracker._start()
+    receipts = [p.future.result(60) for p in pending if p.future is not None]
+    tracker.close()
+    assert answered == ["small", "big"]
+    assert [len(r.stored) for r in receipts] == [10_000, 1]
+    with db.sessions() as s:
+        assert len(s.scalars(select(RawInputRow)).all()) == 2  # one raw row for the large message
+        assert len(s.scalars(select(PositionRow.id)).all()) == 10_001

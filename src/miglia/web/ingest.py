@@ -49,6 +49,9 @@ MAX_BODY = 4 * 1024 * 1024
 """Bytes of a tracker's message at most: 10,000 fixes of Traccar Client's JSON batch take about 2.3 MB."""
 MAX_UPLOAD = 20 * 1024 * 1024
 """Bytes of a logger file at most (a day at 1 Hz in GPX is about 5 MB); the same as any staff form."""
+LIGHT_BODY = 64 * 1024
+"""A body larger than this (some 250 fixes) is decoded in a worker thread: a 10,000-fix batch takes a
+third of a second to read, which the event loop must not stop for."""
 KEPT_BYTES = 1024
 """Of a body refused as too large, the first bytes kept with its size (for the organiser to see what)."""
 STAFF = ("organiser", "timekeeper")
@@ -194,7 +197,7 @@ async def _receive(
     """Decode here (a logger file in a worker thread), queue for the writer, answer after its commit.
     A staff member's upload is trusted; any other upload must prove its device with the token."""
     source = _source(request, name)
-    if heavy:
+    if heavy or len(text) > LIGHT_BODY:
         message = await run_in_threadpool(read, kind, source, content_type, text, decode, token, staff)
     else:
         message = read(kind, source, content_type, text, decode, token)

@@ -22,7 +22,9 @@ everything queued so far in one transaction (group commit: raw rows, then positi
 statements and multi-row INSERTs), and only then answers each sender, so an answer always follows the
 commit that holds its data. A second thread moves the live state on, times GPS passages and
 broadcasts, so the next commit does not wait for it. Both take large messages in slices (`SLICE`
-positions), so one logger's 10,000-fix batch does not hold up every other car's position.
+positions: the writer one transaction a slice, the raw row with the first; the follower one pass a slice),
+each time behind the messages that came meanwhile, so one logger's 10,000-fix batch does not hold up every
+other car's position.
 """
 
 from __future__ import annotations
@@ -192,19 +194,7 @@ def store_messages(
     judged = [_judge(connection, m, policy, tokens) for m in messages]
     raw_ids = _insert_raws(
         connection,
-        [
-            (
-                policy.event_id,
-                m.kind,
-                m.source[:200],
-                m.received_us,
-                m.content_type[:100],
-                m.body,
-                problem is None,
-                "" if problem is None else str(problem),
-            )
-            for m, (problem, _) in zip(messages, judged, strict=True)
-        ],
+        [_raw_values(m, policy, problem) for m, (problem, _) in zip(messages, judged, strict=True)],
     )
     owner: dict[tuple[str, int], int] = {}
     rows: list[tuple[Any, ...]] = []
@@ -255,6 +245,57 @@ def _judge(
             "file, or register the device and send its token"
         ), set()
     return None, proven
+
+
+@dataclass
+class Part:
+    """How far a large message is stored: its raw row, its proven devices, the positions done so far."""
+
+    raw_id: int
+    proven: set[str]
+    offset: int = 0
+    stored: list[Fix] = field(default_factory=list)
+    counted: list[Fix] = field(default_factory=list)
+    new: list[Fix] = field(default_factory=list)
+    """The positions the last slice stored that count: for the live side."""
+
+
+def store_part(
+    connection: Connection, message: Message, part: Part | None, policy: Policy, tokens: TokenCache
+) -> Part | MigliaError:
+    """Store the next SLICE positions of a large message, in the caller's transaction. The first call
+    judges the whole message and stores its raw row (refused: the problem is returned); each call after
+    stores the next slice, so other cars' messages are committed in between."""
+    if part is None:
+        problem, proven = _judge(connection, message, policy, tokens)
+        [raw_id] = _insert_raws(connection, [_raw_values(message, policy, problem)])
+        if problem is not None:
+            return problem
+        part = Part(raw_id, proven)
+    chunk = message.fixes[part.offset : part.offset + SLICE]
+    unique = {(f.device_id, f.instant_us): f for f in chunk}
+    stored = _insert_rows(
+        connection, [_values(part.raw_id, f, f.device_id in part.proven) for f in unique.values()]
+    )
+    mine = [f for key, f in unique.items() if key in stored]
+    part.offset += len(chunk)
+    part.stored += mine
+    part.new = mine if policy.accept_unregistered else [f for f in mine if f.device_id in part.proven]
+    part.counted += part.new
+    return part
+
+
+def _raw_values(message: Message, policy: Policy, problem: MigliaError | None) -> tuple[Any, ...]:
+    return (
+        policy.event_id,
+        message.kind,
+        message.source[:200],
+        message.received_us,
+        message.content_type[:100],
+        message.body,
+        problem is None,
+        "" if problem is None else str(problem),
+    )
 
 
 def ingest(
@@ -473,6 +514,12 @@ class _Pending:
     waiter: asyncio.Future[Receipt] | None = None
     followed: threading.Event | None = None
     """Set once the live side has seen the message's positions (for `receive`, which waits for it)."""
+    part: Part | None = None
+    """A large message being stored slice by slice."""
+
+    @property
+    def remaining(self) -> int:
+        return len(self.message.fixes) - (self.part.offset if self.part else 0)
 
 
 class Tracker:
@@ -619,14 +666,13 @@ class Tracker:
                     return
                 batch = _take(self._queue)
                 self._queue = self._queue[len(batch) :]
+            if len(batch) == 1 and (batch[0].part is not None or batch[0].remaining > SLICE):
+                self._store_slice(batch[0])
+                continue
             outcomes = self._store([p.message for p in batch])
             _answer(batch, outcomes)
             fixes = [(f, o.raw_id) for o in outcomes if isinstance(o, Receipt) for f in o.counted]
-            done = [p.followed for p in batch if p.followed is not None]
-            if fixes or done:
-                with self._live_cond:
-                    self._live.append((fixes, done))
-                    self._live_cond.notify()
+            self._to_live(fixes, [p.followed for p in batch if p.followed is not None])
 
     def _store(self, messages: list[Message]) -> list[Receipt | Exception]:
         """One transaction for all; if it fails as a whole, one per message, so one cannot sink the rest.
@@ -644,6 +690,40 @@ class Tracker:
         for message in messages:
             out.extend(self._store([message]))
         return out
+
+    def _store_slice(self, pending: _Pending) -> None:
+        """One slice of a large message in its own transaction; the rest goes back to the end of the
+        queue, behind the messages that came meanwhile. The sender is answered after the last slice."""
+        outcome: Part | Exception
+        try:
+            policy = Policy.of(self.watch())
+            with self._write_lock, self.db.engine.begin() as connection:
+                outcome = store_part(connection, pending.message, pending.part, policy, self.tokens)
+        except Exception as exc:
+            log.exception("ingest: large message from %s not stored", pending.message.source)
+            if pending.part is None:
+                self._keep_refused(pending.message, exc)
+            outcome = exc
+        if isinstance(outcome, Exception):
+            _answer([pending], [outcome])
+            self._to_live([], [pending.followed] if pending.followed else [])
+            return
+        pending.part = outcome
+        finished = outcome.offset >= len(pending.message.fixes)
+        done = [pending.followed] if finished and pending.followed else []
+        self._to_live([(f, outcome.raw_id) for f in outcome.new], done)
+        if finished:
+            receipt = Receipt(outcome.raw_id, len(pending.message.fixes), outcome.stored, outcome.counted)
+            _answer([pending], [receipt])
+        else:
+            with self._queue_cond:
+                self._queue.append(pending)
+
+    def _to_live(self, fixes: list[tuple[Fix, int]], done: list[threading.Event]) -> None:
+        if fixes or done:
+            with self._live_cond:
+                self._live.append((fixes, done))
+                self._live_cond.notify()
 
     def _keep_refused(self, message: Message, exc: Exception) -> None:
         """Store the raw message as not accepted, with the error: the database refused its positions."""
@@ -778,13 +858,15 @@ class Tracker:
 
 def _take(queue: list[_Pending]) -> list[_Pending]:
     """The messages of the next group commit: at most MAX_BATCH messages and SLICE positions, but at
-    least one, so a large message is committed alone and the small ones behind it are not held up long."""
+    least one: a large message is stored alone, a slice at a time (`Tracker._store_slice`)."""
     taken, fixes = 0, 0
     for pending in queue[:MAX_BATCH]:
-        fixes += len(pending.message.fixes)
-        if taken and fixes > SLICE:
+        fixes += pending.remaining
+        if taken and (fixes > SLICE or pending.part is not None):
             break
         taken += 1
+        if pending.part is not None:
+            break
     return queue[:taken]
 
 
