@@ -1,9 +1,10 @@
 """Live ingest under rally load: 450 cars posting positions to a real uvicorn server, SQLite then PostgreSQL.
 
-`python benchmarks/ingest.py [--quick] [--cars N]` (450 cars unless told). For each database: a fresh database with an event of 450 cars
-and its route; the full app (`miglia.web.app.create_app`) under uvicorn in a subprocess on a free loopback
-port; one SSE client on /live/stream. The load generator runs in this (separate) process on plain
-keep-alive HTTP/1.1 connections (one per car, asyncio streams: cheap enough not to be the bottleneck).
+`python benchmarks/ingest.py [--quick] [--cars N]` (450 cars unless told). For each database: a fresh
+database with an event of that many cars and its route; the full app (`miglia.web.app.create_app`) under
+uvicorn in a subprocess on a free loopback port; one SSE client on /live/stream. The load generator runs
+in this (separate) process on plain keep-alive HTTP/1.1 connections (one per car, asyncio streams: cheap
+enough not to be the bottleneck).
 
 Three loads, each bounded in count and time:
 - rally: what an event sends: every car posts one fix per request at 1 Hz (Traccar Client), 450 req/s.

@@ -320,3 +320,14 @@ def test_a_large_message_is_stored_in_slices_with_other_cars_committed_in_betwee
     with db.sessions() as s:
         assert len(s.scalars(select(RawInputRow)).all()) == 2  # one raw row for the large message
         assert len(s.scalars(select(PositionRow.id)).all()) == 10_001
+
+
+def test_a_logger_file_may_hold_a_whole_day_at_one_hertz() -> None:
+    day = [Fix("car7", (T0 + i) * US, 45.0, 9.0) for i in range(36_000)]
+    policy = positions.Policy(first_day_us=T0 * US)
+    received = (T0 + 40_000) * US
+    as_file = Message("track_file", "t", "", "", day, received_us=received)
+    as_message = Message("position_osmand", "t", "", "", day, received_us=received)
+    assert positions.bounds_problem(as_file, policy) is None
+    problem = positions.bounds_problem(as_message, policy)
+    assert str(problem) == "osmand: field body = '36000 positions': send at most 10,000 in one message"

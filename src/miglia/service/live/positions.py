@@ -68,7 +68,11 @@ SLICE = 2000
 """Positions per group commit and per pass of the live side, at most (a larger message goes alone, in
 slices, with other cars' messages in between)."""
 MAX_FIXES = 10_000
-"""Positions in one message at most: a tracker's backlog after a day without signal is a few thousand."""
+"""Positions in one tracker message at most: a phone's backlog after a day without signal is a few
+thousand."""
+MAX_FILE_FIXES = 200_000
+"""Positions in one logger file at most: some 55 hours at 1 Hz (stored a slice at a time, like any
+large message)."""
 TIME_FIELDS = {
     "position_osmand": "timestamp",
     "position_owntracks": "tst",
@@ -155,9 +159,10 @@ def refused(kind: str, source: str, content_type: str, body: str, problem: Migli
 def bounds_problem(message: Message, policy: Policy) -> MigliaError | None:
     """Too many fixes, or a fix outside the plausible time window: what refuses the message, if any."""
     protocol = message.kind.removeprefix("position_")
-    if len(message.fixes) > MAX_FIXES:
+    most = MAX_FILE_FIXES if message.kind == "track_file" else MAX_FIXES
+    if len(message.fixes) > most:
         return PayloadError(
-            protocol, "body", f"{len(message.fixes)} positions", f"send at most {MAX_FIXES:,} in one message"
+            protocol, "body", f"{len(message.fixes)} positions", f"send at most {most:,} in one message"
         )
     first, last = policy.window.bounds(policy.first_day_us, message.received_us)
     for fix in message.fixes:
