@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from miglia.service.live import alerts as alerts_service
 from miglia.service.live.devices import assign, register
-from miglia.service.live.positions import quarantine
+from miglia.service.live.ingest import quarantine
 from miglia.store.db import Database
 from miglia.store.models import PositionRow, RawInputRow
 from tests.tracking.helpers import add_event, app_for, token

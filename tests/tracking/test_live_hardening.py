@@ -21,8 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from miglia.domain.plausibility import TimeWindow
-from miglia.service.live import positions
-from miglia.service.live.positions import SLICE, Message, Tracker, _slice, _take
+from miglia.service.live import ingest
+from miglia.service.live.ingest import SLICE, Message
+from miglia.service.live.tracker import Tracker, _Pending, _slice, _take
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, PositionRow, RawInputRow
 from miglia.tracking.fix import Fix
@@ -228,7 +229,7 @@ def test_a_message_of_more_than_ten_thousand_fixes_is_refused(db: Database) -> N
     add_event(db, {7: "car7"})
     location = [
         {"timestamp": T0 + i, "coords": {"latitude": 45.0, "longitude": 9.0}}
-        for i in range(positions.MAX_FIXES + 1)
+        for i in range(ingest.MAX_FIXES + 1)
     ]
     with TestClient(app_for(db)) as client:
         answer = client.post(
@@ -245,10 +246,8 @@ def test_a_message_of_more_than_ten_thousand_fixes_is_refused(db: Database) -> N
 # ---------------------------------------------------------------------------------------------- slices
 
 
-def _pending(fixes: int) -> positions._Pending:
-    return positions._Pending(
-        Message("position_test", "t", "", "", [Fix("d", i, 45.0, 9.0) for i in range(fixes)])
-    )
+def _pending(fixes: int) -> _Pending:
+    return _Pending(Message("position_test", "t", "", "", [Fix("d", i, 45.0, 9.0) for i in range(fixes)]))
 
 
 def test_a_group_commit_takes_at_most_a_slice_but_always_one_message() -> None:
@@ -300,14 +299,14 @@ def test_a_large_message_is_stored_in_slices_with_other_cars_committed_in_betwee
     add_event(db, {7: "car7", 8: "car8"})
     tracker = Tracker(db)
     fixes = [Fix("car7", (T0 + i) * US, 45.0 + i * 1e-6, 9.0) for i in range(10_000)]
-    big = positions.read("position_osmand", "test", "", "{}", lambda: fixes, token("car7"))
-    small = positions.read(
+    big = ingest.read("position_osmand", "test", "", "{}", lambda: fixes, token("car7"))
+    small = ingest.read(
         "position_osmand", "test", "", "{}", lambda: [Fix("car8", T0 * US, 45.0, 9.0)], token("car8")
     )
     answered: list[str] = []
     pending = []
     for name, message in (("big", big), ("small", small)):
-        waiting = positions._Pending(message, future=concurrent.futures.Future())
+        waiting = _Pending(message, future=concurrent.futures.Future())
         assert waiting.future is not None
         waiting.future.add_done_callback(lambda _, name=name: answered.append(name))
         pending.append(waiting)
@@ -324,10 +323,10 @@ def test_a_large_message_is_stored_in_slices_with_other_cars_committed_in_betwee
 
 def test_a_logger_file_may_hold_a_whole_day_at_one_hertz() -> None:
     day = [Fix("car7", (T0 + i) * US, 45.0, 9.0) for i in range(36_000)]
-    policy = positions.Policy(first_day_us=T0 * US)
+    policy = ingest.Policy(first_day_us=T0 * US)
     received = (T0 + 40_000) * US
     as_file = Message("track_file", "t", "", "", day, received_us=received)
     as_message = Message("position_osmand", "t", "", "", day, received_us=received)
-    assert positions.bounds_problem(as_file, policy) is None
-    problem = positions.bounds_problem(as_message, policy)
+    assert ingest.bounds_problem(as_file, policy) is None
+    problem = ingest.bounds_problem(as_message, policy)
     assert str(problem) == "osmand: field body = '36000 positions': send at most 10,000 in one message"

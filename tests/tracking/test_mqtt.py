@@ -18,7 +18,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
-from miglia.service.live.positions import Tracker
+from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.store.models import PositionRow, RawInputRow
 from miglia.tracking.mqtt import MqttSettings, start

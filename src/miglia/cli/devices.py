@@ -11,7 +11,7 @@ from miglia.domain.errors import MigliaError
 from miglia.service.clock import clock_text
 from miglia.service.event import events
 from miglia.service.live import alerts, devices, enrolment
-from miglia.service.live.positions import quarantine
+from miglia.service.live.ingest import quarantine
 from miglia.store.db import Database
 
 devices_app = typer.Typer(help="Trackers: tokens, which car carries which on which day, unknown devices.")

@@ -167,7 +167,7 @@ def _serve(
     replay = None
     if replay_day is not None and speed > 0:
         from miglia.service.live import replay as live_replay
-        from miglia.service.live.positions import Tracker
+        from miglia.service.live.tracker import Tracker
         from miglia.tracking.broadcast import Broadcaster
 
         # The replayed day starts from an empty live state: no `load_live`, which would put every car

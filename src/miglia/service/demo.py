@@ -19,7 +19,7 @@ from miglia.service.accounts import users
 from miglia.service.event import events
 from miglia.service.event.routes import DayRoute
 from miglia.service.live import enrolment
-from miglia.service.live.positions import insert_positions
+from miglia.service.live.ingest import insert_positions
 from miglia.service.raw import store_raw
 from miglia.service.timing.gps_timing import day_lines, gps_passages
 from miglia.service.timing.results import score

@@ -10,7 +10,7 @@
   every form), or with the device's own token.
 
 Each request is decoded in the event loop and queued; the tracker's writer stores everything queued in
-one transaction and the answer goes back after that commit (see `miglia.service.live.positions`).
+one transaction and the answer goes back after that commit (see `miglia.service.live.tracker`).
 
 Bounds: a body is read up to MAX_BODY bytes (MAX_UPLOAD for a logger file); a larger one is answered
 413 and only its size and first bytes are kept. At most `positions.MAX_FIXES` positions a message.
@@ -37,7 +37,8 @@ from fastapi.responses import JSONResponse
 from miglia.domain.errors import MigliaError
 from miglia.service.clock import now_us
 from miglia.service.live.devices import Unauthorised
-from miglia.service.live.positions import Message, Receipt, Tracker, read, refused
+from miglia.service.live.ingest import Message, Receipt, read, refused
+from miglia.service.live.tracker import Tracker
 from miglia.tracking import osmand, owntracks, traccar
 from miglia.tracking.fix import Fix, PayloadError
 from miglia.tracking.fix import device_id as checked_device_id

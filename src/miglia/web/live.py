@@ -32,7 +32,8 @@ from fastapi.responses import StreamingResponse
 
 from miglia.service import news
 from miglia.service.live import alerts as alerts_service
-from miglia.service.live.positions import Tracker, quarantine
+from miglia.service.live.ingest import quarantine
+from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Broadcaster, sse_event
 from miglia.web.security import require

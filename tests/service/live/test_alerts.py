@@ -6,7 +6,7 @@ import pytest
 
 from miglia.domain.errors import InvalidInput
 from miglia.service.live import alerts as alerts_service
-from miglia.service.live.positions import Tracker
+from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.tracking.fix import Fix
 from miglia.tracking.live import AlertDraft, AlertKind

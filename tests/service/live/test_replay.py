@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from miglia.domain.errors import InvalidInput
 from miglia.service.clock import local_instant
 from miglia.service.event import events
-from miglia.service.live.positions import Tracker
 from miglia.service.live.replay import DayTracks, Replay, load_day, osmand_batch, speed_and_course
+from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, PositionRow, RawInputRow
 from miglia.tracking import osmand

@@ -129,7 +129,7 @@ class TimingNews:
 
 
 class LiveTiming:
-    """One per process (inside `service.live.positions.Tracker`); `receive` is called with each batch of
+    """One per process (inside `service.live.tracker.Tracker`); `receive` is called with each batch of
     newly stored positions, from one thread at a time."""
 
     def __init__(self, db: Database, write_lock: Any = None, settle_s: float = SETTLE_S) -> None:
