@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from miglia.domain.instants import US_PER_S
 from miglia.service.accounts import users
-from miglia.service.clock import US
 from miglia.store.db import Database
 from miglia.store.models import UserRow, UserSessionRow
 from miglia.web.app import create_app
@@ -126,7 +126,9 @@ def test_a_session_ends_when_its_lifetime_is_over(staff: Database, browser: Brow
     client = browser()
     login(client, "mario")
     with staff.transaction() as s:
-        s.execute(update(UserSessionRow).values(created_us=UserSessionRow.created_us - SESSION_MAX_AGE * US))
+        s.execute(
+            update(UserSessionRow).values(created_us=UserSessionRow.created_us - SESSION_MAX_AGE * US_PER_S)
+        )
     assert not _signed_in(client)
 
 
@@ -137,6 +139,6 @@ def test_last_seen_is_refreshed_only_every_few_minutes(staff: Database, browser:
     assert _signed_in(client)
     assert _sessions(staff)[0].last_seen_us == fresh.last_seen_us  # no write for every page
     with staff.transaction() as s:
-        s.execute(update(UserSessionRow).values(last_seen_us=UserSessionRow.last_seen_us - 3600 * US))
+        s.execute(update(UserSessionRow).values(last_seen_us=UserSessionRow.last_seen_us - 3600 * US_PER_S))
     assert _signed_in(client)
     assert (_sessions(staff)[0].last_seen_us or 0) >= (fresh.last_seen_us or 0)

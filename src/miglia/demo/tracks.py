@@ -38,6 +38,7 @@ from miglia.demo.roads import FloatArray, geodesic_chainage, metres_per_degree
 from miglia.demo.towns import all_town_points
 from miglia.domain.entries import Entry
 from miglia.domain.event import ControlKind, Day, Event, StopKind
+from miglia.domain.instants import US_PER_S
 from miglia.domain.timecard import EventPlan, TimeCard, time_cards
 from miglia.formats.entries_csv import read_entries
 from miglia.formats.event_file import load_event
@@ -48,7 +49,6 @@ BREAKDOWN_DAY = 2
 WRONG_TURN_START_NO = 38
 WRONG_TURN_DAY = 3
 
-_US = 1_000_000
 _BEHIND_START_M = 60.0
 _PAST_END_M = 80.0
 _TIMED = (ControlKind.START, ControlKind.TIME_CONTROL, ControlKind.FINISH)
@@ -399,9 +399,9 @@ def _simulate_car_day(
     def due(name: str) -> float:
         line = card.line(name)
         assert line.due_us is not None
-        return (line.due_us - epoch_us) / _US
+        return (line.due_us - epoch_us) / US_PER_S
 
-    start_t = (card.day_start_us[day_index] - epoch_us) / _US
+    start_t = (card.day_start_us[day_index] - epoch_us) / US_PER_S
     begin = start_t - float(rng.uniform(8.0, 15.0)) * 60.0
     drive.knot(-_BEHIND_START_M, begin)
     drive.knot(-_BEHIND_START_M, start_t - 2.0)
@@ -482,7 +482,7 @@ def _simulate_car_day(
     lat, lon = road.at(s)
     halts: list[tuple[str, int, int]] = []
     for what, h0, h1, hold in drive.halts:
-        halts.append((what, epoch_us + round(h0 * _US), epoch_us + round(h1 * _US)))
+        halts.append((what, epoch_us + round(h0 * US_PER_S), epoch_us + round(h1 * US_PER_S)))
         if hold is None:
             continue
         inside = (t >= h0) & (t <= h1)
@@ -495,8 +495,8 @@ def _simulate_car_day(
                     "wrong_turn",
                     entry.start_no,
                     day.number,
-                    epoch_us + round(h0 * _US),
-                    epoch_us + round(h1 * _US),
+                    epoch_us + round(h0 * US_PER_S),
+                    epoch_us + round(h1 * US_PER_S),
                     hold.s / 1000.0,
                     f"car {entry.start_no} missed the turn {hold.s / 1000.0:.2f} km into day {day.number}, "
                     "drove 2 km down a side road, came back past the passage control and crossed its line "
@@ -515,8 +515,8 @@ def _simulate_car_day(
                     "breakdown",
                     entry.start_no,
                     day.number,
-                    epoch_us + round(h0 * _US),
-                    epoch_us + round(h1 * _US),
+                    epoch_us + round(h0 * US_PER_S),
+                    epoch_us + round(h1 * US_PER_S),
                     hold.s / 1000.0,
                     f"car {entry.start_no} stopped by the road at km {hold.s / 1000.0:.1f} of day "
                     f"{day.number} for {(h1 - h0) / 60.0:.0f} min (magneto fault), then went on",
@@ -541,7 +541,7 @@ def _simulate_car_day(
     track = Track(
         t_us, np.round(lat[keep], 7), np.round(lon[keep], 7), entry.device_id or f"car-{entry.start_no}"
     )
-    true = {k: tuple(epoch_us + round(x * _US) for x in sorted(v)) for k, v in crossings.items()}
+    true = {k: tuple(epoch_us + round(x * US_PER_S) for x in sorted(v)) for k, v in crossings.items()}
     return track, true, tuple(halts)
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-US_PER_S = 1_000_000
+from miglia.domain.instants import US_PER_S
+
 NO_EVENT_FLOOR_US = 946_684_800 * US_PER_S
 """2000-01-01T00:00:00Z: the floor when no event is loaded."""
 

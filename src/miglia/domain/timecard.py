@@ -25,8 +25,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from miglia.domain.entries import Entry
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import Control, ControlKind, Event, SpeedChange
+from miglia.domain.instants import US_PER_S
 
-US_PER_S = 1_000_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US_PER_HOUR = Decimal(3_600_000_000)
 

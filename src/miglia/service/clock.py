@@ -12,8 +12,6 @@ from miglia.domain.timecard import us_to_local as to_datetime
 
 __all__ = ["clock_text", "from_datetime", "local_instant", "now_us", "to_datetime"]
 
-US = 1_000_000
-
 
 def now_us() -> int:
     return time.time_ns() // 1000

@@ -22,13 +22,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from miglia.domain.errors import MigliaError
+from miglia.domain.instants import US_PER_S
 
-US = 1_000_000
 KNOT_KMH = 1.852
 MPS_KMH = 3.6
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 EARLIEST_US = 0
-LATEST_US = 4_102_444_800 * US
+LATEST_US = 4_102_444_800 * US_PER_S
 """2100-01-01T00:00:00Z."""
 TIME_RANGE = "expected a time between 1970 and 2100"
 MAX_JSON_DEPTH = 32
@@ -176,9 +176,9 @@ def epoch_us(protocol: str, field: str, value: object) -> int:
     if seconds >= 2**31:
         seconds /= 1000
     # Compared before multiplying: 1e999999 x 10^6 would overflow the decimal context.
-    if seconds > LATEST_US // US:
+    if seconds > LATEST_US // US_PER_S:
         raise PayloadError(protocol, field, value, TIME_RANGE)
-    return in_range(protocol, field, value, int(seconds * US))
+    return in_range(protocol, field, value, int(seconds * US_PER_S))
 
 
 def iso_us(protocol: str, field: str, value: object) -> int:
@@ -193,7 +193,9 @@ def iso_us(protocol: str, field: str, value: object) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     delta = moment - _EPOCH
-    return in_range(protocol, field, value, (delta.days * 86_400 + delta.seconds) * US + delta.microseconds)
+    return in_range(
+        protocol, field, value, (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
+    )
 
 
 def instant_us(protocol: str, field: str, value: object) -> int:

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from miglia.domain.errors import InvalidInput
+from miglia.domain.instants import US_PER_S
 from miglia.tracking.chainage import Candidates, RouteLine, distance_m, pick
 from miglia.tracking.fix import Fix
 
-US = 1_000_000
-MINUTE_US = 60 * US
+MINUTE_US = 60 * US_PER_S
 
 
 class AlertKind(StrEnum):
@@ -156,7 +156,7 @@ class CarState:
             "next_control": self.next_control,
             "expected_us": self.expected_us,
             "due_us": self.due_us,
-            "stopped_s": (self.instant_us - self.still_since_us) // US,
+            "stopped_s": (self.instant_us - self.still_since_us) // US_PER_S,
         }
 
 
@@ -308,7 +308,7 @@ def _next_control(
     speed = max((v for v in speeds if v), default=None)
     expected = None
     if speed:
-        expected = instant_us + round((mark.chainage_m - chainage_m) / (speed / 3.6) * US)
+        expected = instant_us + round((mark.chainage_m - chainage_m) / (speed / 3.6) * US_PER_S)
     due = due_us.get(mark.name) if mark.timed else None
     return mark.name, expected, due
 
@@ -321,7 +321,7 @@ def _pace_kmh(course: DayCourse, timed: Mark | None, due_us: Mapping[str, int]) 
     if not before:
         return None
     start = before[-1]
-    seconds = (due_us[timed.name] - due_us[start.name]) / US
+    seconds = (due_us[timed.name] - due_us[start.name]) / US_PER_S
     return (timed.chainage_m - start.chainage_m) / seconds * 3.6 if seconds > 0 else None
 
 

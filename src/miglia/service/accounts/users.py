@@ -26,7 +26,8 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from miglia.domain.errors import InvalidInput
-from miglia.service.clock import US, now_us
+from miglia.domain.instants import US_PER_S
+from miglia.service.clock import now_us
 from miglia.store.db import Database
 from miglia.store.models import UserRow, UserSessionRow
 
@@ -169,7 +170,7 @@ def all_users(session: Session) -> list[User]:
 
 # ---------------------------------------------------------------------------------------------- sessions
 
-_TOUCH_EVERY_US = 5 * 60 * US
+_TOUCH_EVERY_US = 5 * 60 * US_PER_S
 
 
 def _hash_of(session_id: str) -> str:
@@ -199,7 +200,7 @@ def session_user(db: Database, session_id: str, max_age_s: int) -> User | None:
         .where(
             UserSessionRow.id_hash == _hash_of(session_id),
             UserSessionRow.ended_us.is_(None),
-            UserSessionRow.created_us > now - max_age_s * US,
+            UserSessionRow.created_us > now - max_age_s * US_PER_S,
         )
     )
     with db.transaction() as s:

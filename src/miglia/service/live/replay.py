@@ -42,6 +42,7 @@ import numpy as np
 from sqlalchemy import select
 
 from miglia.domain.errors import InvalidInput
+from miglia.domain.instants import US_PER_S
 from miglia.service.clock import local_instant
 from miglia.service.event import events
 from miglia.service.live import enrolment
@@ -56,7 +57,6 @@ DEFAULT_SPEED = 40.0
 DEFAULT_DAY = 2
 LEAD_S = 120.0
 """Rally seconds before the day's first start at which the replay clock starts."""
-_US = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def speed_and_course(t_us: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> tupl
     k = np.pi / 180.0
     north = np.diff(lat) * 111_195.0
     east = np.diff(lon) * 111_195.0 * np.cos((lat[1:] + lat[:-1]) / 2 * k)
-    seconds = np.maximum(np.diff(t_us) / _US, 1e-3)
+    seconds = np.maximum(np.diff(t_us) / US_PER_S, 1e-3)
     step = np.hypot(north, east)
     speed[1:] = np.where(step / seconds < 1.5, 0.0, step / seconds * 3.6)  # phone noise when standing still
     course[1:] = np.degrees(np.arctan2(east, north)) % 360.0
@@ -159,7 +159,7 @@ def osmand_batch(fixes: Sequence[Fix]) -> dict[str, object]:
         "device_id": fixes[0].device_id,
         "location": [
             {
-                "timestamp": dt.datetime.fromtimestamp(f.instant_us / _US, dt.UTC)
+                "timestamp": dt.datetime.fromtimestamp(f.instant_us / US_PER_S, dt.UTC)
                 .isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
                 "coords": {
@@ -202,7 +202,7 @@ class Replay:
         self.follow = follow
         self.tick_s = tick_s
         self.workers = workers
-        self.start_us = day.first_start_us - int(lead_s * _US)
+        self.start_us = day.first_start_us - int(lead_s * US_PER_S)
         self.end_us = max((int(t.t_us[-1]) for t in day.tracks if len(t)), default=self.start_us)
         self.sent = [int(np.searchsorted(t.t_us, self.start_us, side="left")) for t in day.tracks]
         """Per track: the index of the next fix to send (fixes before the replay's start are skipped)."""
@@ -216,7 +216,7 @@ class Replay:
         return all(i >= len(t) for i, t in zip(self.sent, self.day.tracks, strict=True))
 
     def clock_us(self, real_elapsed_s: float) -> int:
-        return self.start_us + int(real_elapsed_s * self.speed * _US)
+        return self.start_us + int(real_elapsed_s * self.speed * US_PER_S)
 
     def step(self, until_us: int, pool: ThreadPoolExecutor | None = None) -> int:
         """Send every car's fixes up to `until_us` (one request per car); returns the fixes sent."""
