@@ -164,13 +164,12 @@ def test_spoofed_positions_make_no_passage_and_no_track(small_db: Database) -> N
         for body in batches(track, "dev-3"):
             assert client.post("/ingest/osmand", json=body).json()["stored"] > 0
         cars = client.get("/live/cars").json()
-        page = client.get("/api/cars/3/track")
+        page = client.get("/api/cars/3/track.geojson")
     with small_db.sessions() as s:
         assert s.scalars(select(PassageRow)).all() == []
         assert set(s.scalars(select(PositionRow.trusted))) == {False}
     assert cars == []
-    if page.status_code == 200:
-        assert page.json()["features"] == []
+    assert page.status_code == 200 and page.json()["features"] == []  # no track on the public car page
 
 
 T0_SMALL = 1_777_215_600 * US  # 2026-04-26 08:00 America/Los_Angeles: the small event's first start

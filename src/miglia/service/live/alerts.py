@@ -59,9 +59,6 @@ class Watch:
             return None
         return self.days.get(local.date())
 
-    def plausible(self, instant_us: int, received_us: int) -> bool:
-        return self.window.contains(instant_us, self.first_day_us, received_us)
-
     def car(self, device_id: str, course: DayCourse | None) -> int | None:
         table = self.cars.get(course.number, self.default_cars) if course else self.default_cars
         return table.get(device_id)

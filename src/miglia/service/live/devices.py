@@ -62,11 +62,6 @@ def register(db: Database, device_id: str, label: str = "", token: str | None = 
     return token
 
 
-def proven_devices(session: Session, device_ids: Iterable[str], token: str | None) -> set[str]:
-    """The devices among `device_ids` that proved themselves with `token` (see `TokenCache.proven`)."""
-    return TokenCache(ttl_s=0).proven(session.connection(), device_ids, token)
-
-
 class TokenCache:
     """Token checks at ingest speed: the devices' token hashes are kept in memory (reloaded every `ttl_s`
     seconds) and the SHA-256 of each token seen is remembered, so a message costs dictionary look-ups.
