@@ -8,9 +8,9 @@ from typing import Any
 
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.event import Control, ControlKind, Day, Event, SpeedChange
+from miglia.domain.instants import local_to_utc_us
 from miglia.domain.passages import Passage
 from miglia.domain.rules import RuleSet, Source
-from miglia.domain.timecard import local_to_utc_us
 from miglia.rules import load_rules
 
 TZ = "Europe/Rome"

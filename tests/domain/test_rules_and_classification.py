@@ -10,9 +10,10 @@ import pytest
 
 from miglia.domain.classification import Classification
 from miglia.domain.errors import InvalidInput, MigliaError
+from miglia.domain.instants import local_to_utc_us
 from miglia.domain.rules import RuleSet, Source, TieBreak
 from miglia.domain.scoreboard import Scoreboard, score_event
-from miglia.domain.timecard import local_to_utc_us, travel_us
+from miglia.domain.timecard import travel_us
 from miglia.rules import load_rules, shipped
 from tests.domain.scoring_factory import entry, event, on_time_run, p, rules
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from miglia.domain.errors import InvalidInput
+from miglia.domain.instants import format_duration
 from miglia.domain.rules import PassageRules, Source
-from miglia.domain.timecard import format_duration
 
 LINES = ("", "finish")
 _SINGLE = {s: f"{s.value} time" for s in Source}

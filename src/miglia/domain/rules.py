@@ -19,9 +19,7 @@ from typing import Any, TypeVar
 
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
-from miglia.domain.instants import US_PER_S
-
-US_PER_MIN = 60 * US_PER_S
+from miglia.domain.instants import US_PER_MIN, US_PER_S
 
 _WHERE = "rule set"
 

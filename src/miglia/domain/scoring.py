@@ -22,17 +22,17 @@ from enum import StrEnum
 
 from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.event import ControlKind
+from miglia.domain.instants import US_PER_MIN, format_duration
 from miglia.domain.passages import Choice, Conflict, Passage, choose, slot_label
 from miglia.domain.rules import (
     EXCLUDE,
-    US_PER_MIN,
     CoefficientOperation,
     CoefficientTarget,
     Measure,
     Reference,
     RuleSet,
 )
-from miglia.domain.timecard import TIMED_KINDS, ControlPlan, EventPlan, format_duration
+from miglia.domain.timecard import TIMED_KINDS, ControlPlan, EventPlan
 
 _ZERO = Decimal(0)
 

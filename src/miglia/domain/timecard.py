@@ -16,8 +16,6 @@ start interval) and its due instants.
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,81 +23,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from miglia.domain.entries import Entry
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import Control, ControlKind, Event, SpeedChange
-from miglia.domain.instants import US_PER_S
+from miglia.domain.instants import US_PER_HOUR, US_PER_S, local_to_utc_us, seconds_to_us
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_US_PER_HOUR = Decimal(3_600_000_000)
+# Re-exported for cli/results.py, cli/timing.py and service/timing/results.py, which import them from here
+# (they are being reworked for the unit of work); the time functions live in domain.instants.
+from miglia.domain.instants import format_duration as format_duration
+from miglia.domain.instants import format_local as format_local
 
 TIMED_KINDS = (ControlKind.START, ControlKind.TIME_CONTROL, ControlKind.FINISH)
 
 
-def zone(timezone: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            "event", "timezone", timezone, "unknown time zone; use an IANA name such as Europe/Rome"
-        ) from None
-
-
-def local_to_utc_us(date: dt.date, time: dt.time, timezone: str) -> int:
-    """Microseconds since 1970-01-01 UTC of a local date and time of day in `timezone`.
-
-    A time that does not exist locally (skipped by a daylight-saving change) is refused; an ambiguous
-    one (repeated when clocks go back) is taken at its first occurrence.
-    """
-    tz = zone(timezone)
-    local = dt.datetime.combine(date, time.replace(tzinfo=None)).replace(tzinfo=tz, fold=0)
-    utc = local.astimezone(dt.UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise InvalidInput(
-            "time", f"{date} {time}", timezone, "this local time does not exist (clocks go forward)"
-        )
-    return datetime_to_us(utc)
-
-
-def datetime_to_us(value: dt.datetime) -> int:
-    """Microseconds UTC of an aware datetime (exact: integer arithmetic)."""
-    if value.tzinfo is None:
-        raise InvalidInput("time", "datetime", value.isoformat(), "has no time zone")
-    delta = value - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
-
-
-def us_to_local(instant_us: int, timezone: str) -> dt.datetime:
-    """The local date and time in `timezone` of an instant in microseconds UTC."""
-    return (_EPOCH + dt.timedelta(microseconds=instant_us)).astimezone(zone(timezone))
-
-
-def format_local(instant_us: int, timezone: str, places: int = 2) -> str:
-    """The time of day crews read, e.g. "10:23:04.25" (truncated to `places` decimals of a second)."""
-    local = us_to_local(instant_us, timezone)
-    text = local.strftime("%H:%M:%S")
-    if places:
-        text += "." + f"{local.microsecond:06d}"[:places]
-    return text
-
-
-def seconds_to_us(seconds: Decimal) -> int:
-    """A duration in (decimal) seconds as whole microseconds, rounded half up."""
-    return int((seconds * US_PER_S).to_integral_value(ROUND_HALF_UP))
-
-
 def travel_us(km: Decimal, kmh: Decimal) -> int:
     """Time to drive `km` at an average of `kmh`, in whole microseconds (rounded half up)."""
-    return int((km / kmh * _US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
-
-
-def format_duration(us: int, places: int = 2) -> str:
-    """A deviation or elapsed time for a person, truncated to `places`: "0.37 s", "1 min 05.20 s"."""
-    sign = "-" if us < 0 else ""
-    us = abs(us)
-    minutes, rest = divmod(us, 60 * US_PER_S)
-    seconds, micro = divmod(rest, US_PER_S)
-    frac = f".{micro // 10 ** (6 - places):0{places}d}" if places else ""
-    if minutes:
-        return f"{sign}{minutes} min {seconds:02d}{frac} s"
-    return f"{sign}{seconds}{frac} s"
+    return int((km / kmh * US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +236,7 @@ def _secret_check_us(check: Control, leg_start: Control, leg_end: Control) -> in
         raise InvalidInput(
             _where(check), "km", km, f"before the leg's start {leg_start.name} at km {start_km}"
         )
-    return int((hours * _US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
+    return int((hours * US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import ControlKind, Event
+from miglia.domain.instants import datetime_to_us, local_to_utc_us
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
-from miglia.domain.timecard import EventPlan, datetime_to_us, local_to_utc_us
+from miglia.domain.timecard import EventPlan
 
 REQUIRED = ("start_no", "control", "time")
 OPTIONAL = ("source", "device")

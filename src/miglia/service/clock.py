@@ -1,14 +1,14 @@
-"""Now, as integer microseconds since the epoch, UTC; and the one set of conversions between instants
-and the local time of day of the event's zone (they live with the timing rules in domain.timecard)."""
+"""Now, as integer microseconds since the epoch, UTC; and the conversions between instants and the local
+time of day of the event's zone, under the names the services use (they live in domain.instants)."""
 
 from __future__ import annotations
 
 import time
 
-from miglia.domain.timecard import datetime_to_us as from_datetime
-from miglia.domain.timecard import format_local
-from miglia.domain.timecard import local_to_utc_us as local_instant
-from miglia.domain.timecard import us_to_local as to_datetime
+from miglia.domain.instants import datetime_to_us as from_datetime
+from miglia.domain.instants import format_local
+from miglia.domain.instants import local_to_utc_us as local_instant
+from miglia.domain.instants import us_to_local as to_datetime
 
 __all__ = ["clock_text", "from_datetime", "local_instant", "now_us", "to_datetime"]
 
