@@ -12,6 +12,7 @@ from miglia.domain.instants import local_to_utc_us
 from miglia.domain.passages import Passage
 from miglia.domain.rules import RuleSet, Source
 from miglia.rules import load_rules
+from miglia.rules.rule_set_file import rule_set_from_dict
 
 TZ = "Europe/Rome"
 DATE = dt.date(2027, 5, 1)
@@ -76,7 +77,7 @@ def rules(name: str = "mille-miglia", **changes: Any) -> RuleSet:
     data = tomllib.loads((HERE / f"{name}.toml").read_text())
     for table, values in changes.items():
         data.setdefault(table, {}).update(values)
-    return RuleSet.from_dict(data)
+    return rule_set_from_dict(data)
 
 
 def on_time_run(start_no: int, rank: int, trial_s: str = "21.00") -> list[Passage]:

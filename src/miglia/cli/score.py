@@ -28,7 +28,7 @@ app = typer.Typer(help="Score an event from files: event, entries, passages.", a
 
 
 def classification_csv(board: Scoreboard) -> str:
-    places = board.rules.classification.places
+    decimals = board.rules.classification.decimals
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["position", "start_no", "penalty", "coefficient", "score"])
@@ -37,9 +37,9 @@ def classification_csv(board: Scoreboard) -> str:
             [
                 "" if s.position is None else s.position,
                 s.start_no,
-                f"{s.penalty:.{places}f}",
+                f"{s.penalty:.{decimals}f}",
                 f"{s.coefficient:.2f}",
-                f"{s.score:.{places}f}",
+                f"{s.score:.{decimals}f}",
             ]
         )
     return buffer.getvalue()

@@ -357,7 +357,7 @@ def score_car(
         exclusion_reasons.append(f"excluded by correction {x.id} ({x.by}: {x.why})")
 
     score = total - coef_part + _apply(coef_part, coefficient, rules.coefficient.operation)
-    score = score.quantize(Decimal(1).scaleb(-rules.classification.places), ROUND_HALF_UP)
+    score = score.quantize(Decimal(1).scaleb(-rules.classification.decimals), ROUND_HALF_UP)
     return CarResult(
         start_no=start_no,
         lines=tuple(results),

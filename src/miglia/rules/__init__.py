@@ -11,6 +11,7 @@ from pathlib import Path
 
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.domain.rules import RuleSet
+from miglia.rules.rule_set_file import rule_set_from_dict
 
 HERE = Path(__file__).parent
 
@@ -41,6 +42,6 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
     except tomllib.TOMLDecodeError as exc:
         raise MigliaError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return RuleSet.from_dict(data)
+        return rule_set_from_dict(data)
     except InvalidInput as exc:
         raise InvalidInput(str(path), exc.field, exc.value, exc.problem) from None
