@@ -1,8 +1,10 @@
-"""Accounts, sessions, CSRF, roles, rate limits and security headers (web/security.py, web/auth.py)."""
+"""Accounts, sessions, CSRF, roles, rate limits and security headers (web/security/, web/auth.py)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +18,7 @@ from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.models import UserRow
 from miglia.web.app import create_app
-from miglia.web.security import TokenBucket
+from miglia.web.security.rate_limits import TokenBucket
 from tests.web.helpers import (
     SMALL,
     client_for,
@@ -392,3 +394,17 @@ def test_csp_allows_the_configured_tile_server_for_images(staff: Database) -> No
     client = TestClient(create_app(staff, tile_url="https://{s}.tile.example.org/{z}/{x}/{y}.png"))
     csp = client.get("/map").headers["content-security-policy"]
     assert "img-src 'self' data: https://*.tile.example.org;" in csp
+
+
+def test_csp_allows_the_event_files_tile_server_for_images(staff: Database, tmp_path: Path) -> None:
+    """The event's own `tile_url` (asked of the service layer, not read from the database by the web)."""
+    shutil.copytree(SMALL, tmp_path / "small")
+    event_toml = tmp_path / "small" / "event.toml"
+    text = event_toml.read_text(encoding="utf-8")
+    event_toml.write_text(
+        text.replace("[event]\n", '[event]\ntile_url = "https://tiles.example.net/{z}/{x}/{y}.png"\n', 1),
+        encoding="utf-8",
+    )
+    events.import_event(staff, event_toml)
+    csp = TestClient(create_app(staff, tile_url="")).get("/map").headers["content-security-policy"]
+    assert "img-src 'self' data: https://tiles.example.net;" in csp

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from miglia.service.timing import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, RawInputRow
-from miglia.web.security import TokenBucket
+from miglia.web.security.rate_limits import TokenBucket
 from tests.web.helpers import client_for, login
 
 T0 = 1_777_219_323_410_000  # 2026-04-26 16:02:03.41 UTC = 09:02:03.41 in Sonoma

@@ -17,7 +17,7 @@ from miglia.service.timing import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import PassageRow, RawInputRow
 from miglia.tracking.fix import MAX_JSON_DEPTH
-from miglia.web.security import TokenBucket
+from miglia.web.security.rate_limits import TokenBucket
 from tests.web.test_marshal import api_client, count, item
 
 URL = "/marshal/api/passages"

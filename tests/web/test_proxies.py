@@ -1,4 +1,4 @@
-"""Forwarded client addresses (cli/main.py server_config, web/security.py trusted_proxies): believed only
+"""Forwarded client addresses (cli/main.py server_config, web/security/proxies.py): believed only
 from the proxies named, so a client cannot pick its own login rate-limit key with X-Forwarded-For.
 
 The login tests run the real uvicorn server (the proxy headers are uvicorn's doing, not the app's)."""
@@ -22,7 +22,7 @@ from miglia.cli.main import server_config
 from miglia.domain.errors import InvalidInput
 from miglia.store.db import Database
 from miglia.web.app import create_app
-from miglia.web.security import TRUSTED_PROXIES_ENV, trusted_proxies
+from miglia.web.security.proxies import TRUSTED_PROXIES_ENV, trusted_proxies
 
 _TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -1,4 +1,4 @@
-"""Server-side sessions (service/users.py, web/security.py): a cookie opens only a session still open in
+"""Server-side sessions (service/users.py, web/security/): a cookie opens only a session still open in
 the `user_sessions` table, so logging out or a new password shuts out every copy of it."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from miglia.service.accounts import users
 from miglia.store.db import Database
 from miglia.store.models import UserRow, UserSessionRow
 from miglia.web.app import create_app
-from miglia.web.security import SESSION_COOKIE, SESSION_MAX_AGE
+from miglia.web.security.sessions import SESSION_COOKIE, SESSION_MAX_AGE
 from tests.web.helpers import login
 
 Browser = Callable[[], TestClient]

@@ -159,7 +159,7 @@ def _serve(
     import uvicorn
 
     from miglia.web.app import create_app
-    from miglia.web.security import trusted_proxies
+    from miglia.web.security.proxies import trusted_proxies
 
     with reported():
         proxies = trusted_proxies(trusted_proxy)

@@ -7,7 +7,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miglia.service.accounts import users
 from miglia.service.accounts.users import User
-from miglia.web.security import client_ip, csrf_checked, rate_limit, require, session_of, viewer
+from miglia.web.security.csrf import csrf_checked
+from miglia.web.security.proxies import client_ip
+from miglia.web.security.rate_limits import rate_limit
+from miglia.web.security.roles import require, viewer
+from miglia.web.security.sessions import session_of
 from miglia.web.templating import templates
 
 router = APIRouter()

@@ -43,7 +43,8 @@ from miglia.tracking import osmand, owntracks, traccar
 from miglia.tracking.fix import Fix, PayloadError
 from miglia.tracking.fix import device_id as checked_device_id
 from miglia.web.live import tracker
-from miglia.web.security import csrf_checked, viewer
+from miglia.web.security.csrf import csrf_checked
+from miglia.web.security.roles import viewer
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 MAX_BODY = 4 * 1024 * 1024

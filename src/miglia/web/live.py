@@ -36,7 +36,7 @@ from miglia.service.live.ingest import quarantine
 from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Broadcaster, sse_event
-from miglia.web.security import require
+from miglia.web.security.roles import require
 
 router = APIRouter(prefix="/live", tags=["live"])
 KEEPALIVE_S = 15.0

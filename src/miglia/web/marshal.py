@@ -24,7 +24,9 @@ from miglia.service.timing import marshal as marshal_service
 from miglia.store.models import EntryRow
 from miglia.tracking.fix import PayloadError
 from miglia.web.deps import session
-from miglia.web.security import csrf_token, rate_limit, require
+from miglia.web.security.csrf import csrf_token
+from miglia.web.security.rate_limits import rate_limit
+from miglia.web.security.roles import require
 from miglia.web.templating import templates
 
 router = APIRouter(prefix="/marshal")

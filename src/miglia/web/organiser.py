@@ -25,7 +25,9 @@ from miglia.service.timing import marshal as marshal_service
 from miglia.store.db import Database
 from miglia.store.models import EventRow
 from miglia.web.deps import session
-from miglia.web.security import Forbidden, require, session_of
+from miglia.web.security.errors import Forbidden
+from miglia.web.security.roles import require
+from miglia.web.security.sessions import session_of
 from miglia.web.templating import templates
 
 router = APIRouter()

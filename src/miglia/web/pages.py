@@ -22,7 +22,7 @@ from miglia.service.event import events, schedule
 from miglia.service.event.events import NotFound
 from miglia.service.timing import results
 from miglia.web.deps import session
-from miglia.web.security import results_visible
+from miglia.web.security.roles import results_visible
 from miglia.web.templating import templates
 
 router = APIRouter()

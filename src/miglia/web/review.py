@@ -19,7 +19,7 @@ from miglia.service.event import events
 from miglia.service.timing import results, timekeeper
 from miglia.web.deps import session
 from miglia.web.organiser import done, render
-from miglia.web.security import require
+from miglia.web.security.roles import require
 
 router = APIRouter()
 timing_staff = require("timekeeper")

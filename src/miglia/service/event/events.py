@@ -142,6 +142,14 @@ def results_published(session: Session) -> bool:
     return bool(published)
 
 
+def latest_tile_url(db: Database) -> str:
+    """The map tile URL the latest event's file names ("" when it names none, or there is no event): the
+    web's Content-Security-Policy lets the map load its images from there."""
+    with db.sessions() as s:
+        definition = s.scalars(select(EventRow.definition).order_by(EventRow.id.desc())).first()
+    return str((definition or {}).get("tile_url", "") or "")
+
+
 def load(session: Session, slug: str | None = None) -> Event:
     return event_codec.from_json(event_row(session, slug).definition)
 
