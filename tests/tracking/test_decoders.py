@@ -1,7 +1,11 @@
-"""Each real payload of shared/data/real/tracker-payloads.json gives what a server should make of it."""
+"""Each real payload of shared/data/real/tracker-payloads.json gives exactly the fix a server should make
+of it: every field of every `Fix` is written below, worked out by hand from the payload (the units are
+fix.py's: instants in integer µs UTC, speed in km/h, course in degrees, altitude and accuracy in metres,
+battery in percent; absent or negative "unknown" values are None)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +13,7 @@ from typing import Any
 import pytest
 
 from miglia.tracking import osmand, owntracks, traccar
-from miglia.tracking.fix import PayloadError
+from miglia.tracking.fix import Fix, PayloadError
 
 PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "tracker-payloads.json"
 RECEIVED = 1_750_000_000_000_000
@@ -26,79 +30,300 @@ def _ids(key: str) -> list[str]:
     return [f"{key}-{i}" for i in range(len(payloads()[key]))]
 
 
-@pytest.mark.parametrize("item", payloads()["osmand_query"], ids=_ids("osmand_query"))
-def test_osmand_query_gives_what_the_payload_file_expects(item: dict[str, str]) -> None:
+def assert_fix(actual: Fix, expected: Fix) -> None:
+    """Every field: the device id, and the instant as an int, exactly; None where expected; each number
+    equal to the last bit of a float (a unit conversion such as 13.5 kn x 1.852 rounds once)."""
+    for field in dataclasses.fields(Fix):
+        got, want = getattr(actual, field.name), getattr(expected, field.name)
+        if isinstance(want, float):
+            assert type(got) is float and got == pytest.approx(want, rel=1e-15, abs=0.0), (field.name, got)
+        else:
+            assert type(got) is type(want) and got == want, (field.name, got)
+
+
+def assert_fixes(actual: list[Fix], expected: list[Fix]) -> None:
+    assert len(actual) == len(expected), actual
+    for got, want in zip(actual, expected, strict=True):
+        assert_fix(got, want)
+
+
+# ---------------------------------------------------------------------------------------------- OsmAnd query
+
+REJECT = "reject"
+
+OSMAND_QUERY: list[str | list[Fix]] = [
+    # 0: cell towers and Wi-Fi only, no lat/lon: no fix.
+    [],
+    # 1: lat/lon but no id nor deviceid: refused.
+    REJECT,
+    # 2: ISO time 2016-01-27T18:55:47Z = 1453920947 s; speed 0 kn; hdop 6 x 5 m = 30 m; no heading/batt.
+    [
+        Fix(
+            device_id="902064",
+            instant_us=1_453_920_947_000_000,
+            lat=42.06288,
+            lon=-88.23412,
+            speed_kmh=0.0,
+            course=None,
+            altitude=224.0,
+            accuracy_m=30.0,
+            battery=None,
+        )
+    ],
+    # 3: the same with epoch milliseconds (>= 2^31 is read as ms): 1442068686579 ms = 1442068686.579 s.
+    [
+        Fix(
+            device_id="902064",
+            instant_us=1_442_068_686_579_000,
+            lat=42.06288,
+            lon=-88.23412,
+            speed_kmh=0.0,
+            course=None,
+            altitude=224.0,
+            accuracy_m=30.0,
+            battery=None,
+        )
+    ],
+    # 4: "2014-06-04+09:10:11" (+ is a space in a query) read as UTC = 1401873011 s; id last; no hdop.
+    [
+        Fix(
+            device_id="353861053849681",
+            instant_us=1_401_873_011_000_000,
+            lat=49.60688,
+            lon=6.15788,
+            speed_kmh=0.0,
+            course=None,
+            altitude=384.7,
+            accuracy_m=None,
+            battery=None,
+        )
+    ],
+    # 5: epoch 1377177267 s (2013-08-22T13:14:27Z); bearing 0; hdop 0 gives no accuracy (0 m is unknown).
+    [
+        Fix(
+            device_id="123456",
+            instant_us=1_377_177_267_000_000,
+            lat=60.0,
+            lon=30.0,
+            speed_kmh=0.0,
+            course=0.0,
+            altitude=0.0,
+            accuracy_m=None,
+            battery=None,
+        )
+    ],
+    # 6: only id, time and position.
+    [Fix(device_id="123456", instant_us=1_377_177_267_000_000, lat=60.0, lon=30.0)],
+    # 7: deviceid= instead of id=; no timestamp: the time it was received; heading 0; hacc 0 is unknown.
+    [
+        Fix(
+            device_id="123456",
+            instant_us=RECEIVED,
+            lat=60.0,
+            lon=30.0,
+            speed_kmh=0.0,
+            course=0.0,
+            altitude=0.0,
+            accuracy_m=None,
+            battery=None,
+        )
+    ],
+    # 8: no timestamp: received; batt 87 %.
+    [
+        Fix(
+            device_id="861001000719969",
+            instant_us=RECEIVED,
+            lat=41.666667,
+            lon=-0.883333,
+            speed_kmh=0.0,
+            course=None,
+            altitude=350.059479,
+            accuracy_m=None,
+            battery=87.0,
+        )
+    ],
+    # 9: location=60.0,30.0 instead of lat and lon.
+    [Fix(device_id="123456", instant_us=1_377_177_267_000_000, lat=60.0, lon=30.0)],
+    # 10: 1504763810 s (2017-09-07T05:56:50Z); speed 40 kn x 1.852 = 74.08 km/h; ignition/rpm/fuel unread.
+    [
+        Fix(
+            device_id="123456789012345",
+            instant_us=1_504_763_810_000_000,
+            lat=40.7232948571,
+            lon=-74.0061408571,
+            speed_kmh=74.08,
+            course=7.19889788244,
+            altitude=None,
+            accuracy_m=None,
+            battery=None,
+        )
+    ],
+]
+
+
+def test_every_osmand_query_payload_has_its_expected_fix() -> None:
+    assert len(OSMAND_QUERY) == len(payloads()["osmand_query"])
+
+
+@pytest.mark.parametrize("index", range(len(OSMAND_QUERY)), ids=_ids("osmand_query"))
+def test_osmand_query_gives_exactly_its_fix(index: int) -> None:
+    item = payloads()["osmand_query"][index]
     query = item["request"].split("?", 1)[1]
-    expect = item["expect"]
-    if expect.startswith("reject"):
+    expected = OSMAND_QUERY[index]
+    if expected == REJECT:
+        assert item["expect"].startswith("reject")
         with pytest.raises(PayloadError, match="field id"):
             osmand.decode_query(query, RECEIVED)
         return
-    fixes = osmand.decode_query(query, RECEIVED)
-    if expect.startswith("no fix"):
-        assert fixes == []
-        return
-    assert expect == "position"
-    [fix] = fixes
-    assert fix.device_id in query
-    assert -90 <= fix.lat <= 90 and -180 <= fix.lon <= 180
-    assert isinstance(fix.instant_us, int)
+    assert isinstance(expected, list)
+    if expected:
+        assert item["expect"] == "position"
+    else:
+        assert item["expect"].startswith("no fix")
+    assert_fixes(osmand.decode_query(query, RECEIVED), expected)
 
 
-def test_osmand_query_fields_and_units() -> None:
-    items = {i: item["request"].split("?", 1)[1] for i, item in enumerate(payloads()["osmand_query"])}
-    iso = osmand.decode_query(items[2], RECEIVED)[0]
-    assert (iso.device_id, iso.lat, iso.lon, iso.altitude) == ("902064", 42.06288, -88.23412, 224.0)
-    assert iso.instant_us == 1_453_920_947_000_000  # 2016-01-27T18:55:47Z
-    assert iso.accuracy_m == 30.0  # hdop 6 x 5 m
-    assert osmand.decode_query(items[3], RECEIVED)[0].instant_us == 1_442_068_686_579_000  # epoch ms
-    assert (
-        osmand.decode_query(items[4], RECEIVED)[0].instant_us == 1_401_873_011_000_000
-    )  # 2014-06-04 09:10:11
-    assert osmand.decode_query(items[7], RECEIVED)[0].device_id == "123456"  # deviceid=
-    assert osmand.decode_query(items[7], RECEIVED)[0].instant_us == RECEIVED  # no timestamp: received
-    assert osmand.decode_query(items[8], RECEIVED)[0].battery == 87.0
-    location = osmand.decode_query(items[9], RECEIVED)[0]
-    assert (location.lat, location.lon) == (60.0, 30.0)
-    moving = osmand.decode_query(items[10], RECEIVED)[0]
-    assert moving.speed_kmh == pytest.approx(40 * 1.852)  # knots -> km/h
-    assert moving.course == pytest.approx(7.19889788244)
+def test_osmand_query_as_a_form_body_gives_the_same_fix() -> None:
+    body = payloads()["osmand_query"][10]["request"].split("?", 1)[1]
+    expected = OSMAND_QUERY[10]
+    assert isinstance(expected, list)
+    assert_fixes(osmand.decode(body.encode(), "application/x-www-form-urlencoded", RECEIVED), expected)
 
 
-@pytest.mark.parametrize("item", payloads()["osmand_json"], ids=_ids("osmand_json"))
-def test_osmand_json_gives_the_position_of_its_coords(item: dict[str, Any]) -> None:
-    [fix] = osmand.decode(json.dumps(item), "application/json", RECEIVED)
-    coords = item["location"]["coords"]
-    assert fix.device_id == item["device_id"]
-    assert (fix.lat, fix.lon) == (coords["latitude"], coords["longitude"])
-    assert fix.accuracy_m == coords["accuracy"]
-    assert fix.course == (coords["heading"] if coords["heading"] >= 0 else None)
-    assert fix.speed_kmh == (pytest.approx(coords["speed"] * 3.6) if coords["speed"] >= 0 else None)
-    level = item["location"]["battery"]["level"]
-    assert fix.battery == (pytest.approx(level * 100) if level >= 0 else None)
+# ---------------------------------------------------------------------------------------------- OsmAnd JSON
+
+# 0 and 1 differ only in `extras` (not read). Speeds in m/s x 3.6; heading -1 and battery level -1 are
+# unknown; battery level 0..1 x 100.
+_PARKED_IN_MOUNTAIN_VIEW = Fix(
+    device_id="48241179",
+    instant_us=1_749_995_112_862_000,  # 2025-06-15T13:45:12.862Z
+    lat=37.4219983,
+    lon=-122.084,
+    speed_kmh=0.0,  # 0 m/s
+    course=None,  # heading -1
+    altitude=5.0,
+    accuracy_m=5.0,
+    battery=100.0,  # level 1
+)
+OSMAND_JSON = [
+    _PARKED_IN_MOUNTAIN_VIEW,
+    _PARKED_IN_MOUNTAIN_VIEW,
+    Fix(
+        device_id="658765",
+        instant_us=1_746_763_890_579_000,  # 2025-05-09T04:11:30.579Z
+        lat=37.785834,
+        lon=-122.406417,
+        speed_kmh=None,  # speed -1
+        course=None,  # heading -1
+        altitude=0.0,
+        accuracy_m=5.0,
+        battery=None,  # level -1
+    ),
+    Fix(
+        device_id="8737767034",
+        instant_us=1_626_854_794_444_000,  # 2021-07-21T08:06:34.444Z
+        lat=-6.1148096,
+        lon=106.6837015,
+        speed_kmh=67.212,  # 18.67 m/s x 3.6
+        course=63.0,
+        altitude=35.7,
+        accuracy_m=3.8,
+        battery=79.0,  # level 0.79
+    ),
+]
+
+
+def test_every_osmand_json_payload_has_its_expected_fix() -> None:
+    assert len(OSMAND_JSON) == len(payloads()["osmand_json"])
+
+
+@pytest.mark.parametrize("index", range(len(OSMAND_JSON)), ids=_ids("osmand_json"))
+def test_osmand_json_gives_exactly_its_fix(index: int) -> None:
+    body = json.dumps(payloads()["osmand_json"][index])
+    assert_fixes(osmand.decode(body, "application/json", RECEIVED), [OSMAND_JSON[index]])
 
 
 def test_osmand_json_batch_gives_every_fix() -> None:
     items = payloads()["osmand_json"]
     batch = {"device_id": "48241179", "location": [items[0]["location"], items[3]["location"]]}
     fixes = osmand.decode(json.dumps([batch, items[2]]), "application/json", RECEIVED)
-    assert [f.device_id for f in fixes] == ["48241179", "48241179", "658765"]
-    assert fixes[1].instant_us == 1_626_854_794_444_000  # 2021-07-21T08:06:34.444Z
+    assert_fixes(
+        fixes,
+        [OSMAND_JSON[0], dataclasses.replace(OSMAND_JSON[3], device_id="48241179"), OSMAND_JSON[2]],
+    )
 
 
-@pytest.mark.parametrize("item", payloads()["owntracks_json"], ids=_ids("owntracks_json"))
-def test_owntracks_location_gives_its_position(item: dict[str, Any]) -> None:
-    [fix] = owntracks.decode(json.dumps(item))
-    assert (fix.lat, fix.lon) == (item["lat"], item["lon"])
-    assert fix.instant_us == item["tst"] * 1_000_000
-    assert fix.speed_kmh == item.get("vel")
-    assert fix.course == item.get("cog")
-    assert fix.accuracy_m == item.get("acc")
-    assert fix.battery == item.get("batt")
-    if "topic" in item:
-        assert fix.device_id == "/".join(item["topic"].split("/")[1:3])
-    else:
-        assert fix.device_id == item["tid"]
+# ---------------------------------------------------------------------------------------------- OwnTracks
+
+# tst in epoch seconds; vel already km/h; the device: the payload's `topic` (owntracks/USER/DEVICE ->
+# USER/DEVICE) when it has one, else its two-character `tid`. `created_at`, `conn`, `vac`, `t`, `m` and the
+# cell fields are not read.
+OWNTRACKS = [
+    Fix(
+        device_id="5t",
+        instant_us=1_551_874_878_000_000,  # 2019-03-06T12:21:18Z
+        lat=46.0681247,
+        lon=11.1512805,
+        speed_kmh=0.0,
+        course=None,
+        altitude=440.0,
+        accuracy_m=15.0,
+        battery=46.0,
+    ),
+    Fix(device_id="JJ", instant_us=1_497_349_316_000_000, lat=48.85833, lon=2.29513),  # 2017-06-13T10:21:56Z
+    Fix(
+        device_id="JJ",
+        instant_us=1_497_349_316_000_000,
+        lat=48.85833,
+        lon=2.29513,
+        speed_kmh=61.0,
+        course=271.0,
+        altitude=167.0,
+        accuracy_m=5.0,
+        battery=67.0,
+    ),
+    Fix(device_id="JJ", instant_us=1_497_476_456_000_000, lat=48.85, lon=2.295),  # 2017-06-14T21:40:56Z
+    Fix(
+        device_id="ckrey/22A67880-15C3-41A6-9157-25545C7993AC",
+        instant_us=1_736_161_169_000_000,  # tst 2025-01-06T10:59:29Z, not created_at
+        lat=37.0,
+        lon=-122.0,
+        speed_kmh=None,
+        course=None,
+        altitude=0.0,
+        accuracy_m=5.0,
+        battery=None,
+    ),
+    Fix(
+        device_id="qtripp/865284041968706",
+        instant_us=1_736_519_167_000_000,  # 2025-01-10T14:26:07Z
+        lat=47.420051,
+        lon=13.654704,
+        speed_kmh=0.0,
+        course=113.0,
+        altitude=1113.0,
+        accuracy_m=10.0,
+        battery=None,
+    ),
+]
+
+
+def test_every_owntracks_payload_has_its_expected_fix() -> None:
+    assert len(OWNTRACKS) == len(payloads()["owntracks_json"])
+
+
+@pytest.mark.parametrize("index", range(len(OWNTRACKS)), ids=_ids("owntracks_json"))
+def test_owntracks_location_gives_exactly_its_fix(index: int) -> None:
+    assert_fixes(owntracks.decode(json.dumps(payloads()["owntracks_json"][index])), [OWNTRACKS[index]])
+
+
+@pytest.mark.parametrize("index", range(len(OWNTRACKS)), ids=_ids("owntracks_json"))
+def test_owntracks_over_mqtt_gives_the_same_fix_for_the_topics_device(index: int) -> None:
+    """Over MQTT (tracking/mqtt.py decodes with the message's topic) the topic names the device, even
+    over a `topic` field in the payload; every other field is the same."""
+    body = json.dumps(payloads()["owntracks_json"][index]).encode()
+    fixes = owntracks.decode(body, topic="owntracks/jane/phone")
+    assert_fixes(fixes, [dataclasses.replace(OWNTRACKS[index], device_id="jane/phone")])
 
 
 def test_owntracks_device_from_mqtt_topic_or_http_headers() -> None:
@@ -111,6 +336,8 @@ def test_owntracks_other_types_are_ignored() -> None:
     assert owntracks.decode('{"_type": "transition", "event": "enter", "tst": 1}') == []
     assert owntracks.decode('{"_type": "lwt", "tst": 1}') == []
 
+
+# ---------------------------------------------------------------------------------------------- Traccar
 
 TRACCAR = {
     "position": {
@@ -132,12 +359,22 @@ TRACCAR = {
 
 
 def test_traccar_forwarding() -> None:
-    [fix] = traccar.decode(json.dumps(TRACCAR))
-    assert fix.device_id == "123456789012345"
-    assert fix.instant_us == 1_716_215_395_000_000
-    assert (fix.lat, fix.lon, fix.altitude, fix.course) == (-23.55052, -46.633308, 760.0, 180.0)
-    assert fix.speed_kmh == pytest.approx(13.5 * 1.852)
-    assert fix.battery == 85 and fix.accuracy_m is None
+    assert_fixes(
+        traccar.decode(json.dumps(TRACCAR)),
+        [
+            Fix(
+                device_id="123456789012345",  # device.uniqueId, not Traccar's own id 10
+                instant_us=1_716_215_395_000_000,  # fixTime 2024-05-20T14:29:55Z
+                lat=-23.55052,
+                lon=-46.633308,
+                speed_kmh=25.002,  # 13.5 kn x 1.852
+                course=180.0,
+                altitude=760.0,
+                accuracy_m=None,  # 0.0: Traccar's "not known"
+                battery=85.0,  # attributes.batteryLevel
+            )
+        ],
+    )
 
 
 def test_traccar_invalid_position_is_no_fix() -> None:
