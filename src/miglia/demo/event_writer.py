@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
@@ -128,36 +128,86 @@ def _clear_of(km: float, taken: list[float], gap: float) -> bool:
 def _plan_controls(
     number: int, layout: _DayLayout, rng: np.random.Generator
 ) -> tuple[list[ControlSpec], list[StopSpec]]:
+    """Day `number`'s controls, named and in driving order, and its stops.
+
+    The time controls and the finish first; then, each keeping clear of what is placed already, the
+    secret checks, the timed trials and the passage controls. The draws from `rng` come in that order."""
+    plan = layout.plan
+    towns = _towns_on_route(layout)
+    town_kms = [k for _, k in towns]
+    lunch_km = layout.town_km(plan.lunch_at)
+    timed = _time_controls(number, layout, towns)
+    fuel_kms = [layout.town_km(t) + 0.5 for t in plan.fuel_at]
+    taken = [*timed.kms, lunch_km, *fuel_kms]
+
+    controls = list(timed.controls)
+    secret_kms = _secret_check_kms(number, timed, taken, town_kms, rng)
+    controls += [
+        ControlSpec("", "secret_check", _km(km), average_kmh=timed.average, description="Secret check")
+        for km in secret_kms
+    ]
+    taken += secret_kms
+    # Timed trials on open road: one before the first time control, one in the last leg.
+    for lo, hi in (
+        (8.0, float(timed.km_tc1) - 5.0),
+        (float(timed.km_tc3) + 5.0, float(timed.km_finish) - 8.0),
+    ):
+        trial, km = _timed_trial(number, layout, lo, hi, taken, town_kms, rng)
+        controls.append(trial)
+        taken.append(km)
+    controls += _passage_controls(plan, towns, timed.towns, taken, rng)
+    return _named_in_driving_order(f"D{number}", controls), _stops(plan, lunch_km, fuel_kms)
+
+
+def _towns_on_route(layout: _DayLayout) -> list[tuple[str, float]]:
+    """(name, km) of each town the day's road goes through, leaving out where it starts and ends."""
+    road = layout.road
+    return [(w.name, road.waypoint_km(i)) for i, w in enumerate(layout.plan.waypoints) if w.town][1:-1]
+
+
+def _town_near(
+    number: int, plan: DayPlan, towns: list[tuple[str, float]], lo: float, hi: float, aim: float
+) -> tuple[str, float]:
+    """The town between km `lo` and `hi` nearest to km `aim`, other than the lunch town."""
+    options = [(n, k) for n, k in towns if lo <= k <= hi and n != plan.lunch_at]
+    if not options:
+        raise ValueError(f"day {number}: no town between km {lo:.0f} and {hi:.0f}")
+    return min(options, key=lambda t: abs(t[1] - aim))
+
+
+@dataclass(frozen=True)
+class _TimeControls:
+    """A day's start, time controls and finish, and what the other controls are placed around."""
+
+    controls: list[ControlSpec]
+    """Start, TC1 (before lunch), TC2 (after lunch), TC3 (end of the regularity leg), finish."""
+    towns: tuple[str, str, str]
+    """The towns of TC1, TC2 and TC3."""
+    km_tc1: Decimal
+    km_tc2: Decimal
+    km_tc3: Decimal
+    km_finish: Decimal
+    average: int
+    """The set average (km/h) of the regularity leg, TC2 to TC3."""
+
+    @property
+    def kms(self) -> list[float]:
+        """Where a control stands already: the start, the time controls and the finish."""
+        return [0.0, float(self.km_tc1), float(self.km_tc2), float(self.km_tc3), float(self.km_finish)]
+
+
+def _time_controls(number: int, layout: _DayLayout, towns: list[tuple[str, float]]) -> _TimeControls:
+    """TC1 just past a town halfway to lunch, TC2 past a town after lunch, TC3 ending the regularity
+    leg, the finish at the end of the road; each leg's target from the reference car's pace."""
     plan, road = layout.plan, layout.road
     end_km = road.length_m / 1000.0
-    towns = [(w.name, road.waypoint_km(i)) for i, w in enumerate(plan.waypoints) if w.town][1:-1]
     lunch_km = layout.town_km(plan.lunch_at)
-    p = f"D{number}"
-
-    def pick(lo: float, hi: float, aim: float) -> tuple[str, float]:
-        options = [(n, k) for n, k in towns if lo <= k <= hi and n != plan.lunch_at]
-        if not options:
-            raise ValueError(f"day {number}: no town between km {lo:.0f} and {hi:.0f}")
-        return min(options, key=lambda t: abs(t[1] - aim))
-
-    tc1_town, tc1 = pick(25.0, lunch_km - 20.0, 0.5 * lunch_km)
-    tc1 += TC_PAST_TOWN_KM
-    tc2_town, tc2 = pick(lunch_km + 10.0, end_km - 70.0, lunch_km + 25.0)
-    tc2 += TC_PAST_TOWN_KM
-    km_tc1, km_tc2 = _km(tc1), _km(tc2)
-    # The secret-check leg: a set average, a whole number of minutes long.
-    tc3_town, tc3_aim = pick(
-        float(km_tc2) + 25.0, end_km - 25.0, float(km_tc2) + 0.45 * (end_km - float(km_tc2))
-    )
-    tc3_aim += TC_PAST_TOWN_KM
-    pace = layout.pace_kmh(float(km_tc2), tc3_aim)
-    average = max([a for a in SET_AVERAGES if a <= TARGET_SHARE * pace] or [SET_AVERAGES[0]])
-    per_minute = Decimal(average) / 60
-    minutes = round((Decimal(repr(tc3_aim)) - km_tc2) / per_minute)
-    km_tc3 = km_tc2 + per_minute * minutes
+    tc1_town, tc1 = _town_near(number, plan, towns, 25.0, lunch_km - 20.0, 0.5 * lunch_km)
+    tc2_town, tc2 = _town_near(number, plan, towns, lunch_km + 10.0, end_km - 70.0, lunch_km + 25.0)
+    km_tc1, km_tc2 = _km(tc1 + TC_PAST_TOWN_KM), _km(tc2 + TC_PAST_TOWN_KM)
+    tc3_town, average, km_tc3 = _regularity_leg(number, layout, towns, km_tc2, end_km)
     km_finish = _km(end_km - 0.06)
-    hotel = plan.hotel
-
+    p = f"D{number}"
     controls = [
         ControlSpec(f"{p}-START", "start", Decimal("0.000"), description=f"Start: {plan.waypoints[0].name}"),
         ControlSpec(
@@ -186,58 +236,98 @@ def _plan_controls(
             "finish",
             km_finish,
             _hms(_leg_minutes(layout, float(km_tc3), float(km_finish))),
-            description=f"Finish at {hotel.name}",
+            description=f"Finish at {plan.hotel.name}",
         ),
     ]
-    taken = [0.0, float(km_tc1), float(km_tc2), float(km_tc3), float(km_finish), lunch_km]
-    fuel_kms = [layout.town_km(t) + 0.5 for t in plan.fuel_at]
-    taken += fuel_kms
+    return _TimeControls(controls, (tc1_town, tc2_town, tc3_town), km_tc1, km_tc2, km_tc3, km_finish, average)
 
-    # Secret checks inside the regularity leg.
-    leg_a, leg_b = float(km_tc2), float(km_tc3)
+
+def _regularity_leg(
+    number: int, layout: _DayLayout, towns: list[tuple[str, float]], km_tc2: Decimal, end_km: float
+) -> tuple[str, int, Decimal]:
+    """The leg from TC2 with a set average, the secret checks' leg: the town its end (TC3) is near, the
+    average (the highest of SET_AVERAGES within the reference pace's share) and TC3's km, a whole number
+    of minutes from TC2 at that average."""
+    tc3_town, tc3_aim = _town_near(
+        number,
+        layout.plan,
+        towns,
+        float(km_tc2) + 25.0,
+        end_km - 25.0,
+        float(km_tc2) + 0.45 * (end_km - float(km_tc2)),
+    )
+    tc3_aim += TC_PAST_TOWN_KM
+    pace = layout.pace_kmh(float(km_tc2), tc3_aim)
+    average = max([a for a in SET_AVERAGES if a <= TARGET_SHARE * pace] or [SET_AVERAGES[0]])
+    per_minute = Decimal(average) / 60
+    minutes = round((Decimal(repr(tc3_aim)) - km_tc2) / per_minute)
+    return tc3_town, average, km_tc2 + per_minute * minutes
+
+
+def _secret_check_kms(
+    number: int, timed: _TimeControls, taken: list[float], town_kms: list[float], rng: np.random.Generator
+) -> list[float]:
+    """Where the secret checks stand inside the regularity leg: two on odd days, one on even days, 5 km
+    clear of every other control and stop and 1.5 km clear of a town."""
+    leg_a, leg_b = float(timed.km_tc2), float(timed.km_tc3)
     checks = 2 if number % 2 else 1
-    sc_kms: list[float] = []
+    kms: list[float] = []
     for _ in range(200):
-        if len(sc_kms) == checks:
+        if len(kms) == checks:
             break
         km = rng.uniform(leg_a + 5.0, leg_b - 5.0)
-        if _clear_of(km, taken + sc_kms, 5.0) and _clear_of(km, [k for _, k in towns], 1.5):
-            sc_kms.append(km)
-    for km in sc_kms:
-        controls.append(
-            ControlSpec("", "secret_check", _km(km), average_kmh=average, description="Secret check")
-        )
-    taken += sc_kms
+        if _clear_of(km, taken + kms, 5.0) and _clear_of(km, town_kms, 1.5):
+            kms.append(km)
+    return kms
 
-    # Timed trials on open road: one before the first time control, one in the last leg.
-    for lo, hi in ((8.0, float(km_tc1) - 5.0), (float(km_tc3) + 5.0, float(km_finish) - 8.0)):
-        for _ in range(500):
-            km = rng.uniform(lo, hi)
-            length = float(rng.integers(20, 51)) * 10.0
-            if _clear_of(km, taken, 3.0) and _clear_of(km, [k for _, k in towns], 2.0):
-                break
-        else:  # pragma: no cover - the legs are tens of km long
-            raise ValueError(f"day {number}: no room for a timed trial between km {lo:.1f} and {hi:.1f}")
-        kmh = min(layout.pace_kmh(km, km + length / 1000.0) * 0.9, 60.0)
-        target = math.ceil(length / (kmh / 3.6) * 2.0) / 2.0
-        start = _km(km)
-        controls.append(
-            ControlSpec(
-                "",
-                "timed_trial",
-                start,
-                f"{target:.2f}",
-                end_km=start + Decimal(int(length)) / 1000,
-                description=f"Timed trial, {int(length)} m",
-            )
-        )
-        taken.append(km)
 
-    # Passage controls in towns not used yet.
-    used = {tc1_town, tc2_town, tc3_town, plan.lunch_at, *plan.fuel_at}
+def _timed_trial(
+    number: int,
+    layout: _DayLayout,
+    lo: float,
+    hi: float,
+    taken: list[float],
+    town_kms: list[float],
+    rng: np.random.Generator,
+) -> tuple[ControlSpec, float]:
+    """A timed trial of 200-500 m on open road between km `lo` and `hi` (3 km clear of the other controls,
+    2 km of a town), its target at 90 % of the reference pace (at most 60 km/h) rounded up to the half
+    second; and the km where it starts."""
+    for _ in range(500):
+        km = rng.uniform(lo, hi)
+        length = float(rng.integers(20, 51)) * 10.0
+        if _clear_of(km, taken, 3.0) and _clear_of(km, town_kms, 2.0):
+            break
+    else:  # pragma: no cover - the legs are tens of km long
+        raise ValueError(f"day {number}: no room for a timed trial between km {lo:.1f} and {hi:.1f}")
+    kmh = min(layout.pace_kmh(km, km + length / 1000.0) * 0.9, 60.0)
+    target = math.ceil(length / (kmh / 3.6) * 2.0) / 2.0
+    start = _km(km)
+    trial = ControlSpec(
+        "",
+        "timed_trial",
+        start,
+        f"{target:.2f}",
+        end_km=start + Decimal(int(length)) / 1000,
+        description=f"Timed trial, {int(length)} m",
+    )
+    return trial, km
+
+
+def _passage_controls(
+    plan: DayPlan,
+    towns: list[tuple[str, float]],
+    time_control_towns: tuple[str, ...],
+    taken: list[float],
+    rng: np.random.Generator,
+) -> list[ControlSpec]:
+    """Two or three passage controls just past towns no other control or stop uses, 3 km clear of the
+    controls placed already (fewer when fewer towns are free)."""
+    used = {*time_control_towns, plan.lunch_at, *plan.fuel_at}
     free = [(n, k) for n, k in towns if n not in used and _clear_of(k + PC_PAST_TOWN_KM, taken, 3.0)]
     count = min(len(free), 2 + int(rng.integers(0, 2)))
     chosen = sorted(rng.choice(len(free), size=count, replace=False)) if count else []
+    controls = []
     for i in chosen:
         name, km = free[int(i)]
         controls.append(
@@ -245,26 +335,28 @@ def _plan_controls(
                 "", "passage_control", _km(km + PC_PAST_TOWN_KM), description=f"Passage control in {name}"
             )
         )
+    return controls
 
-    controls.sort(key=lambda c: (c.km, c.kind != "start"))
-    prefix = {"passage_control": "PC", "timed_trial": "PT", "secret_check": "SC"}
+
+_NUMBERED = {"passage_control": "PC", "timed_trial": "PT", "secret_check": "SC"}
+"""The kinds named by their order in the day: D1-PC1, D1-PC2, D1-PT1, D1-SC1..."""
+
+
+def _named_in_driving_order(prefix: str, controls: list[ControlSpec]) -> list[ControlSpec]:
+    """The controls sorted by km (the start before anything at km 0), the unnamed ones named."""
     counts: dict[str, int] = {}
     named: list[ControlSpec] = []
-    for c in controls:
-        if c.kind in prefix:
+    for c in sorted(controls, key=lambda c: (c.km, c.kind != "start")):
+        if c.kind in _NUMBERED:
             counts[c.kind] = counts.get(c.kind, 0) + 1
-            c = ControlSpec(
-                f"{p}-{prefix[c.kind]}{counts[c.kind]}",
-                c.kind,
-                c.km,
-                c.target,
-                c.average_kmh,
-                c.end_km,
-                c.description,
-            )
+            c = replace(c, name=f"{prefix}-{_NUMBERED[c.kind]}{counts[c.kind]}")
         named.append(c)
+    return named
 
-    # Stops. Lunch opens half an hour before the first car can be there.
+
+def _stops(plan: DayPlan, lunch_km: float, fuel_kms: list[float]) -> list[StopSpec]:
+    """Lunch, the fuel stops, the hotel and the car show. Lunch opens half an hour before the first car
+    can be there (at 50 km/h from the 08:00 start) and stays open four hours."""
     first_at = 8 * 60 + (lunch_km / 50.0) * 60.0
     opens = int(first_at // 30) * 30 - 30
     stops = [
@@ -275,11 +367,11 @@ def _plan_controls(
             )
             for t, k in zip(plan.fuel_at, fuel_kms, strict=True)
         ],
-        _venue_stop("hotel", hotel, "14:00:00", "23:59:00"),
+        _venue_stop("hotel", plan.hotel, "14:00:00", "23:59:00"),
     ]
     if plan.car_show is not None:
         stops.append(_venue_stop("car_show", plan.car_show, "15:30:00", "19:30:00"))
-    return named, stops
+    return stops
 
 
 def _venue_stop(kind: str, venue: Venue, opens: str, closes: str) -> StopSpec:
