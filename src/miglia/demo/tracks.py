@@ -32,12 +32,13 @@ from pathlib import Path
 
 import gpxpy
 import numpy as np
+import numpy.typing as npt
 
 from miglia.demo.driving import road_speed, segment_times
 from miglia.demo.roads import FloatArray, geodesic_chainage, metres_per_degree
 from miglia.demo.towns import all_town_points
 from miglia.domain.entries import Entry
-from miglia.domain.event import ControlKind, Day, Event, StopKind
+from miglia.domain.event import Control, ControlKind, Day, Event, StopKind
 from miglia.domain.instants import US_PER_S
 from miglia.domain.timecard import EventPlan, TimeCard, time_cards
 from miglia.formats.entries_csv import read_entries
@@ -52,6 +53,8 @@ WRONG_TURN_DAY = 3
 _BEHIND_START_M = 60.0
 _PAST_END_M = 80.0
 _TIMED = (ControlKind.START, ControlKind.TIME_CONTROL, ControlKind.FINISH)
+
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -392,100 +395,195 @@ def _simulate_car_day(
     interval_s: float,
     incidents: list[Incident],
 ) -> tuple[Track, dict[str, tuple[int, ...]], tuple[tuple[str, int, int], ...]]:
+    """One car's day: its GPS track, the true instants (µs) it crossed each control's line, and its halts
+    (what, from µs, to µs). The incidents of the day are added to `incidents`.
+
+    Times inside are seconds after `epoch_us` (the day's first start). One random generator per car and
+    day, drawn from in this order: the start, the legs, the sampling phase, the signal gaps, the noise."""
     rng = np.random.default_rng([seed, entry.start_no, day.number])
     crew = _crew(seed, entry.start_no)
     drive = _Drive(road, crew, rng)
-
-    def due(name: str) -> float:
-        line = card.line(name)
-        assert line.due_us is not None
-        return (line.due_us - epoch_us) / US_PER_S
+    controls = list(day.controls)
+    control_m = [float(c.km or 0) * 1000.0 for c in controls]
 
     start_t = (card.day_start_us[day_index] - epoch_us) / US_PER_S
+    crossings: dict[str, list[float]] = {controls[0].name: [_line_up_and_start(drive, start_t)]}
+    second_crossings = _drive_the_legs(drive, entry, day, controls, control_m, card, epoch_us, crossings)
+    crossings |= _first_reached(drive, controls, control_m)
+    for name, after, detour in second_crossings:
+        crossings[name] += [h0 + after for _what, h0, _h1, hold in drive.halts if hold is detour]
+
+    t, lat, lon = _sample(drive, interval_s)
+    halts = tuple(
+        (what, epoch_us + round(h0 * US_PER_S), epoch_us + round(h1 * US_PER_S))
+        for what, h0, h1, _ in drive.halts
+    )
+    incidents.extend(_incidents_on_the_track(drive, entry, day, t, lat, lon, epoch_us))
+    keep = _signal_kept(t, crossings, rng)
+    lat, lon = _with_phone_noise(lat, lon, crew.noise_m, rng)
+    t_us = epoch_us + np.round(t[keep] * 1000.0).astype(np.int64) * 1000
+    track = Track(
+        t_us, np.round(lat[keep], 7), np.round(lon[keep], 7), entry.device_id or f"car-{entry.start_no}"
+    )
+    true = {k: tuple(epoch_us + round(x * US_PER_S) for x in sorted(v)) for k, v in crossings.items()}
+    return track, true, halts
+
+
+def _line_up_and_start(drive: _Drive, start_t: float) -> float:
+    """Wait behind the start line from 8-15 minutes before the car's start time, then cross it 1-4 s
+    after; the instant it crosses."""
+    rng = drive.rng
     begin = start_t - float(rng.uniform(8.0, 15.0)) * 60.0
     drive.knot(-_BEHIND_START_M, begin)
     drive.knot(-_BEHIND_START_M, start_t - 2.0)
     drive.knot(0.0, start_t + float(rng.uniform(1.0, 4.0)))
-    crossings: dict[str, list[float]] = {}
-    controls = list(day.controls)
-    crossings[controls[0].name] = [drive.t[-1]]
+    return drive.t[-1]
 
-    stop_km: list[tuple[str, float]] = []
-    for st in day.stops:
-        if st.kind is StopKind.LUNCH and st.lat is not None and st.lon is not None:
-            stop_km.append(("lunch", road.km_of(st.lat, st.lon)))
-        elif st.kind is StopKind.FUEL and st.km is not None:
-            stop_km.append(("fuel", float(st.km) * 1000.0))
-    control_m = [float(c.km or 0) * 1000.0 for c in controls]
 
+def _due_s(card: TimeCard, name: str, epoch_us: int) -> float:
+    """The due time at a control on the car's time card, in seconds after `epoch_us`."""
+    line = card.line(name)
+    assert line.due_us is not None
+    return (line.due_us - epoch_us) / US_PER_S
+
+
+def _drive_the_legs(
+    drive: _Drive,
+    entry: Entry,
+    day: Day,
+    controls: list[Control],
+    control_m: list[float],
+    card: TimeCard,
+    epoch_us: int,
+    crossings: dict[str, list[float]],
+) -> list[tuple[str, float, _Hold]]:
+    """Drive from each timed control (start, time controls, finish) to the next: a leg with a set average
+    to its schedule, any other to its target with its halts and trials; then get the time card stamped,
+    or park at the hotel after the finish. Adds to `crossings` when each timed control's line and each
+    trial's lines are crossed; returns the control a wrong turn brings the car back to: (its name, the
+    seconds after the detour began when the car crosses it again, the detour)."""
+    halt_kms = _halt_kms(day, drive.road)
     timed = [(i, c) for i, c in enumerate(controls) if c.kind in _TIMED]
-    extra_crossings: list[tuple[str, float, int]] = []  # (control, seconds after hold start, hold index)
+    second_crossings: list[tuple[str, float, _Hold]] = []
     for (ia, a), (ib, b) in itertools.pairwise(timed):
         a_m, b_m = control_m[ia], control_m[ib]
         if b.average_kmh is not None and b.target is None:
-            t_b = drive.average_leg(a_m, due(a.name), b_m, float(b.average_kmh))
+            t_b = drive.average_leg(a_m, _due_s(card, a.name, epoch_us), b_m, float(b.average_kmh))
         else:
-            holds: list[_Hold] = []
-            for what, km in stop_km:
-                if a_m < km < b_m and (what == "lunch" or crew.fuel_stops):
-                    minutes = rng.uniform(45.0, 75.0) if what == "lunch" else rng.uniform(5.0, 10.0)
-                    holds.append(_Hold(km, float(minutes) * 60.0, what))
-            trials = [
-                _Trial(c.name, control_m[i], float(c.end_km or 0) * 1000.0, float(c.target or 0))
-                for i, c in enumerate(controls)
-                if c.kind is ControlKind.TIMED_TRIAL and a_m < control_m[i] < b_m
-            ]
-            busy = control_m + [km for _, km in stop_km]
-            if (entry.start_no, day.number) == (
-                BREAKDOWN_START_NO,
-                BREAKDOWN_DAY,
-            ) and a.kind is ControlKind.START:
-                for _ in range(1000):
-                    km = float(rng.uniform(a_m + 10_000.0, b_m - 10_000.0))
-                    if _far_from(km, busy, 5000.0):
-                        break
-                minutes = float(rng.uniform(38.0, 44.0))
-                holds.append(_Hold(km, minutes * 60.0, "breakdown", planned=False, lateral_m=4.0))
-            if (entry.start_no, day.number) == (WRONG_TURN_START_NO, WRONG_TURN_DAY):
-                for i, c in enumerate(controls):
-                    if c.kind is ControlKind.PASSAGE_CONTROL and a_m < control_m[i] < b_m - 2000.0:
-                        detour, _reverse, forward = _wrong_turn(road, control_m[i], rng)
-                        holds.append(detour)
-                        extra_crossings.append((c.name, forward, id(detour)))
-                        break
-            t_b = drive.target_leg(b_m, due(b.name), holds, trials, crossings)
+            holds = _planned_holds(drive, halt_kms, a_m, b_m)
+            trials = _trials_between(controls, control_m, a_m, b_m)
+            car_day = (entry.start_no, day.number)
+            if car_day == (BREAKDOWN_START_NO, BREAKDOWN_DAY) and a.kind is ControlKind.START:
+                holds.append(_breakdown(drive.rng, a_m, b_m, control_m + [km for _, km in halt_kms]))
+            if car_day == (WRONG_TURN_START_NO, WRONG_TURN_DAY):
+                missed = _missed_turn(drive, controls, control_m, a_m, b_m)
+                if missed is not None:
+                    holds.append(missed[2])
+                    second_crossings.append(missed)
+            t_b = drive.target_leg(b_m, _due_s(card, b.name, epoch_us), holds, trials, crossings)
         crossings.setdefault(b.name, []).append(t_b)
-        if b.kind is ControlKind.FINISH:
-            drive.drive(road.length_m + _PAST_END_M, 0.5)
-            drive.hold(float(rng.uniform(2.0, 5.0)) * 60.0, "parked at the hotel")
-        else:
-            drive.drive(b_m + 60.0, 0.4)
-            drive.hold(float(rng.uniform(20.0, 60.0)), "time card stamped")
+        _leave_control(drive, b, b_m)
+    return second_crossings
 
+
+def _halt_kms(day: Day, road: _Road) -> list[tuple[str, float]]:
+    """("lunch" or "fuel", chainage m) of the day's stops a car halts at on the way."""
+    halts: list[tuple[str, float]] = []
+    for st in day.stops:
+        if st.kind is StopKind.LUNCH and st.lat is not None and st.lon is not None:
+            halts.append(("lunch", road.km_of(st.lat, st.lon)))
+        elif st.kind is StopKind.FUEL and st.km is not None:
+            halts.append(("fuel", float(st.km) * 1000.0))
+    return halts
+
+
+def _planned_holds(drive: _Drive, halt_kms: list[tuple[str, float]], a_m: float, b_m: float) -> list[_Hold]:
+    """Lunch (45-75 min) and, for crews that stop for fuel, fuel (5-10 min) between a_m and b_m."""
+    holds = []
+    for what, km in halt_kms:
+        if a_m < km < b_m and (what == "lunch" or drive.crew.fuel_stops):
+            minutes = drive.rng.uniform(45.0, 75.0) if what == "lunch" else drive.rng.uniform(5.0, 10.0)
+            holds.append(_Hold(km, float(minutes) * 60.0, what))
+    return holds
+
+
+def _trials_between(controls: list[Control], control_m: list[float], a_m: float, b_m: float) -> list[_Trial]:
+    return [
+        _Trial(c.name, control_m[i], float(c.end_km or 0) * 1000.0, float(c.target or 0))
+        for i, c in enumerate(controls)
+        if c.kind is ControlKind.TIMED_TRIAL and a_m < control_m[i] < b_m
+    ]
+
+
+def _breakdown(rng: np.random.Generator, a_m: float, b_m: float, busy: list[float]) -> _Hold:
+    """About 40 minutes by the road (4 m off it), somewhere 10 km inside the leg and 5 km from any
+    control or stop."""
+    for _ in range(1000):
+        km = float(rng.uniform(a_m + 10_000.0, b_m - 10_000.0))
+        if _far_from(km, busy, 5000.0):
+            break
+    minutes = float(rng.uniform(38.0, 44.0))
+    return _Hold(km, minutes * 60.0, "breakdown", planned=False, lateral_m=4.0)
+
+
+def _missed_turn(
+    drive: _Drive, controls: list[Control], control_m: list[float], a_m: float, b_m: float
+) -> tuple[str, float, _Hold] | None:
+    """The wrong turn after the leg's first passage control (at least 2 km before its end): that
+    control's name, when (after the detour began) the car crosses its line again, and the detour."""
+    for i, c in enumerate(controls):
+        if c.kind is ControlKind.PASSAGE_CONTROL and a_m < control_m[i] < b_m - 2000.0:
+            detour, _reverse, forward = _wrong_turn(drive.road, control_m[i], drive.rng)
+            return c.name, forward, detour
+    return None
+
+
+def _leave_control(drive: _Drive, control: Control, control_m: float) -> None:
+    """After the finish: drive into the hotel car park and stay 2-5 minutes. After a time control: drive
+    on 60 m and wait 20-60 s while the time card is stamped."""
+    if control.kind is ControlKind.FINISH:
+        drive.drive(drive.road.length_m + _PAST_END_M, 0.5)
+        drive.hold(float(drive.rng.uniform(2.0, 5.0)) * 60.0, "parked at the hotel")
+    else:
+        drive.drive(control_m + 60.0, 0.4)
+        drive.hold(float(drive.rng.uniform(20.0, 60.0)), "time card stamped")
+
+
+def _first_reached(drive: _Drive, controls: list[Control], control_m: list[float]) -> dict[str, list[float]]:
+    """Passage controls and secret checks: the first instant the car's chainage reaches their km."""
     knots_s = np.asarray(drive.s)
     knots_t = np.asarray(drive.t)
-    # Passage controls and secret checks: the first instant the chainage reaches their km.
     reach = np.maximum.accumulate(knots_s)
     first = np.concatenate([[True], reach[1:] > reach[:-1]])
-    for i, c in enumerate(controls):
-        if c.kind in (ControlKind.PASSAGE_CONTROL, ControlKind.SECRET_CHECK):
-            crossings[c.name] = [float(np.interp(control_m[i], knots_s[first], knots_t[first]))]
-    for name, after, hold_id in extra_crossings:
-        for _what, h0, _h1, hold in drive.halts:
-            if hold is not None and id(hold) == hold_id:
-                crossings[name].append(h0 + after)
+    return {
+        c.name: [float(np.interp(control_m[i], knots_s[first], knots_t[first]))]
+        for i, c in enumerate(controls)
+        if c.kind in (ControlKind.PASSAGE_CONTROL, ControlKind.SECRET_CHECK)
+    }
 
-    # Sampling.
-    phase = float(rng.uniform(0.0, interval_s))
+
+def _sample(drive: _Drive, interval_s: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(t, lat, lon) every `interval_s` along the knots, from a random phase; no noise yet."""
+    knots_s = np.asarray(drive.s)
+    knots_t = np.asarray(drive.t)
+    phase = float(drive.rng.uniform(0.0, interval_s))
     t = np.arange(knots_t[0] + phase, knots_t[-1], interval_s)
     s = np.interp(t, knots_t, knots_s)
-    lat, lon = road.at(s)
-    halts: list[tuple[str, int, int]] = []
-    for what, h0, h1, hold in drive.halts:
-        halts.append((what, epoch_us + round(h0 * US_PER_S), epoch_us + round(h1 * US_PER_S)))
+    lat, lon = drive.road.at(s)
+    return t, lat, lon
+
+
+def _incidents_on_the_track(
+    drive: _Drive, entry: Entry, day: Day, t: FloatArray, lat: FloatArray, lon: FloatArray, epoch_us: int
+) -> list[Incident]:
+    """Puts the unplanned halts on the sampled track (in place): during a wrong turn the car follows its
+    detour; during a breakdown it stands by the side of the road. Returns them as incidents."""
+    incidents = []
+    for _what, h0, h1, hold in drive.halts:
         if hold is None:
             continue
         inside = (t >= h0) & (t <= h1)
+        span = (epoch_us + round(h0 * US_PER_S), epoch_us + round(h1 * US_PER_S))
         if hold.path is not None:
             plat, plon, _dist, pt = hold.path
             lat[inside] = np.interp(t[inside] - h0, pt, plat)
@@ -495,8 +593,7 @@ def _simulate_car_day(
                     "wrong_turn",
                     entry.start_no,
                     day.number,
-                    epoch_us + round(h0 * US_PER_S),
-                    epoch_us + round(h1 * US_PER_S),
+                    *span,
                     hold.s / 1000.0,
                     f"car {entry.start_no} missed the turn {hold.s / 1000.0:.2f} km into day {day.number}, "
                     "drove 2 km down a side road, came back past the passage control and crossed its line "
@@ -504,26 +601,34 @@ def _simulate_car_day(
                 )
             )
         elif hold.lateral_m:
-            ky, kx = metres_per_degree(float(lat[0]))
-            la, lo = road.at(np.array([hold.s - 20.0, hold.s + 20.0]))
-            east, north = (lo[1] - lo[0]) * kx, (la[1] - la[0]) * ky
-            norm = float(np.hypot(east, north)) or 1.0
-            lat[inside] += -east / norm * hold.lateral_m / ky
-            lon[inside] += north / norm * hold.lateral_m / kx
+            _pull_over(drive.road, hold, inside, lat, lon)
             incidents.append(
                 Incident(
                     "breakdown",
                     entry.start_no,
                     day.number,
-                    epoch_us + round(h0 * US_PER_S),
-                    epoch_us + round(h1 * US_PER_S),
+                    *span,
                     hold.s / 1000.0,
                     f"car {entry.start_no} stopped by the road at km {hold.s / 1000.0:.1f} of day "
                     f"{day.number} for {(h1 - h0) / 60.0:.0f} min (magneto fault), then went on",
                 )
             )
+    return incidents
 
-    # Signal gaps, never within a minute of a control line.
+
+def _pull_over(road: _Road, hold: _Hold, inside: BoolArray, lat: FloatArray, lon: FloatArray) -> None:
+    """Move the positions `inside` the hold `hold.lateral_m` to the right of the road (in place)."""
+    ky, kx = metres_per_degree(float(lat[0]))
+    la, lo = road.at(np.array([hold.s - 20.0, hold.s + 20.0]))
+    east, north = (lo[1] - lo[0]) * kx, (la[1] - la[0]) * ky
+    norm = float(np.hypot(east, north)) or 1.0
+    lat[inside] += -east / norm * hold.lateral_m / ky
+    lon[inside] += north / norm * hold.lateral_m / kx
+
+
+def _signal_kept(t: FloatArray, crossings: dict[str, list[float]], rng: np.random.Generator) -> BoolArray:
+    """Which samples the phone sends: all but 2-4 signal gaps of 1-5 minutes, none within a minute of a
+    control line (nor of another gap), none in the first or last 10 minutes."""
     keep = np.ones(t.size, dtype=bool)
     no_gap = [(x - 60.0, x + 60.0) for v in crossings.values() for x in v]
     for _ in range(int(rng.integers(2, 5))):
@@ -534,15 +639,17 @@ def _simulate_car_day(
                 keep &= ~((t >= g0) & (t < g0 + length))
                 no_gap.append((g0 - 60.0, g0 + length + 60.0))
                 break
+    return keep
+
+
+def _with_phone_noise(
+    lat: FloatArray, lon: FloatArray, noise_m: float, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """Positions moved by the phone's GPS error: normal, `noise_m` metres in each of north and east."""
     ky, kx = metres_per_degree(float(np.mean(lat)))
-    lat = lat + rng.normal(0.0, crew.noise_m, t.size) / ky
-    lon = lon + rng.normal(0.0, crew.noise_m, t.size) / kx
-    t_us = epoch_us + np.round(t[keep] * 1000.0).astype(np.int64) * 1000
-    track = Track(
-        t_us, np.round(lat[keep], 7), np.round(lon[keep], 7), entry.device_id or f"car-{entry.start_no}"
-    )
-    true = {k: tuple(epoch_us + round(x * US_PER_S) for x in sorted(v)) for k, v in crossings.items()}
-    return track, true, tuple(halts)
+    lat = lat + rng.normal(0.0, noise_m, lat.size) / ky
+    lon = lon + rng.normal(0.0, noise_m, lon.size) / kx
+    return lat, lon
 
 
 def _entries_for(event: Event, event_toml: Path, entries_csv: Path | None) -> list[Entry]:
