@@ -20,7 +20,7 @@ from miglia.domain.event import Control, ControlKind, Day, Event
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
 from miglia.domain.scoreboard import Scoreboard
-from miglia.domain.timecard import EventPlan, start_ranks, time_card
+from miglia.domain.timecard import EventPlan, start_order, time_card
 from miglia.rules import load_rules
 
 CARS = 450
@@ -49,17 +49,27 @@ def build_event(n_controls: int = CONTROLS) -> Event:
             controls.append(Control(name, kind, km=km))
         i += 1
     controls.append(Control("F", ControlKind.FINISH, km=km + 10, average_kmh=Decimal(50)))
-    day = Day(1, dt.date(2027, 5, 1), "Day 1", "day1.gpx", dt.time(6, 0), 30, tuple(controls))
-    return Event("bench", "Benchmark rally", "Europe/Rome", "mille-miglia", (day,))
+    day = Day(
+        number=1,
+        date=dt.date(2027, 5, 1),
+        title="Day 1",
+        route="day1.gpx",
+        first_start=dt.time(6, 0),
+        start_interval_s=30,
+        controls=tuple(controls),
+    )
+    return Event(
+        slug="bench", name="Benchmark rally", timezone="Europe/Rome", rules="mille-miglia", days=(day,)
+    )
 
 
 def build_entries() -> list[Entry]:
     rng = random.Random(1)
     return [
         Entry(
-            n,
-            Car("Fiat", "508", rng.randint(1927, 1957)),
-            Crew(f"D{n}", f"C{n}", ladies=n % 7 == 0),
+            start_no=n,
+            car=Car(make="Fiat", model="508", year=rng.randint(1927, 1957)),
+            crew=Crew(driver=f"D{n}", co_driver=f"C{n}", ladies=n % 7 == 0),
             class_name=f"K{n % 6}",
             team=f"T{n % 40}",
         )
@@ -71,8 +81,8 @@ def build_passages(event: Event, entries: list[Entry]) -> list[Passage]:
     rng = random.Random(2)
     plan = EventPlan.build(event)
     out: list[Passage] = []
-    for n, rank in start_ranks(entries).items():
-        card = time_card(plan, n, rank)
+    for n, start_index in start_order(entries).items():
+        card = time_card(plan, n, start_index)
         for line in card.lines:
             if line.kind is ControlKind.TIMED_TRIAL:
                 start = card.day_start_us[0] + 3_600_000_000 + rng.randint(0, 10**9)

@@ -32,8 +32,16 @@ def event(
         Control("PC1", ControlKind.PASSAGE_CONTROL, km=D(50)),
         Control("F", ControlKind.FINISH, km=D(80), target=D(3600)),
     )
-    day = Day(1, DATE, "Day 1", "day1.gpx", dt.time.fromisoformat(first_start), interval_s, controls)
-    return Event("test", "Test rally", TZ, "mille-miglia", (day,))
+    day = Day(
+        number=1,
+        date=DATE,
+        title="Day 1",
+        route="day1.gpx",
+        first_start=dt.time.fromisoformat(first_start),
+        start_interval_s=interval_s,
+        controls=controls,
+    )
+    return Event(slug="test", name="Test rally", timezone=TZ, rules="mille-miglia", days=(day,))
 
 
 def entry(
@@ -46,9 +54,9 @@ def entry(
     refused: bool = False,
 ) -> Entry:
     return Entry(
-        start_no,
-        Car("Alfa Romeo", "1900", year),
-        Crew(f"Driver {start_no}", f"Co {start_no}", ladies=ladies),
+        start_no=start_no,
+        car=Car(make="Alfa Romeo", model="1900", year=year),
+        crew=Crew(driver=f"Driver {start_no}", co_driver=f"Co {start_no}", ladies=ladies),
         class_name=class_name,
         team=team,
         status=EntryStatus.REFUSED if refused else EntryStatus.ACCEPTED,
@@ -63,7 +71,9 @@ def at(hms: str, date: dt.date = DATE) -> int:
 def p(
     start_no: int, control: str, hms: str, source: str = "device", line: str = "", id: str | None = None
 ) -> Passage:
-    return Passage(start_no, control, at(hms), Source(source), line, id)
+    return Passage(
+        start_no=start_no, control=control, instant_us=at(hms), source=Source(source), line=line, id=id
+    )
 
 
 def rules(name: str = "mille-miglia", **changes: Any) -> RuleSet:
@@ -80,18 +90,17 @@ def rules(name: str = "mille-miglia", **changes: Any) -> RuleSet:
     return rule_set_from_dict(data)
 
 
-def on_time_run(start_no: int, rank: int, trial_s: str = "21.00") -> list[Passage]:
-    """Passages of a car that is exactly on time everywhere (rank = its place in start order)."""
-    m = rank
+def on_time_run(start_no: int, start_index: int, trial_s: str = "21.00") -> list[Passage]:
+    """Passages of a car that is exactly on time everywhere (`start_index`: its index in start order)."""
     trial = D(trial_s)
     whole = int(trial)
     hundredths = int((trial - whole) * 100)
     return [
-        p(start_no, "S1", f"09:{23 + m:02d}:00"),
-        p(start_no, "PT1", f"09:{30 + m:02d}:00"),
-        p(start_no, "PT1", f"09:{30 + m:02d}:{whole:02d}.{hundredths:02d}", line="finish"),
-        p(start_no, "SC1", f"09:{53 + m:02d}:00"),
-        p(start_no, "TC1", f"10:{23 + m:02d}:30"),
-        p(start_no, "PC1", f"10:{40 + m:02d}:00"),
-        p(start_no, "F", f"11:{23 + m:02d}:10"),
+        p(start_no, "S1", f"09:{23 + start_index:02d}:00"),
+        p(start_no, "PT1", f"09:{30 + start_index:02d}:00"),
+        p(start_no, "PT1", f"09:{30 + start_index:02d}:{whole:02d}.{hundredths:02d}", line="finish"),
+        p(start_no, "SC1", f"09:{53 + start_index:02d}:00"),
+        p(start_no, "TC1", f"10:{23 + start_index:02d}:30"),
+        p(start_no, "PC1", f"10:{40 + start_index:02d}:00"),
+        p(start_no, "F", f"11:{23 + start_index:02d}:10"),
     ]

@@ -9,7 +9,7 @@ start-number order. Cars equal on the score and every tie-break share a position
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from miglia.domain.entries import Entry
@@ -17,7 +17,7 @@ from miglia.domain.rules import ClassificationRules, Order, TieBreak
 from miglia.domain.scoring import CarResult
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Standing:
     position: int | None
     start_no: int
@@ -28,7 +28,7 @@ class Standing:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ranking:
     name: str
     standings: tuple[Standing, ...]
@@ -40,7 +40,7 @@ class Ranking:
         raise KeyError(start_no)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TeamStanding:
     position: int | None
     team: str
@@ -50,7 +50,7 @@ class TeamStanding:
     members: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Classification:
     overall: Ranking
     by_class: Mapping[str, Ranking]
@@ -108,7 +108,17 @@ def standings(pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationR
                 position = shared
                 previous = key
             pos = position
-        out.append(Standing(pos, r.start_no, r.penalty, r.coefficient, r.score, r.excluded, r.exclusion))
+        out.append(
+            Standing(
+                position=pos,
+                start_no=r.start_no,
+                penalty=r.penalty,
+                coefficient=r.coefficient,
+                score=r.score,
+                excluded=r.excluded,
+                note=r.exclusion,
+            )
+        )
     return tuple(out)
 
 
@@ -121,22 +131,24 @@ def classify(
     """Every classification the rule set asks for. `pairs` may pass an already sorted `ordered(...)`."""
     if pairs is None:
         pairs = ordered(results.values(), rules, entries)
-    overall = Ranking("overall", standings(pairs, rules))
+    overall = Ranking(name="overall", standings=standings(pairs, rules))
     by_class: dict[str, Ranking] = {}
     if rules.by_class:
         names = sorted({entries[n].class_name for n in results if entries[n].class_name})
         for name in names:
             group = [kr for kr in pairs if entries[kr[1].start_no].class_name == name]
-            by_class[name] = Ranking(f"class {name}", standings(group, rules))
+            by_class[name] = Ranking(name=f"class {name}", standings=standings(group, rules))
     by_era: dict[str, Ranking] = {}
     for era in rules.eras:
         group = [kr for kr in pairs if era.includes(entries[kr[1].start_no].car.year)]
-        by_era[era.name] = Ranking(era.name, standings(group, rules))
+        by_era[era.name] = Ranking(name=era.name, standings=standings(group, rules))
     ladies = None
     if rules.ladies_cup:
         group = [kr for kr in pairs if entries[kr[1].start_no].crew.ladies]
-        ladies = Ranking("ladies' cup", standings(group, rules))
-    return Classification(overall, by_class, by_era, ladies, _teams(pairs, entries, rules))
+        ladies = Ranking(name="ladies' cup", standings=standings(group, rules))
+    return Classification(
+        overall=overall, by_class=by_class, by_era=by_era, ladies=ladies, teams=_teams(pairs, entries, rules)
+    )
 
 
 def _teams(
@@ -155,15 +167,15 @@ def _teams(
         counted = [kr for kr in group if not kr[1].excluded][:n]
         all_numbers = tuple(sorted(kr[1].start_no for kr in group))
         if len(counted) < n or not rules.ranked:
-            rows.append(((True, Decimal(0), team), TeamStanding(None, team, None, (), all_numbers)))
+            unranked = TeamStanding(position=None, team=team, score=None, counted=(), members=all_numbers)
+            rows.append(((True, Decimal(0), team), unranked))
             continue
         total = sum((kr[1].score for kr in counted), Decimal(0))
         sort_score = -total if rules.order is Order.HIGHEST else total
         # Ties between teams: the better best-placed member, then the name.
         numbers = tuple(kr[1].start_no for kr in counted)
-        rows.append(
-            ((False, sort_score, counted[0][0], team), TeamStanding(None, team, total, numbers, all_numbers))
-        )
+        ranked = TeamStanding(position=None, team=team, score=total, counted=numbers, members=all_numbers)
+        rows.append(((False, sort_score, counted[0][0], team), ranked))
     # Unranked teams (True) sort after the ranked: keys of the two shapes never meet past their first item.
     rows.sort(key=lambda row: row[0])
     out: list[TeamStanding] = []
@@ -173,5 +185,5 @@ def _teams(
             out.append(standing)
             continue
         position = i
-        out.append(TeamStanding(position, standing.team, standing.score, standing.counted, standing.members))
+        out.append(replace(standing, position=position))
     return tuple(out)

@@ -61,7 +61,7 @@ def slot_label(control: str, line: str) -> str:
     return f"{control}/{line}" if line else control
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Conflict:
     start_no: int
     control: str
@@ -80,7 +80,7 @@ class Conflict:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Choice:
     """Which passage counts at one car's control line, and why."""
 
@@ -106,7 +106,16 @@ def choose(
     """The passage that counts among `passages` (all of one car at one control line)."""
     if len(passages) == 1 and passages[0].source in precedence:  # the common case, kept fast
         only = passages[0]
-        return Choice(start_no, control, line, only, _SINGLE[only.source], (only,), ()), ()
+        choice = Choice(
+            start_no=start_no,
+            control=control,
+            line=line,
+            chosen=only,
+            reason=_SINGLE[only.source],
+            candidates=(only,),
+            set_aside=(),
+        )
+        return choice, ()
     firsts: dict[Source, Passage] = {}
     set_aside: list[Passage] = []
     for p in sorted(passages, key=Passage.sort_key):
@@ -119,7 +128,16 @@ def choose(
     set_aside.extend(ignored)
     if not ordered:
         reason = "no passage" if not passages else "no passage from a source this control accepts"
-        return Choice(start_no, control, line, None, reason, (), tuple(set_aside)), ()
+        choice = Choice(
+            start_no=start_no,
+            control=control,
+            line=line,
+            chosen=None,
+            reason=reason,
+            candidates=(),
+            set_aside=tuple(set_aside),
+        )
+        return choice, ()
     chosen = ordered[0]
     conflicts: list[Conflict] = []
     for i, a in enumerate(ordered):
@@ -127,7 +145,17 @@ def choose(
             tolerance = rules.tolerance_us(a.source, b.source)
             difference = abs(a.instant_us - b.instant_us)
             if tolerance is not None and difference > tolerance:
-                conflicts.append(Conflict(start_no, control, line, a, b, difference, tolerance))
+                conflicts.append(
+                    Conflict(
+                        start_no=start_no,
+                        control=control,
+                        line=line,
+                        first=a,
+                        second=b,
+                        difference_us=difference,
+                        tolerance_us=tolerance,
+                    )
+                )
     if len(ordered) == 1 and not set_aside:
         reason = f"{chosen.source} time"
     else:
@@ -139,4 +167,13 @@ def choose(
             f"{c.first.source}/{c.second.source} differ by {format_duration(c.difference_us)}"
             for c in conflicts
         )
-    return Choice(start_no, control, line, chosen, reason, tuple(ordered), tuple(set_aside)), tuple(conflicts)
+    choice = Choice(
+        start_no=start_no,
+        control=control,
+        line=line,
+        chosen=chosen,
+        reason=reason,
+        candidates=tuple(ordered),
+        set_aside=tuple(set_aside),
+    )
+    return choice, tuple(conflicts)

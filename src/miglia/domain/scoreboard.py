@@ -26,7 +26,7 @@ from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import Conflict, Passage
 from miglia.domain.rules import RuleSet
 from miglia.domain.scoring import CarResult, Slot, coefficient_for, score_car
-from miglia.domain.timecard import EventPlan, TimeCard, start_ranks, time_card
+from miglia.domain.timecard import EventPlan, TimeCard, start_order, time_card
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ class Scoreboard:
         self.plan = plan or EventPlan.build(event)
         accepted = [e for e in entries if e.accepted]
         self.entries: dict[int, Entry] = {e.start_no: e for e in accepted}
-        self.ranks = start_ranks(accepted)
+        self.start_order = start_order(accepted)  # start number -> index (0-based) in start-number order
         self.coefficients = {
             n: coefficient_for(rules, n, e.car.year, coefficients) for n, e in self.entries.items()
         }
@@ -104,11 +104,11 @@ class Scoreboard:
         return self._results
 
     def time_card(self, start_no: int) -> TimeCard:
-        return time_card(self.plan, start_no, self.ranks[start_no])
+        return time_card(self.plan, start_no, self.start_order[start_no])
 
     def overall(self) -> Ranking:
         assert self._pairs is not None
-        return Ranking("overall", standings(self._pairs, self.rules.classification))
+        return Ranking(name="overall", standings=standings(self._pairs, self.rules.classification))
 
     def classification(self) -> Classification:
         if self._classification is None:
@@ -134,7 +134,7 @@ class Scoreboard:
         self._check_passage(passage)
         self._store(passage)
         self._rescore(passage.start_no)
-        return Update((passage.start_no,), self._rerank())
+        return Update(rescored=(passage.start_no,), moves=self._rerank())
 
     def add_passages(self, passages: Iterable[Passage]) -> Update:
         """Add many passages; all are checked before any is kept."""
@@ -146,7 +146,7 @@ class Scoreboard:
             self._store(p)
         for n in touched:
             self._rescore(n)
-        return Update(tuple(touched), self._rerank())
+        return Update(rescored=tuple(touched), moves=self._rerank())
 
     def add_correction(self, correction: Correction) -> Update:
         self._check_correction(correction)
@@ -154,7 +154,7 @@ class Scoreboard:
         n = correction.start_no
         self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
         self._rescore(n)
-        return Update((n,), self._rerank())
+        return Update(rescored=(n,), moves=self._rerank())
 
     def add_corrections(self, corrections: Iterable[Correction]) -> Update:
         touched: set[int] = set()
@@ -165,7 +165,7 @@ class Scoreboard:
         for n in sorted(touched):
             self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
             self._rescore(n)
-        return Update(tuple(sorted(touched)), self._rerank())
+        return Update(rescored=tuple(sorted(touched)), moves=self._rerank())
 
     def close(self, controls: Iterable[str] | None = None) -> Update:
         """Close controls (None: all): cars with no passage there are then missed, not pending."""
@@ -179,7 +179,7 @@ class Scoreboard:
                 self.closed = None
         for n in self.entries:
             self._rescore(n)
-        return Update(tuple(sorted(self.entries)), self._rerank())
+        return Update(rescored=tuple(sorted(self.entries)), moves=self._rerank())
 
     # -- inside ------------------------------------------------------------------------------------
 
@@ -221,14 +221,14 @@ class Scoreboard:
 
     def _rescore(self, start_no: int) -> None:
         self._results[start_no] = score_car(
-            self.plan,
-            start_no,
-            self.ranks[start_no],
-            self._passages[start_no],
-            self._effective.get(start_no, ()),
-            self.rules,
-            self.coefficients[start_no],
-            self.closed,
+            plan=self.plan,
+            start_no=start_no,
+            start_index=self.start_order[start_no],
+            slots=self._passages[start_no],
+            corrections=self._effective.get(start_no, ()),
+            rules=self.rules,
+            coefficient=self.coefficients[start_no],
+            closed=self.closed,
         )
         self._classification = None
 
@@ -237,7 +237,7 @@ class Scoreboard:
         ranking = standings(self._pairs, self.rules.classification)
         positions = {s.start_no: s.position for s in ranking}
         moves = tuple(
-            Move(n, self._positions.get(n), pos)
+            Move(start_no=n, before=self._positions.get(n), after=pos)
             for n, pos in positions.items()
             if self._positions.get(n, -1) != pos
         )

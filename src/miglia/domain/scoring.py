@@ -11,6 +11,11 @@ Per control (docs/rules.md gives the arithmetic):
 - passage control: only its passage counts;
 - a control without a passage is missed once it is closed or the car has been seen at a later
   control; until then it is pending and costs nothing.
+
+The steps, one function each: sort the car's corrections by what they act on (`_sort_corrections`), read
+the instant that counts at every control line (`_read_lines`), score each control (`_control_line`,
+which hands over to the function of its kind), add the official penalties (`_official_penalty_line`),
+then sum the penalties and apply the coefficient (`_penalty_sums`, `_score`).
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from miglia.domain.corrections import Correction, CorrectionKind
+from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
 from miglia.domain.instants import US_PER_MIN, format_duration
 from miglia.domain.passages import Choice, Conflict, Passage, choose, slot_label
 from miglia.domain.rules import (
     EXCLUDE,
     CoefficientOperation,
+    CoefficientRules,
     CoefficientTarget,
     Measure,
     Reference,
@@ -60,7 +67,7 @@ class Status(StrEnum):
     PENALTY = "penalty"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ControlResult:
     """One line of a car's breakdown: a control, or an official penalty."""
 
@@ -86,7 +93,7 @@ class ControlResult:
     """Ids of the corrections that acted on this line."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CarResult:
     start_no: int
     lines: tuple[ControlResult, ...]
@@ -96,7 +103,7 @@ class CarResult:
     """The part of `penalty` the coefficient acts on."""
     coefficient: Decimal
     score: Decimal
-    """The penalty with the coefficient applied, rounded half up to the rule set's places."""
+    """The penalty with the coefficient applied, rounded half up to the rule set's decimals."""
     clean_trials: int
     """Timed trials and secret checks passed with zero deviation (a tie-break)."""
     excluded: bool
@@ -111,22 +118,51 @@ class CarResult:
 
 
 Slot = tuple[str, str]
+"""A control line: (control, line), line "" or a timed trial's "finish"."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
+    """The instant that counts at one control line of a car, and where it came from."""
+
     instant_us: int | None
     choice: Choice | None
     note: str
     correction: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _SortedCorrections:
+    """A car's effective corrections, by what they act on."""
+
+    replaced: Mapping[Slot, Correction]
+    """replace_time: the official instant of a control line (the latest correction of a line wins)."""
+    voided_lines: Mapping[Slot, Correction]
+    """void_passage without a passage id: no passage of the line counts."""
+    voided_passages: frozenset[str]
+    """void_passage with a passage id: that passage no longer counts."""
+    penalties: tuple[Correction, ...]
+    exclusions: tuple[Correction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Car:
+    """What scoring one control of a car needs besides the control itself."""
+
+    rules: RuleSet
+    day_starts_us: Sequence[int]
+    """The car's start instant on each day."""
+    readings: Mapping[Slot, _Reading]
+    closed: frozenset[str] | None
+    """The controls closed so far (None: all)."""
+    last_seen: int
+    """Index (in the whole event) of the last control where the car has a time; -1: none yet."""
+
+
 def coefficient_for(
     rules: RuleSet, start_no: int, year: int, overrides: Mapping[int, Decimal] | None = None
 ) -> Decimal:
     """The car's coefficient: an override (e.g. a published per-model table), else the year band."""
-    from miglia.domain.errors import InvalidInput
-
     if overrides and start_no in overrides:
         return overrides[start_no]
     if rules.coefficient.applies_to is CoefficientTarget.NONE:
@@ -142,8 +178,292 @@ def coefficient_for(
     return value
 
 
-def _points_text(points: Decimal) -> str:
-    return f"{points.normalize():f}"
+def score_car(
+    plan: EventPlan,
+    start_no: int,
+    start_index: int,
+    slots: Mapping[Slot, Sequence[Passage]],
+    corrections: Sequence[Correction],
+    rules: RuleSet,
+    coefficient: Decimal,
+    closed: frozenset[str] | None = None,
+) -> CarResult:
+    """Score one car.
+
+    `start_index` is its index (0-based) in start-number order among the accepted entries, which gives
+    its start times; `slots` its raw passages by (control, line); `corrections` the effective corrections
+    of this car (see `corrections.effective`); `closed` the controls closed so far (None: all, the final
+    results).
+    """
+    sorted_corrections = _sort_corrections(corrections)
+    conflicts: list[Conflict] = []
+    readings, last_seen = _read_lines(plan, start_no, slots, rules, sorted_corrections, conflicts)
+    car = _Car(
+        rules=rules,
+        day_starts_us=[plan.start_us(day, start_index) for day in range(len(plan.event.days))],
+        readings=readings,
+        closed=closed,
+        last_seen=last_seen,
+    )
+    control_lines: list[ControlResult] = []
+    exclusion_reasons: list[str] = []
+    for control in plan.controls:
+        line, excludes = _control_line(control, car)
+        control_lines.append(line)
+        if excludes:
+            exclusion_reasons.append(line.reason)
+    penalty_lines = [_official_penalty_line(p, plan, rules) for p in sorted_corrections.penalties]
+    exclusion_reasons.extend(
+        f"excluded by correction {x.id} ({x.by}: {x.why})" for x in sorted_corrections.exclusions
+    )
+    penalty, coefficient_penalty = _penalty_sums(control_lines, penalty_lines, rules.coefficient)
+    return CarResult(
+        start_no=start_no,
+        lines=(*control_lines, *penalty_lines),
+        penalty=penalty,
+        coefficient_penalty=coefficient_penalty,
+        coefficient=coefficient,
+        score=_score(penalty, coefficient_penalty, coefficient, rules),
+        clean_trials=sum(
+            1 for line in control_lines if line.status is Status.ON_TIME and line.kind in _TRIAL_KINDS
+        ),
+        excluded=bool(exclusion_reasons),
+        exclusion="; ".join(exclusion_reasons),
+        conflicts=tuple(conflicts),
+    )
+
+
+# -- corrections and readings ---------------------------------------------------------------------------
+
+
+def _sort_corrections(corrections: Sequence[Correction]) -> _SortedCorrections:
+    replaced: dict[Slot, Correction] = {}
+    voided_lines: dict[Slot, Correction] = {}
+    voided_passages: set[str] = set()
+    penalties: list[Correction] = []
+    exclusions: list[Correction] = []
+    for correction in corrections:
+        if correction.kind is CorrectionKind.REPLACE_TIME:
+            replaced[(correction.control, correction.line)] = correction
+        elif correction.kind is CorrectionKind.VOID_PASSAGE:
+            if correction.passage_id:
+                voided_passages.add(correction.passage_id)
+            else:
+                voided_lines[(correction.control, correction.line)] = correction
+        elif correction.kind is CorrectionKind.ADD_PENALTY:
+            penalties.append(correction)
+        elif correction.kind is CorrectionKind.EXCLUDE:
+            exclusions.append(correction)
+    return _SortedCorrections(
+        replaced=replaced,
+        voided_lines=voided_lines,
+        voided_passages=frozenset(voided_passages),
+        penalties=tuple(penalties),
+        exclusions=tuple(exclusions),
+    )
+
+
+def _read_lines(
+    plan: EventPlan,
+    start_no: int,
+    slots: Mapping[Slot, Sequence[Passage]],
+    rules: RuleSet,
+    corrections: _SortedCorrections,
+    conflicts: list[Conflict],
+) -> tuple[dict[Slot, _Reading], int]:
+    """The reading of every control line, in route order, and the index of the last control with a
+    time (-1: none); the conflicts found between sources are added to `conflicts`."""
+    readings: dict[Slot, _Reading] = {}
+    last_seen = -1
+    for control in plan.controls:
+        lines = ("", "finish") if control.kind is ControlKind.TIMED_TRIAL else ("",)
+        for line in lines:
+            reading = _read(start_no, control, line, slots, rules, corrections, conflicts)
+            readings[(control.name, line)] = reading
+            if reading.instant_us is not None:
+                last_seen = control.index
+    return readings, last_seen
+
+
+def _read(
+    start_no: int,
+    control: ControlPlan,
+    line: str,
+    slots: Mapping[Slot, Sequence[Passage]],
+    rules: RuleSet,
+    corrections: _SortedCorrections,
+    conflicts: list[Conflict],
+) -> _Reading:
+    """The instant that counts at one control line: a correction's, else the chosen passage's."""
+    slot = (control.name, line)
+    replacement = corrections.replaced.get(slot)
+    if replacement is not None:
+        note = f"time set by correction {replacement.id} ({replacement.by}: {replacement.why})"
+        return _Reading(replacement.instant_us, None, note, replacement.id)
+    void = corrections.voided_lines.get(slot)
+    if void is not None:
+        note = f"passages voided by correction {void.id} ({void.by}: {void.why})"
+        return _Reading(None, None, note, void.id)
+    passages = slots.get(slot)
+    if not passages:
+        return _Reading(None, None, "", None)
+    if corrections.voided_passages:
+        passages = [p for p in passages if p.id not in corrections.voided_passages]
+    precedence = rules.passages.precedence_for(control.name, control.kind)
+    choice, found = choose(start_no, control.name, line, passages, precedence, rules.passages)
+    if found:
+        conflicts.extend(found)
+    chosen = choice.chosen
+    return _Reading(None if chosen is None else chosen.instant_us, choice, "", None)
+
+
+# -- one control ----------------------------------------------------------------------------------------
+
+
+def _control_line(control: ControlPlan, car: _Car) -> tuple[ControlResult, bool]:
+    """The line of one control, and whether it excludes the car (then its reason says why)."""
+    reading = car.readings[(control.name, "")]
+    finish = car.readings[(control.name, "finish")] if control.kind is ControlKind.TIMED_TRIAL else None
+    choices, used = _provenance(reading, finish)
+    if finish is not None:
+        if reading.instant_us is None or finish.instant_us is None:
+            return _missing_time_line(control, car, reading, finish, choices, used)
+        trial = _timed_trial_line(
+            control, car.rules.timed_trial, reading.instant_us, finish.instant_us, choices, used
+        )
+        return trial, False
+    if reading.instant_us is None:
+        return _missing_time_line(control, car, reading, None, choices, used)
+    if control.kind in TIMED_KINDS:
+        return _time_control_line(control, car, reading.instant_us, choices, used)
+    if control.kind is ControlKind.SECRET_CHECK:
+        return _secret_check_line(control, car, reading.instant_us, choices, used), False
+    return _passed_line(control, reading.instant_us, choices, used), False
+
+
+def _provenance(reading: _Reading, finish: _Reading | None) -> tuple[tuple[Choice, ...], tuple[str, ...]]:
+    """The passage choices and the ids of the corrections behind a control's reading(s)."""
+    # Plain conditionals, not generators: this runs for every control of every car at each rescore.
+    choices: tuple[Choice, ...] = () if reading.choice is None else (reading.choice,)
+    used: tuple[str, ...] = () if reading.correction is None else (reading.correction,)
+    if finish is not None:
+        if finish.choice is not None:
+            choices = (*choices, finish.choice)
+        if finish.correction is not None:
+            used = (*used, finish.correction)
+    return choices, used
+
+
+def _at(control: ControlPlan) -> str:
+    """The control as a reason names it: "time control TC1"."""
+    return f"{_KIND_WORDS[control.kind]} {control.name}"
+
+
+def _time_control_line(
+    control: ControlPlan, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+) -> tuple[ControlResult, bool]:
+    """A start, time control or finish: its due minute (or instant), early or late, or out of time."""
+    rules = car.rules.time_control
+    measure = rules.measure
+    minute = rules.minute_convention
+    due_us = _due_us(control, rules.reference, car, measure, to_minute=minute)
+    measured_us = measure.measure(instant_us)
+    deviation_us = measured_us - due_us
+    units = _minute_units(deviation_us) if minute else _deviation_units(deviation_us, measure.unit_us)
+    late_by_us = units * measure.unit_us if minute else deviation_us
+    if rules.out_of_time_us is not None and late_by_us > rules.out_of_time_us:
+        late = f"{_amount(units, deviation_us, minute)} late at {_at(control)}"
+        if rules.out_of_time == EXCLUDE:
+            penalty, reason, excludes = _ZERO, f"{late}: out of time, excluded", True
+        else:
+            assert isinstance(rules.out_of_time, Decimal)
+            penalty = rules.out_of_time
+            reason, excludes = f"{late}: out of time, {_points_text(penalty)} points", False
+        line = ControlResult(
+            control=control.name,
+            kind=control.kind,
+            status=Status.OUT_OF_TIME,
+            due_us=due_us,
+            actual_us=measured_us,
+            deviation_us=deviation_us,
+            penalty=penalty,
+            reason=reason,
+            capped=False,
+            choices=choices,
+            corrections=used,
+        )
+        return line, excludes
+    line = _deviation_line(
+        control,
+        measure,
+        due_us=due_us,
+        measured_us=measured_us,
+        deviation_us=deviation_us,
+        units=units,
+        minute=minute,
+        choices=choices,
+        used=used,
+    )
+    return line, False
+
+
+def _secret_check_line(
+    control: ControlPlan, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+) -> ControlResult:
+    """A secret check: the deviation from the ideal instant of the leg's average-speed schedule."""
+    rules = car.rules.secret_check
+    measure = rules.measure
+    ideal_us = measure.measure(_due_us(control, rules.reference, car, measure, to_minute=False))
+    measured_us = measure.measure(instant_us)
+    deviation_us = measured_us - ideal_us
+    return _deviation_line(
+        control,
+        measure,
+        due_us=ideal_us,
+        measured_us=measured_us,
+        deviation_us=deviation_us,
+        units=_deviation_units(deviation_us, measure.unit_us),
+        minute=False,
+        choices=choices,
+        used=used,
+    )
+
+
+def _passed_line(
+    control: ControlPlan, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+) -> ControlResult:
+    """A passage control: only its passage counts."""
+    return ControlResult(
+        control=control.name,
+        kind=control.kind,
+        status=Status.PASSED,
+        due_us=None,
+        actual_us=instant_us,
+        deviation_us=None,
+        penalty=_ZERO,
+        reason=f"passed {_at(control)}",
+        choices=choices,
+        corrections=used,
+    )
+
+
+def _due_us(
+    control: ControlPlan, reference: Reference, car: _Car, measure: Measure, *, to_minute: bool
+) -> int:
+    """The due (or ideal) instant of a control for this car, before measuring.
+
+    With reference "actual", it counts from the car's time at the leg's start control, measured with
+    `measure` and, for a time control under the minute convention, taken at its minute (the minute
+    written on the time card); without a time there, from the fixed time card.
+    """
+    if reference is Reference.ACTUAL and control.leg_start is not None and control.leg_us is not None:
+        leg_start_us = car.readings[(control.leg_start, "")].instant_us
+        if leg_start_us is not None:
+            measured_us = measure.measure(leg_start_us)
+            if to_minute:
+                measured_us -= measured_us % US_PER_MIN
+            return measured_us + control.leg_us
+    return car.day_starts_us[control.day] + (control.offset_us or 0)
 
 
 def _deviation_units(deviation_us: int, unit_us: int) -> int:
@@ -160,216 +480,240 @@ def _minute_units(deviation_us: int) -> int:
     return -((-deviation_us + US_PER_MIN - 1) // US_PER_MIN)
 
 
-def _time_words(units: int, unit_us: int, deviation_us: int, minute: bool) -> str:
+def _amount(units: int, deviation_us: int, minute: bool) -> str:
+    """How early or late, for a reason: "2 min" under the minute convention, else "3.00 s"."""
     if minute:
         return f"{abs(units)} min"
     return format_duration(abs(deviation_us))
 
 
-def _read(
-    start_no: int,
-    plan: ControlPlan,
-    line: str,
-    slots: Mapping[Slot, Sequence[Passage]],
-    rules: RuleSet,
-    replaced: Mapping[Slot, Correction],
-    voided_slots: Mapping[Slot, Correction],
-    voided_ids: frozenset[str],
-    conflicts: list[Conflict],
-) -> _Reading:
-    slot = (plan.name, line)
-    correction = replaced.get(slot)
-    if correction is not None:
-        note = f"time set by correction {correction.id} ({correction.by}: {correction.why})"
-        return _Reading(correction.instant_us, None, note, correction.id)
-    void = voided_slots.get(slot)
-    if void is not None:
-        note = f"passages voided by correction {void.id} ({void.by}: {void.why})"
-        return _Reading(None, None, note, void.id)
-    passages = slots.get(slot)
-    if not passages:
-        return _Reading(None, None, "", None)
-    if voided_ids:
-        passages = [p for p in passages if p.id not in voided_ids]
-    precedence = rules.passages.precedence_for(plan.name, plan.kind)
-    choice, found = choose(start_no, plan.name, line, passages, precedence, rules.passages)
-    if found:
-        conflicts.extend(found)
-    chosen = choice.chosen
-    return _Reading(None if chosen is None else chosen.instant_us, choice, "", None)
+def _points_text(points: Decimal) -> str:
+    return f"{points.normalize():f}"
 
 
-def score_car(
-    plan: EventPlan,
-    start_no: int,
-    rank: int,
-    slots: Mapping[Slot, Sequence[Passage]],
-    corrections: Sequence[Correction],
-    rules: RuleSet,
-    coefficient: Decimal,
-    closed: frozenset[str] | None = None,
-) -> CarResult:
-    """Score one car.
+def _points_reason(measure: Measure, units: int, points: Decimal, capped: bool) -> str:
+    """The points of an early or late line: "37 points", or "1234 points, capped at 300"."""
+    if capped:
+        uncapped = abs(units) * (measure.late_points if units > 0 else measure.early_points)
+        return f"{_points_text(uncapped)} points, capped at {_points_text(points)}"
+    return f"{_points_text(points)} points"
 
-    `rank` is its place (0-based) in start-number order, which gives its start times; `slots` its raw
-    passages by (control, line); `corrections` the effective corrections of this car (see
-    `corrections.effective`); `closed` the controls closed so far (None: all, the final results).
-    """
-    day_start = [plan.start_us(d, rank) for d in range(len(plan.event.days))]
-    replaced: dict[Slot, Correction] = {}
-    voided_slots: dict[Slot, Correction] = {}
-    voided: set[str] = set()
-    penalties: list[Correction] = []
-    exclusions: list[Correction] = []
-    for corr in corrections:
-        if corr.kind is CorrectionKind.REPLACE_TIME:
-            replaced[(corr.control, corr.line)] = corr
-        elif corr.kind is CorrectionKind.VOID_PASSAGE:
-            if corr.passage_id:
-                voided.add(corr.passage_id)
-            else:
-                voided_slots[(corr.control, corr.line)] = corr
-        elif corr.kind is CorrectionKind.ADD_PENALTY:
-            penalties.append(corr)
-        elif corr.kind is CorrectionKind.EXCLUDE:
-            exclusions.append(corr)
-    voided_ids = frozenset(voided)
-    conflicts: list[Conflict] = []
 
-    readings: dict[Slot, _Reading] = {}
-    last_seen = -1
-    for c in plan.controls:
-        lines = ("", "finish") if c.kind is ControlKind.TIMED_TRIAL else ("",)
-        for line in lines:
-            reading = _read(start_no, c, line, slots, rules, replaced, voided_slots, voided_ids, conflicts)
-            readings[(c.name, line)] = reading
-            if reading.instant_us is not None:
-                last_seen = c.index
-
-    tc = rules.time_control
-    tcm = tc.measure
-    results: list[ControlResult] = []
-    exclusion_reasons: list[str] = []
-    total = _ZERO
-    coef_part = _ZERO
-    coef_kinds = rules.coefficient.kinds
-    coef_all = rules.coefficient.applies_to is CoefficientTarget.TOTAL
-    coef_trials = rules.coefficient.applies_to is CoefficientTarget.TRIALS
-    clean = 0
-
-    for c in plan.controls:
-        words = _KIND_WORDS[c.kind]
-        reading = readings[(c.name, "")]
-        choices: tuple[Choice, ...] = () if reading.choice is None else (reading.choice,)
-        used = () if reading.correction is None else (reading.correction,)
-        if c.kind is ControlKind.TIMED_TRIAL:
-            finish = readings[(c.name, "finish")]
-            if finish.choice is not None:
-                choices = (*choices, finish.choice)
-            if finish.correction is not None:
-                used = (*used, finish.correction)
-            if reading.instant_us is None or finish.instant_us is None:
-                result = _no_time(
-                    c, words, rules, closed, last_seen, reading, finish, choices, used, exclusion_reasons
-                )
-            else:
-                result = _trial(
-                    c, words, rules.timed_trial, reading.instant_us, finish.instant_us, choices, used
-                )
-        elif reading.instant_us is None:
-            result = _no_time(
-                c, words, rules, closed, last_seen, reading, None, choices, used, exclusion_reasons
-            )
-        elif c.kind in TIMED_KINDS:
-            due = _reference(c, tc.reference, day_start, readings, tcm, tc.minute_convention)
-            t = tcm.measure(reading.instant_us)
-            d = t - due
-            units = _minute_units(d) if tc.minute_convention else _deviation_units(d, tcm.unit_us)
-            late_by = units * tcm.unit_us if tc.minute_convention else d
-            if tc.out_of_time_us is not None and late_by > tc.out_of_time_us:
-                amount = _time_words(units, tcm.unit_us, d, tc.minute_convention)
-                if tc.out_of_time == EXCLUDE:
-                    text = f"{amount} late at {words} {c.name}: out of time, excluded"
-                    exclusion_reasons.append(text)
-                    penalty = _ZERO
-                else:
-                    assert isinstance(tc.out_of_time, Decimal)
-                    penalty = tc.out_of_time
-                    text = f"{amount} late at {words} {c.name}: out of time, {_points_text(penalty)} points"
-                result = ControlResult(
-                    c.name,
-                    c.kind,
-                    Status.OUT_OF_TIME,
-                    due,
-                    t,
-                    d,
-                    penalty,
-                    text,
-                    False,
-                    choices=choices,
-                    corrections=used,
-                )
-            else:
-                result = _deviation_result(
-                    c, words, tcm, due, t, d, units, tc.minute_convention, choices, used
-                )
-        elif c.kind is ControlKind.SECRET_CHECK:
-            sc = rules.secret_check
-            m = sc.measure
-            ideal = m.measure(_reference(c, sc.reference, day_start, readings, m, False))
-            t = m.measure(reading.instant_us)
-            d = t - ideal
-            units = _deviation_units(d, m.unit_us)
-            result = _deviation_result(c, words, m, ideal, t, d, units, False, choices, used)
-        else:
-            result = ControlResult(
-                c.name,
-                c.kind,
-                Status.PASSED,
-                None,
-                reading.instant_us,
-                None,
-                _ZERO,
-                f"passed {words} {c.name}",
-                choices=choices,
-                corrections=used,
-            )
-        results.append(result)
-        if result.status is Status.ON_TIME and c.kind in _TRIAL_KINDS:
-            clean += 1
-        if result.penalty:
-            total += result.penalty
-            if coef_all or (coef_trials and c.kind in coef_kinds):
-                coef_part += result.penalty
-
-    for p in penalties:
-        points, text = _official_penalty(p, plan, rules)
-        kind = plan.by_name[p.control].kind if p.control in plan.by_name else None
-        results.append(
-            ControlResult(
-                p.control, kind, Status.PENALTY, None, None, None, points, text, corrections=(p.id,)
-            )
+def _deviation_line(
+    control: ControlPlan,
+    measure: Measure,
+    *,
+    due_us: int,
+    measured_us: int,
+    deviation_us: int,
+    units: int,
+    minute: bool,
+    choices: tuple[Choice, ...],
+    used: tuple[str, ...],
+) -> ControlResult:
+    """A time control or secret check reached: on time, or early or late by whole units."""
+    if units == 0:
+        return ControlResult(
+            control=control.name,
+            kind=control.kind,
+            status=Status.ON_TIME,
+            due_us=due_us,
+            actual_us=measured_us,
+            deviation_us=deviation_us,
+            penalty=_ZERO,
+            reason=f"on time at {_at(control)}: 0 points",
+            choices=choices,
+            corrections=used,
         )
-        total += points
-        if coef_all:
-            coef_part += points
-    for x in exclusions:
-        exclusion_reasons.append(f"excluded by correction {x.id} ({x.by}: {x.why})")
-
-    score = total - coef_part + _apply(coef_part, coefficient, rules.coefficient.operation)
-    score = score.quantize(Decimal(1).scaleb(-rules.classification.decimals), ROUND_HALF_UP)
-    return CarResult(
-        start_no=start_no,
-        lines=tuple(results),
-        penalty=total,
-        coefficient_penalty=coef_part,
-        coefficient=coefficient,
-        score=score,
-        clean_trials=clean,
-        excluded=bool(exclusion_reasons),
-        exclusion="; ".join(exclusion_reasons),
-        conflicts=tuple(conflicts),
+    points, capped = measure.points(units)
+    status = Status.LATE if units > 0 else Status.EARLY
+    reason = f"{_amount(units, deviation_us, minute)} {status.value} at {_at(control)}: "
+    if units < 0 and measure.early_allowed:
+        reason += "early arrival allowed, 0 points"
+    else:
+        reason += _points_reason(measure, units, points, capped)
+    return ControlResult(
+        control=control.name,
+        kind=control.kind,
+        status=status,
+        due_us=due_us,
+        actual_us=measured_us,
+        deviation_us=deviation_us,
+        penalty=points,
+        reason=reason,
+        capped=capped,
+        choices=choices,
+        corrections=used,
     )
+
+
+def _timed_trial_line(
+    control: ControlPlan,
+    measure: Measure,
+    start_us: int,
+    finish_us: int,
+    choices: tuple[Choice, ...],
+    used: tuple[str, ...],
+) -> ControlResult:
+    """A timed trial: the elapsed time between its start and finish lines against its target."""
+    target_us = control.trial_target_us or 0
+    measured_start_us = measure.measure(start_us)
+    measured_finish_us = measure.measure(finish_us)
+    deviation_us = (measured_finish_us - measured_start_us) - target_us
+    units = _deviation_units(deviation_us, measure.unit_us)
+    if units == 0:
+        return ControlResult(
+            control=control.name,
+            kind=control.kind,
+            status=Status.ON_TIME,
+            due_us=None,
+            actual_us=measured_finish_us,
+            deviation_us=deviation_us,
+            penalty=_ZERO,
+            reason=f"on target at {_at(control)}: 0 points",
+            capped=False,
+            start_us=measured_start_us,
+            target_us=target_us,
+            choices=choices,
+            corrections=used,
+        )
+    points, capped = measure.points(units)
+    status = Status.LATE if units > 0 else Status.EARLY
+    reason = f"{format_duration(abs(deviation_us))} {status.value} at {_at(control)}: " + _points_reason(
+        measure, units, points, capped
+    )
+    return ControlResult(
+        control=control.name,
+        kind=control.kind,
+        status=status,
+        due_us=None,
+        actual_us=measured_finish_us,
+        deviation_us=deviation_us,
+        penalty=points,
+        reason=reason,
+        capped=capped,
+        start_us=measured_start_us,
+        target_us=target_us,
+        choices=choices,
+        corrections=used,
+    )
+
+
+def _missing_time_line(
+    control: ControlPlan,
+    car: _Car,
+    reading: _Reading,
+    finish: _Reading | None,
+    choices: tuple[Choice, ...],
+    used: tuple[str, ...],
+) -> tuple[ControlResult, bool]:
+    """A control without a time (a trial: on either line): pending until closed or passed, then missed;
+    and whether missing it excludes the car."""
+    if finish is None:
+        missing = "no time"
+    else:
+        missing = "no start-line time" if reading.instant_us is None else "no finish-line time"
+    notes = [r.note for r in (reading, finish) if r is not None and r.note]
+    detail = f" ({'; '.join(notes)})" if notes else ""
+    is_closed = car.closed is None or control.name in car.closed or control.index < car.last_seen
+    if not is_closed:
+        status, penalty, excludes = Status.PENDING, _ZERO, False
+        reason = f"{missing} at {_at(control)} yet{detail}"
+    else:
+        status = Status.MISSED
+        missed = car.rules.missed[control.kind]
+        if missed == EXCLUDE:
+            penalty, excludes = _ZERO, True
+            reason = f"{missing} at {_at(control)}{detail}: missed, excluded"
+        else:
+            assert isinstance(missed, Decimal)
+            penalty, excludes = missed, False
+            reason = f"{missing} at {_at(control)}{detail}: missed, {_points_text(missed)} points"
+    line = ControlResult(
+        control=control.name,
+        kind=control.kind,
+        status=status,
+        due_us=None,
+        actual_us=None,
+        deviation_us=None,
+        penalty=penalty,
+        reason=reason,
+        choices=choices,
+        corrections=used,
+    )
+    return line, excludes
+
+
+# -- official penalties and the score -------------------------------------------------------------------
+
+
+def _official_penalty_line(correction: Correction, plan: EventPlan, rules: RuleSet) -> ControlResult:
+    """An add_penalty correction as a line of its own: points, or a time at the late rate of the kind."""
+    control = plan.by_name.get(correction.control)
+    points, reason = _official_penalty(correction, plan, rules)
+    return ControlResult(
+        control=correction.control,
+        kind=None if control is None else control.kind,
+        status=Status.PENALTY,
+        due_us=None,
+        actual_us=None,
+        deviation_us=None,
+        penalty=points,
+        reason=reason,
+        corrections=(correction.id,),
+    )
+
+
+def _official_penalty(correction: Correction, plan: EventPlan, rules: RuleSet) -> tuple[Decimal, str]:
+    who = f"correction {correction.id} ({correction.by}: {correction.why})"
+    at = f" at {slot_label(correction.control, correction.line)}" if correction.control else ""
+    if correction.points is not None:
+        return correction.points, f"official penalty{at}: {_points_text(correction.points)} points, {who}"
+    assert correction.time_us is not None
+    control = plan.by_name.get(correction.control)
+    kind = ControlKind.TIME_CONTROL if control is None else control.kind
+    if kind is ControlKind.TIMED_TRIAL:
+        measure = rules.timed_trial
+    elif kind is ControlKind.SECRET_CHECK:
+        measure = rules.secret_check.measure
+    else:
+        measure = rules.time_control.measure
+    points = (correction.time_us // measure.unit_us) * measure.late_points
+    return (
+        points,
+        f"official time penalty{at} of {format_duration(correction.time_us)}: "
+        f"{_points_text(points)} points, {who}",
+    )
+
+
+def _penalty_sums(
+    control_lines: Sequence[ControlResult],
+    penalty_lines: Sequence[ControlResult],
+    coefficient: CoefficientRules,
+) -> tuple[Decimal, Decimal]:
+    """All the penalty points, and the part of them the coefficient acts on (its kinds, or all)."""
+    on_total = coefficient.applies_to is CoefficientTarget.TOTAL
+    on_trials = coefficient.applies_to is CoefficientTarget.TRIALS
+    penalty = _ZERO
+    coefficient_penalty = _ZERO
+    for line in control_lines:
+        if line.penalty:
+            penalty += line.penalty
+            if on_total or (on_trials and line.kind in coefficient.kinds):
+                coefficient_penalty += line.penalty
+    for line in penalty_lines:
+        penalty += line.penalty
+        if on_total:
+            coefficient_penalty += line.penalty
+    return penalty, coefficient_penalty
+
+
+def _score(penalty: Decimal, coefficient_penalty: Decimal, coefficient: Decimal, rules: RuleSet) -> Decimal:
+    """The penalty with the coefficient applied to its part, rounded half up to the rule set's decimals."""
+    score = (
+        penalty - coefficient_penalty + _apply(coefficient_penalty, coefficient, rules.coefficient.operation)
+    )
+    return score.quantize(Decimal(1).scaleb(-rules.classification.decimals), ROUND_HALF_UP)
 
 
 def _apply(points: Decimal, coefficient: Decimal, operation: CoefficientOperation) -> Decimal:
@@ -378,176 +722,3 @@ def _apply(points: Decimal, coefficient: Decimal, operation: CoefficientOperatio
     if operation is CoefficientOperation.MULTIPLY:
         return points * coefficient
     return points / coefficient
-
-
-def _reference(
-    c: ControlPlan,
-    reference: Reference,
-    day_start: list[int],
-    readings: Mapping[Slot, _Reading],
-    measure: Measure,
-    to_minute: bool,
-) -> int:
-    """The due (or ideal) instant of a control for this car, before measuring.
-
-    With reference "actual", it counts from the car's time at the leg's start control, measured with
-    `measure` and, for a time control under the minute convention, taken at its minute (the minute
-    written on the time card); without a time there, from the fixed time card.
-    """
-    if reference is Reference.ACTUAL and c.leg_start is not None and c.leg_us is not None:
-        start = readings[(c.leg_start, "")].instant_us
-        if start is not None:
-            measured = measure.measure(start)
-            if to_minute:
-                measured -= measured % US_PER_MIN
-            return measured + c.leg_us
-    return day_start[c.day] + (c.offset_us or 0)
-
-
-def _deviation_result(
-    c: ControlPlan,
-    words: str,
-    m: Measure,
-    due: int,
-    t: int,
-    d: int,
-    units: int,
-    minute: bool,
-    choices: tuple[Choice, ...],
-    used: tuple[str, ...],
-) -> ControlResult:
-    if units == 0:
-        return ControlResult(
-            c.name,
-            c.kind,
-            Status.ON_TIME,
-            due,
-            t,
-            d,
-            _ZERO,
-            f"on time at {words} {c.name}: 0 points",
-            choices=choices,
-            corrections=used,
-        )
-    points, capped = m.points(units)
-    status = Status.LATE if units > 0 else Status.EARLY
-    amount = _time_words(units, m.unit_us, d, minute)
-    text = f"{amount} {status.value} at {words} {c.name}: "
-    if units < 0 and m.early_allowed:
-        text += "early arrival allowed, 0 points"
-    elif capped:
-        raw = abs(units) * (m.late_points if units > 0 else m.early_points)
-        text += f"{_points_text(raw)} points, capped at {_points_text(points)}"
-    else:
-        text += f"{_points_text(points)} points"
-    return ControlResult(
-        c.name, c.kind, status, due, t, d, points, text, capped, choices=choices, corrections=used
-    )
-
-
-def _trial(
-    c: ControlPlan,
-    words: str,
-    m: Measure,
-    start: int,
-    finish: int,
-    choices: tuple[Choice, ...],
-    used: tuple[str, ...],
-) -> ControlResult:
-    target = c.trial_target_us or 0
-    s = m.measure(start)
-    f = m.measure(finish)
-    d = (f - s) - target
-    units = _deviation_units(d, m.unit_us)
-    if units == 0:
-        return ControlResult(
-            c.name,
-            c.kind,
-            Status.ON_TIME,
-            None,
-            f,
-            d,
-            _ZERO,
-            f"on target at {words} {c.name}: 0 points",
-            False,
-            s,
-            target,
-            choices,
-            used,
-        )
-    points, capped = m.points(units)
-    status = Status.LATE if units > 0 else Status.EARLY
-    text = f"{format_duration(abs(d))} {status.value} at {words} {c.name}: "
-    if capped:
-        raw = abs(units) * (m.late_points if units > 0 else m.early_points)
-        text += f"{_points_text(raw)} points, capped at {_points_text(points)}"
-    else:
-        text += f"{_points_text(points)} points"
-    return ControlResult(c.name, c.kind, status, None, f, d, points, text, capped, s, target, choices, used)
-
-
-def _no_time(
-    c: ControlPlan,
-    words: str,
-    rules: RuleSet,
-    closed: frozenset[str] | None,
-    last_seen: int,
-    reading: _Reading,
-    finish: _Reading | None,
-    choices: tuple[Choice, ...],
-    used: tuple[str, ...],
-    exclusion_reasons: list[str],
-) -> ControlResult:
-    missing = (
-        "no time"
-        if finish is None
-        else ("no start-line time" if reading.instant_us is None else "no finish-line time")
-    )
-    notes = [r.note for r in (reading, finish) if r is not None and r.note]
-    detail = f" ({'; '.join(notes)})" if notes else ""
-    is_closed = closed is None or c.name in closed or c.index < last_seen
-    if not is_closed:
-        return ControlResult(
-            c.name,
-            c.kind,
-            Status.PENDING,
-            None,
-            None,
-            None,
-            _ZERO,
-            f"{missing} at {words} {c.name} yet{detail}",
-            choices=choices,
-            corrections=used,
-        )
-    missed = rules.missed[c.kind]
-    if missed == EXCLUDE:
-        text = f"{missing} at {words} {c.name}{detail}: missed, excluded"
-        exclusion_reasons.append(text)
-        return ControlResult(
-            c.name, c.kind, Status.MISSED, None, None, None, _ZERO, text, choices=choices, corrections=used
-        )
-    assert isinstance(missed, Decimal)
-    text = f"{missing} at {words} {c.name}{detail}: missed, {_points_text(missed)} points"
-    return ControlResult(
-        c.name, c.kind, Status.MISSED, None, None, None, missed, text, choices=choices, corrections=used
-    )
-
-
-def _official_penalty(p: Correction, plan: EventPlan, rules: RuleSet) -> tuple[Decimal, str]:
-    who = f"correction {p.id} ({p.by}: {p.why})"
-    place = f" at {slot_label(p.control, p.line)}" if p.control else ""
-    if p.points is not None:
-        return p.points, f"official penalty{place}: {_points_text(p.points)} points, {who}"
-    assert p.time_us is not None
-    kind = plan.by_name[p.control].kind if p.control in plan.by_name else ControlKind.TIME_CONTROL
-    if kind is ControlKind.TIMED_TRIAL:
-        m = rules.timed_trial
-    elif kind is ControlKind.SECRET_CHECK:
-        m = rules.secret_check.measure
-    else:
-        m = rules.time_control.measure
-    points = (p.time_us // m.unit_us) * m.late_points
-    return (
-        points,
-        f"official time penalty{place} of {format_duration(p.time_us)}: {_points_text(points)} points, {who}",
-    )

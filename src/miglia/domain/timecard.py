@@ -2,7 +2,7 @@
 
 `EventPlan.build(event)` works out, once per event, the ideal time of every control after a car's
 start of the day (it is the same for every car); `time_cards(plan, entries)` then gives each car its
-start time (the day's first start + its place in start-number order among accepted entries x the
+start time (the day's first start + its index in start-number order among accepted entries x the
 start interval) and its due instants.
 
 - start, time control, finish: the leg from the previous timed control takes the control's `target`,
@@ -38,7 +38,7 @@ def travel_us(km: Decimal, kmh: Decimal) -> int:
     return int((km / kmh * US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ControlPlan:
     """One control of the event, with what does not depend on the car."""
 
@@ -91,9 +91,9 @@ class EventPlan:
             day_interval_us=tuple(d.start_interval_s * US_PER_S for d in event.days),
         )
 
-    def start_us(self, day: int, rank: int) -> int:
-        """The start instant on `day` of the car at `rank` (0-based) in start-number order."""
-        return self.day_first_start_us[day] + rank * self.day_interval_us[day]
+    def start_us(self, day: int, start_index: int) -> int:
+        """The start instant on `day` of the car at `start_index` (0-based) in start-number order."""
+        return self.day_first_start_us[day] + start_index * self.day_interval_us[day]
 
 
 def _where(control: Control) -> str:
@@ -135,15 +135,15 @@ def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list
             start_control, leg = leg_of[i]
             plans.append(
                 ControlPlan(
-                    control.name,
-                    control.kind,
-                    day,
-                    index,
-                    control.km,
-                    offsets[i],
-                    start_control.name if start_control else None,
-                    leg,
-                    None,
+                    name=control.name,
+                    kind=control.kind,
+                    day=day,
+                    index=index,
+                    km=control.km,
+                    offset_us=offsets[i],
+                    leg_start=start_control.name if start_control else None,
+                    leg_us=leg,
+                    trial_target_us=None,
                 )
             )
         elif control.kind is ControlKind.SECRET_CHECK:
@@ -161,15 +161,15 @@ def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list
             ideal = _secret_check_us(control, leg_start, leg_end)
             plans.append(
                 ControlPlan(
-                    control.name,
-                    control.kind,
-                    day,
-                    index,
-                    control.km,
-                    leg_start_offset + ideal,
-                    leg_start.name,
-                    ideal,
-                    None,
+                    name=control.name,
+                    kind=control.kind,
+                    day=day,
+                    index=index,
+                    km=control.km,
+                    offset_us=leg_start_offset + ideal,
+                    leg_start=leg_start.name,
+                    leg_us=ideal,
+                    trial_target_us=None,
                 )
             )
         elif control.kind is ControlKind.TIMED_TRIAL:
@@ -177,20 +177,30 @@ def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list
                 raise InvalidInput(_where(control), "target", None, "a timed trial needs a target time")
             plans.append(
                 ControlPlan(
-                    control.name,
-                    control.kind,
-                    day,
-                    index,
-                    control.km,
-                    None,
-                    None,
-                    None,
-                    seconds_to_us(control.target),
+                    name=control.name,
+                    kind=control.kind,
+                    day=day,
+                    index=index,
+                    km=control.km,
+                    offset_us=None,
+                    leg_start=None,
+                    leg_us=None,
+                    trial_target_us=seconds_to_us(control.target),
                 )
             )
         else:
             plans.append(
-                ControlPlan(control.name, control.kind, day, index, control.km, None, None, None, None)
+                ControlPlan(
+                    name=control.name,
+                    kind=control.kind,
+                    day=day,
+                    index=index,
+                    km=control.km,
+                    offset_us=None,
+                    leg_start=None,
+                    leg_us=None,
+                    trial_target_us=None,
+                )
             )
     return plans
 
@@ -239,7 +249,7 @@ def _secret_check_us(check: Control, leg_start: Control, leg_end: Control) -> in
     return int((hours * US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CardLine:
     control: str
     kind: ControlKind
@@ -249,7 +259,7 @@ class CardLine:
     """Timed trial: the time allowed."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TimeCard:
     start_no: int
     day_start_us: tuple[int, ...]
@@ -262,26 +272,28 @@ class TimeCard:
         raise KeyError(control)
 
 
-def start_ranks(entries: Iterable[Entry]) -> dict[int, int]:
-    """Each accepted entry's place (0-based) in start-number order."""
+def start_order(entries: Iterable[Entry]) -> dict[int, int]:
+    """Each accepted entry's index (0-based) in start-number order, by start number: the order the cars
+    start in, one start interval apart."""
     numbers = sorted(e.start_no for e in entries if e.accepted)
-    return {n: rank for rank, n in enumerate(numbers)}
+    return {n: start_index for start_index, n in enumerate(numbers)}
 
 
-def time_card(plan: EventPlan, start_no: int, rank: int) -> TimeCard:
-    day_start = tuple(plan.start_us(d, rank) for d in range(len(plan.event.days)))
+def time_card(plan: EventPlan, start_no: int, start_index: int) -> TimeCard:
+    """The time card of the car `start_no`, the `start_index`-th (0-based) in start-number order."""
+    day_start = tuple(plan.start_us(d, start_index) for d in range(len(plan.event.days)))
     lines = tuple(
         CardLine(
-            c.name,
-            c.kind,
-            None if c.offset_us is None else day_start[c.day] + c.offset_us,
-            c.trial_target_us,
+            control=c.name,
+            kind=c.kind,
+            due_us=None if c.offset_us is None else day_start[c.day] + c.offset_us,
+            target_us=c.trial_target_us,
         )
         for c in plan.controls
     )
-    return TimeCard(start_no, day_start, lines)
+    return TimeCard(start_no=start_no, day_start_us=day_start, lines=lines)
 
 
 def time_cards(plan: EventPlan, entries: Iterable[Entry]) -> dict[int, TimeCard]:
     """The time card of every accepted entry, by start number."""
-    return {n: time_card(plan, n, rank) for n, rank in start_ranks(entries).items()}
+    return {n: time_card(plan, n, start_index) for n, start_index in start_order(entries).items()}

@@ -114,7 +114,13 @@ def parse_passages(
             continue
         out.append(
             Passage(
-                int(start_no), name, instant, source, line_name, f"{Path(where).name}:{line}", cell("device")
+                start_no=int(start_no),
+                control=name,
+                instant_us=instant,
+                source=source,
+                line=line_name,
+                id=f"{Path(where).name}:{line}",
+                recorded_by=cell("device"),
             )
         )
     if problems:

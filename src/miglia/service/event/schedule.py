@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from miglia.domain.entries import Entry
 from miglia.domain.event import ControlKind, Day, Event, StopKind
-from miglia.domain.timecard import EventPlan, start_ranks, time_card
+from miglia.domain.timecard import EventPlan, start_order, time_card
 from miglia.service.clock import clock_text
 
 
@@ -45,10 +45,10 @@ class DaySummary:
 
 def first_car_due(event: Event, entries: Iterable[Entry]) -> dict[str, int]:
     """Control name -> the due instant of the first car to start (µs UTC), for the timed controls."""
-    ranks = start_ranks(entries)
-    if not ranks:
+    order = start_order(entries)
+    if not order:
         return {}
-    first = min(ranks, key=lambda n: ranks[n])
+    first = min(order, key=lambda n: order[n])
     card = time_card(EventPlan.build(event), first, 0)
     return {
         line.control: line.due_us
