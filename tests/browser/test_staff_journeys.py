@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from miglia.domain.live import AlertDraft, AlertKind
 from miglia.service.event import events
 from miglia.service.live.alerts import raise_alerts
 from miglia.service.timing import timekeeper
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, CorrectionRow
-from miglia.tracking.live import AlertDraft, AlertKind
 from tests.web.helpers import make_user, password_of, use_fast_hashes
 
 pytestmark = pytest.mark.browser

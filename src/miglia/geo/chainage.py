@@ -9,6 +9,11 @@ Rules (see docs/gps.md):
   sequential choice is one compiled loop over the fixes in time order (`common.jit`), which also does the
   raster lookup and the projection: one pass, no temporary arrays.
 * Multipath spikes (`track.PreparedTrack.outlier`) get no chainage and are flagged in `outlier`.
+
+Live tracking measures one fix, or a small batch of several cars' fixes, at a time (`nearest`, `Gauge`):
+each point gets the route's point nearest to it, at any distance, with the same projection on the same
+segment table; where other passes of the route are about as near (`TIE_M`), the car's previous chainage
+chooses among them (`Nearest.pick`), as the ground distance does in `locate`.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .common import BoolArray, FloatArray, IntArray, jit
+from .common import BoolArray, FloatArray, GeoError, IntArray, as_float_array, check_lat_lon, jit
 from .grid import GridParams, Int32Array, cell_code
 from .index import RouteIndex
 from .route import Route
@@ -157,3 +163,198 @@ def _on_passes(
     if nearest > reach_m or outlier:
         return np.nan, nearest
     return best_c, best_o
+
+
+# -- live tracking: one fix, or a small batch, at a time ------------------------------------------------
+
+TIE_M = 30.0
+"""Passes of the route within this distance of the nearest one are about as near (`Nearest.pick`)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Nearest:
+    """Per point (`nearest`): the route's point nearest to it, and the other passes about as near.
+
+    `chainage_m[i]`, `offset_m[i]`: the foot on the nearest pass, at any distance (never NaN: live
+    tracking measures a car off the route too).  Where other passes of the route are within `TIE_M` of
+    the nearest one (out-and-back, loop, figure of eight), the candidates of point i, in route order, are
+    `pass_chainage_m[first[i]:first[i + 1]]` with their `pass_offset_m`; elsewhere that range is empty."""
+
+    chainage_m: FloatArray
+    offset_m: FloatArray
+    first: IntArray
+    pass_chainage_m: FloatArray
+    pass_offset_m: FloatArray
+
+    def pick(self, i: int, hint_m: float | None = None) -> tuple[float, float]:
+        """(chainage_m, offset_m) of point i: of its candidate passes, the one whose chainage is nearest
+        `hint_m` (the car's previous chainage, so that a car is not sent back to an earlier pass; the
+        first of equals), and the nearest pass when there is no hint or no other pass."""
+        a, b = int(self.first[i]), int(self.first[i + 1])
+        if hint_m is None or a == b:
+            return float(self.chainage_m[i]), float(self.offset_m[i])
+        k = a + int(np.argmin(np.abs(self.pass_chainage_m[a:b] - hint_m)))
+        return float(self.pass_chainage_m[k]), float(self.pass_offset_m[k])
+
+
+def nearest(route: Route | RouteIndex, lat: ArrayLike, lon: ArrayLike, tie_m: float = TIE_M) -> Nearest:
+    """The route's point nearest to each point (lat, lon), and the passes about as near (`Nearest`).
+
+    Each point on its own, unlike `locate` (which follows a track): the same projection on the same
+    segment table, through the corridor raster for points well within `reach_m` of one pass (nearly all;
+    the foot there is `locate`'s, to the bit), else over every segment of the route, where a pass is a run
+    of consecutive segments within `tie_m` of the nearest and its point is the nearest of the run."""
+    index = index_of(route) if isinstance(route, Route) else route
+    la = as_float_array("lat", lat)
+    lo = as_float_array("lon", lon)
+    check_lat_lon(la, lo, "nearest")
+    if not tie_m >= 0:
+        raise GeoError(f"tie_m must be 0 or more, got {tie_m!r}")
+    grid = index.grid
+    chain, offset, first, pass_c, pass_o = _nearest_points(
+        index.table, index.multi, grid.params, grid.blocks, grid.codes, index.reach_m, float(tie_m), la, lo
+    )
+    return Nearest(chain, offset, first, pass_c, pass_o)
+
+
+@dataclass(frozen=True, eq=False)
+class Gauge:
+    """A day's route as live tracking measures cars against it, a batch of fixes at a time (`nearest`):
+    what `miglia.domain.live.Gauge` describes.  The route's index (`index_of`) is built on first use."""
+
+    route: Route
+    tie_m: float = TIE_M
+
+    @property
+    def length_m(self) -> float:
+        return self.route.length_m
+
+    def measure(self, lat: ArrayLike, lon: ArrayLike) -> Nearest:
+        return nearest(self.route, lat, lon, self.tie_m)
+
+
+@jit
+def _nearest_points(
+    table: FloatArray,
+    multi: IntArray,
+    grid_params: GridParams,
+    blocks: Int32Array,
+    codes: Int32Array,
+    reach_m: float,
+    tie_m: float,
+    lat: FloatArray,
+    lon: FloatArray,
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
+    """`nearest`'s arrays: (chainage_m, offset_m, first, pass_chainage_m, pass_offset_m)."""
+    n, nseg = lat.size, table.shape[0]
+    chain = np.empty(n)
+    offset = np.empty(n)
+    first = np.zeros(n + 1, dtype=np.int64)
+    pass_c = np.empty(8)
+    pass_o = np.empty(8)
+    m = 0  # candidates written so far
+    seg_c = np.empty(nseg)  # per segment, for a point measured against every segment
+    seg_o = np.empty(nseg)
+    cand_c = np.empty(max(nseg, multi.shape[1]))  # one point's candidates
+    cand_o = np.empty(cand_c.size)
+    for i in range(n):
+        la, lo = lat[i], lon[i]
+        code = cell_code(grid_params, blocks, codes, la, lo)
+        k = 0
+        if code >= 0:  # one pass within reach: the nearest unless another may be about as near
+            c, o, t = project(table, code, la, lo)
+            if t == 1.0 or t == 0.0:
+                c, o = walk_nearer(table, code, la, lo, c, o, t)
+            if o + tie_m < reach_m:
+                chain[i], offset[i] = c, o
+                first[i + 1] = m
+                continue
+        elif code <= -2:  # several passes within reach: all are listed
+            row = -2 - code
+            best = np.inf
+            for q in range(multi.shape[1]):
+                seg = multi[row, q]
+                if seg < 0:
+                    continue
+                c, o, t = project(table, seg, la, lo)
+                if t == 1.0 or t == 0.0:
+                    c, o = walk_nearer(table, seg, la, lo, c, o, t)
+                cand_c[k], cand_o[k] = c, o
+                k += 1
+                best = min(best, o)
+            if best + tie_m >= reach_m:
+                k = 0  # a pass not listed may be about as near: measure every segment
+        if k == 0:
+            k = _runs_near(table, la, lo, tie_m, seg_c, seg_o, cand_c, cand_o)
+        best_c, best_o, near = _among(cand_c, cand_o, k, tie_m)
+        chain[i], offset[i] = best_c, best_o
+        if near > 1:
+            if m + near > pass_c.size:
+                grown = max(2 * pass_c.size, m + near)
+                pass_c = _grow(pass_c, m, grown)
+                pass_o = _grow(pass_o, m, grown)
+            limit = best_o + tie_m
+            for j in range(k):
+                if cand_o[j] <= limit:
+                    pass_c[m], pass_o[m] = cand_c[j], cand_o[j]
+                    m += 1
+        first[i + 1] = m
+    return chain, offset, first, pass_c[:m].copy(), pass_o[:m].copy()
+
+
+@jit
+def _runs_near(
+    table: FloatArray,
+    lat: float,
+    lon: float,
+    tie_m: float,
+    seg_c: FloatArray,
+    seg_o: FloatArray,
+    cand_c: FloatArray,
+    cand_o: FloatArray,
+) -> int:
+    """A point measured against every segment: writes into `cand_c`, `cand_o` the nearest point of each
+    run of consecutive segments within `tie_m` of the nearest segment (the first of equals), in route
+    order; returns how many."""
+    nseg = table.shape[0]
+    best = np.inf
+    for s in range(nseg):
+        c, o, _ = project(table, s, lat, lon)
+        seg_c[s], seg_o[s] = c, o
+        best = min(best, o)
+    limit = best + tie_m
+    k = 0
+    inside = False
+    for s in range(nseg):
+        if seg_o[s] <= limit:
+            if not inside or seg_o[s] < cand_o[k - 1]:
+                if not inside:
+                    k += 1
+                cand_c[k - 1], cand_o[k - 1] = seg_c[s], seg_o[s]
+            inside = True
+        else:
+            inside = False
+    return k
+
+
+@jit
+def _among(cand_c: FloatArray, cand_o: FloatArray, k: int, tie_m: float) -> tuple[float, float, int]:
+    """(chainage, offset) of the nearest of k candidates (the first of equals), and how many are within
+    `tie_m` of it."""
+    best = 0
+    for j in range(1, k):
+        if cand_o[j] < cand_o[best]:
+            best = j
+    limit = cand_o[best] + tie_m
+    near = 0
+    for j in range(k):
+        if cand_o[j] <= limit:
+            near += 1
+    return cand_c[best], cand_o[best], near
+
+
+@jit
+def _grow(a: FloatArray, used: int, size: int) -> FloatArray:
+    out = np.empty(size)
+    out[:used] = a[:used]
+    return out

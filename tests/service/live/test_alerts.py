@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from miglia.domain.errors import InvalidInput
+from miglia.domain.live import AlertDraft, AlertKind
 from miglia.service.live import alerts as alerts_service
 from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.tracking.fix import Fix
-from miglia.tracking.live import AlertDraft, AlertKind
 from tests.tracking.helpers import add_event
 
 T0 = 1_749_974_400_000_000  # 2025-06-15 08:00 UTC, day 1 of the test event

@@ -10,10 +10,12 @@ that gets into the same trouble after its alert was resolved raises a new one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -21,14 +23,16 @@ from sqlalchemy.orm import Session
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.domain.event import Event
+from miglia.domain.live import AlertDraft, DayCourse, Mark, Place, Thresholds, Zone
 from miglia.domain.plausibility import TimeWindow
 from miglia.formats import event_codec
+from miglia.geo.chainage import Gauge
+from miglia.geo.common import GeoError
+from miglia.geo.route import Route
 from miglia.service.clock import local_instant, now_us
 from miglia.service.live.devices import cars_by_device
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, EntryRow, EventRow, RouteRow, TrackingSettingsRow
-from miglia.tracking.chainage import RouteLine
-from miglia.tracking.live import AlertDraft, DayCourse, Mark, Place, Thresholds, Zone
 
 
 @dataclass(frozen=True)
@@ -92,14 +96,33 @@ def load_watch(session: Session) -> Watch:
 
 
 def _course(day: Any, route: RouteRow | None) -> DayCourse:
-    line = RouteLine.from_coordinates(route.coordinates) if route and len(route.coordinates) >= 2 else None
+    gauge = _gauge(route.coordinates) if route else None
     marks = tuple(
         Mark(c.name, float(c.km) * 1000, c.kind.is_timed, float(c.average_kmh) if c.average_kmh else None)
         for c in day.controls
         if c.km is not None
     )
     stops = tuple(Place(s.name, s.lat, s.lon) for s in day.stops if s.lat is not None and s.lon is not None)
-    return DayCourse(day.number, line, marks, stops)
+    return DayCourse(day.number, gauge, marks, stops)
+
+
+def _gauge(coordinates: Sequence[Sequence[float]]) -> Gauge | None:
+    """The day's route as live tracking measures cars against it, on the geo kernel GPS timing uses
+    (none for a route of fewer than two distinct points)."""
+    if len(coordinates) < 2:
+        return None
+    return _gauge_of(np.asarray(coordinates, dtype=np.float64)[:, :2].tobytes())
+
+
+@functools.lru_cache(maxsize=16)
+def _gauge_of(coordinates: bytes) -> Gauge | None:
+    """Kept across the reloads of the tracking context (every few seconds): a long route's index takes
+    seconds to build, and is built once, on the first fix measured against it."""
+    lat_lon = np.frombuffer(coordinates, dtype=np.float64).reshape(-1, 2)
+    try:
+        return Gauge(Route.from_latlon(lat_lon[:, 0], lat_lon[:, 1]))
+    except GeoError:
+        return None
 
 
 def _entries(session: Session, event_id: int) -> list[Entry]:

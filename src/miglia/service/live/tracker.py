@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from miglia.domain.errors import MigliaError
+from miglia.domain.live import AlertDraft, CarState, Observation, observe, observe_many, silent
 from miglia.service.clock import now_us
 from miglia.service.live import alerts as alerts_service
 from miglia.service.live.alerts import Watch, load_watch
@@ -30,7 +31,6 @@ from miglia.service.live.devices import TokenCache
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Bus, publish_all
 from miglia.tracking.fix import Fix
-from miglia.tracking.live import AlertDraft, CarState, Observation, observe, observe_many, silent
 
 if TYPE_CHECKING:
     from miglia.service.live.live_timing import LiveTiming

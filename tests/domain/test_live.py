@@ -1,13 +1,11 @@
-"""Live state and alerts: pure logic, no database."""
+"""Live state and alerts: pure rules, no database; the day's route measured by the geo kernel's gauge."""
 
 from __future__ import annotations
 
 import pytest
 
 from miglia.domain.errors import InvalidInput
-from miglia.tracking.chainage import RouteLine, pick
-from miglia.tracking.fix import Fix
-from miglia.tracking.live import (
+from miglia.domain.live import (
     AlertKind,
     CarState,
     DayCourse,
@@ -19,8 +17,11 @@ from miglia.tracking.live import (
     observe_many,
     silent,
 )
+from miglia.geo.chainage import Gauge
+from miglia.geo.route import Route
+from miglia.tracking.fix import Fix
 
-ROUTE = RouteLine.from_coordinates([[45.0 + i * 0.01, 9.0] for i in range(11)])  # ~11.1 km due north
+ROUTE = Gauge(Route.from_latlon([45.0 + i * 0.01 for i in range(11)], [9.0] * 11))  # ~11.1 km due north
 COURSE = DayCourse(
     1,
     ROUTE,
@@ -44,24 +45,27 @@ def drive(
 
 
 def test_chainage_and_offset_on_a_straight_route() -> None:
-    chainage, offset = ROUTE.locate(45.045, 9.001)
-    assert chainage == pytest.approx(5003.8, abs=5)
-    assert offset == pytest.approx(78.8, abs=1)
-    assert ROUTE.length_m == pytest.approx(11_119.5, abs=2)
+    # On the WGS84 ellipsoid (geo kernel): a hundredth of a degree of meridian at 45 deg N is 1,111.33 m,
+    # a thousandth of a degree of longitude at 45.045 deg N 78.785 m. (The stopgap this replaced measured
+    # on a sphere of the mean radius: 1,111.95 m and, at the route's mean latitude, 78.558 m.)
+    chainage, offset = ROUTE.measure([45.045], [9.001]).pick(0)
+    assert chainage == pytest.approx(5000.950, abs=1e-3)
+    assert offset == pytest.approx(78.785, abs=1e-3)
+    assert ROUTE.length_m == pytest.approx(11_113.275, abs=1e-3)
 
 
 def test_next_control_and_expected_arrival() -> None:
     state, kinds = drive([(0, 45.02, 9.0, 60.0)])
     assert state.next_control == "TC1"
-    assert state.chainage_m == pytest.approx(2224, abs=2)
-    # 7,776 m at 60 km/h = 466.6 s
-    assert (state.expected_us or 0) - state.instant_us == pytest.approx(466.6e6, rel=1e-3)
+    assert state.chainage_m == pytest.approx(2222.639, abs=1e-3)
+    # 7,777.36 m at 60 km/h = 466.64 s
+    assert (state.expected_us or 0) - state.instant_us == round(7777.360543269438 / (60 / 3.6) * 1e6)
     assert kinds == []
 
 
 def test_slow_car_expected_at_the_legs_average() -> None:
     state, _ = drive([(0, 45.02, 9.0, 2.0)])
-    assert (state.expected_us or 0) - state.instant_us == pytest.approx(7776 / (40 / 3.6) * 1e6, rel=1e-3)
+    assert (state.expected_us or 0) - state.instant_us == round(7777.360543269438 / (40 / 3.6) * 1e6)
 
 
 def test_stopped_away_from_a_planned_stop() -> None:
@@ -126,23 +130,23 @@ def test_thresholds_are_checked() -> None:
         Thresholds.from_dict({"no_signal_min": "ten"})
 
 
-def test_candidates_then_pick_is_locate_exactly() -> None:
-    import numpy as np
-
-    # a route that comes back near itself, so the hint has candidates to choose from
-    loop = RouteLine.from_coordinates(
-        [[45.0 + i * 0.001, 9.0] for i in range(20)] + [[45.019 - i * 0.001, 9.0002] for i in range(20)]
-    )
-    rng = np.random.default_rng(7)
-    lat = 45.0 + rng.random(300) * 0.02
-    lon = 9.0 + (rng.random(300) - 0.5) * 0.002
-    hints: list[float | None] = [None, 0.0, 500.0, 1_500.0, 3_000.0, 4_000.0]
-    for route in (ROUTE, loop):
-        found = route.candidates(lat, lon)
-        assert any(c[2] is not None for c in found) or route is ROUTE
-        for i, candidates in enumerate(found):
-            for hint in hints:
-                assert pick(candidates, hint) == route.locate(float(lat[i]), float(lon[i]), hint)
+def test_where_the_route_passes_twice_the_car_keeps_to_its_pass() -> None:
+    # Out 2 km north and back south 16 m to the east: a fix between the two roads is as near to both, and
+    # the car's previous chainage chooses, so that a car is never sent to the other pass.
+    north = [45.0 + i * 0.002 for i in range(10)]
+    gauge = Gauge(Route.from_latlon(north + north[::-1], [9.0] * 10 + [9.0002] * 10))
+    course = DayCourse(1, gauge, (Mark("START", 0.0, True), Mark("FINISH", gauge.length_m, True)))
+    going, _ = observe(None, Fix("going", T0, 45.006, 9.0, 50.0), 7, course)  # on the way out
+    coming, _ = observe(None, Fix("coming", T0, 45.014, 9.0002, 50.0), 8, course)  # on the way back
+    going, _ = observe(going, Fix("going", T0 + MIN, 45.010, 9.0001, 50.0), 7, course)
+    coming, _ = observe(coming, Fix("coming", T0 + MIN, 45.010, 9.0001, 50.0), 8, course)
+    on_the_way_out = gauge.measure([45.010], [9.0]).pick(0)[0]
+    on_the_way_back = gauge.measure([45.010], [9.0002]).pick(0)[0]
+    assert on_the_way_back - on_the_way_out == pytest.approx(1_793.9, abs=0.1)  # 2 x 889 m + the 16 m across
+    assert going.chainage_m == pytest.approx(on_the_way_out, abs=1e-6)
+    assert coming.chainage_m == pytest.approx(on_the_way_back, abs=1e-6)
+    assert going.offset_m == pytest.approx(7.883, abs=1e-3)
+    assert coming.offset_m == pytest.approx(7.883, abs=1e-3)
 
 
 def test_observe_many_is_observe_fix_by_fix() -> None:
@@ -185,11 +189,11 @@ def test_observe_many_is_observe_fix_by_fix() -> None:
 
 
 def test_a_car_slowed_by_a_hairpin_is_expected_at_the_legs_set_pace_not_out_of_time() -> None:
-    # START to TC1, 10 km in 10 min: a set pace of 60 km/h. With 7,776 m to go, at its own 12 km/h the
+    # START to TC1, 10 km in 10 min: a set pace of 60 km/h. With 7,777 m to go, at its own 12 km/h the
     # car would arrive 39 min later, 31 min after its due time (out of time); at the set pace, 7.8 min.
     dues = {"START": T0 - 2 * MIN, "TC1": T0 + 8 * MIN}
     state, kinds = drive([(0, 45.02, 9.0, 12.0)], due_us=dues)
-    assert (state.expected_us or 0) - state.instant_us == pytest.approx(7776 / (60 / 3.6) * 1e6, rel=1e-3)
+    assert (state.expected_us or 0) - state.instant_us == round(7777.360543269438 / (60 / 3.6) * 1e6)
     assert kinds == []
 
 

@@ -1,4 +1,4 @@
-"""Live state of each car and the alerts it raises: pure logic, no I/O, testable without a database.
+"""Live state of each car and the alerts it raises: pure rules, no I/O, testable without a database.
 
 `observe(previous, fix, ...)` takes a car's previous state and a new fix and returns the new state
 and the alerts that fix raises; `silent(state, now_us, ...)` tells whether a car has gone quiet.
@@ -6,23 +6,72 @@ Persistence (raising each alert once, acknowledging, resolving) is `miglia.servi
 
 A fix older than the car's last one (a late or out-of-order fix) is stored by the ingest but does not
 move the live state back in time.
+
+Where a car is along the day's route (chainage, offset) is measured by the day's `Gauge`, which the
+service layer builds on the geo kernel (`miglia.geo.chainage.Gauge`): the rules here do no geometry but
+the great-circle distances between two points (a car standing still, a zone, a planned stop).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
-from typing import Any
-
-import numpy as np
+from typing import Any, Protocol
 
 from miglia.domain.errors import InvalidInput
-from miglia.domain.instants import US_PER_S
-from miglia.tracking.chainage import Candidates, RouteLine, distance_m, pick
-from miglia.tracking.fix import Fix
+from miglia.domain.instants import US_PER_MIN, US_PER_S
 
-MINUTE_US = 60 * US_PER_S
+EARTH_RADIUS_M = 6_371_008.8
+
+
+class Fix(Protocol):
+    """A tracker's reading as the live rules read it (`miglia.tracking.fix.Fix` is one)."""
+
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def instant_us(self) -> int: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def speed_kmh(self) -> float | None: ...
+    @property
+    def course(self) -> float | None: ...
+    @property
+    def battery(self) -> float | None: ...
+
+
+class Measured(Protocol):
+    """Where a batch of fixes is along a route, before the cars' previous chainages choose among passes."""
+
+    def pick(self, i: int, hint_m: float | None = None) -> tuple[float, float]:
+        """(chainage_m, offset_m) of fix i: where the route passes near it more than once, the pass whose
+        chainage is nearest `hint_m` (the car's previous chainage: a car is not sent back to an earlier
+        pass); else, or without a hint, the route's point nearest to it."""
+        ...
+
+
+class Gauge(Protocol):
+    """A day's route as the live rules measure a car against it (`miglia.geo.chainage.Gauge` is one)."""
+
+    @property
+    def length_m(self) -> float: ...
+
+    def measure(self, lat: Sequence[float], lon: Sequence[float]) -> Measured:
+        """Where the fixes at (lat[i], lon[i]) are along the route."""
+        ...
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 class AlertKind(StrEnum):
@@ -103,7 +152,8 @@ class DayCourse:
     """What a car's position is measured against on one day."""
 
     number: int
-    route: RouteLine | None
+    route: Gauge | None
+    """The day's route, measuring chainage and offset (none when the day has no route)."""
     controls: tuple[Mark, ...] = ()
     """In route order."""
     stops: tuple[Place, ...] = ()
@@ -185,25 +235,24 @@ def observe_many(
 ) -> tuple[dict[str, CarState], list[AlertDraft]]:
     """`observe` for a batch of fixes in time order, the cars' states taken from `states`: the new
     states of the cars that moved, and every alert raised. Same result as one `observe` per fix; the
-    route geometry of all the fixes on one route is computed in one vectorised pass."""
+    fixes on one route are measured by its gauge in one call."""
     th = thresholds or Thresholds()
-    located: list[Candidates | None] = [None] * len(observations)
-    routes: dict[int, tuple[RouteLine, list[int]]] = {}
+    located: list[tuple[Measured, int] | None] = [None] * len(observations)
+    routes: dict[int, tuple[Gauge, list[int]]] = {}
     for i, (_, _, course, _) in enumerate(observations):
         if course is not None and course.route is not None:
             routes.setdefault(id(course.route), (course.route, []))[1].append(i)
     for route, at in routes.values():
-        lat = np.fromiter((observations[i][0].lat for i in at), dtype=np.float64, count=len(at))
-        lon = np.fromiter((observations[i][0].lon for i in at), dtype=np.float64, count=len(at))
-        for i, found in zip(at, route.candidates(lat, lon), strict=True):
-            located[i] = found
+        measured = route.measure([observations[i][0].lat for i in at], [observations[i][0].lon for i in at])
+        for k, i in enumerate(at):
+            located[i] = (measured, k)
     moved: dict[str, CarState] = {}
     drafts: list[AlertDraft] = []
-    for (fix, start_no, course, due), candidates in zip(observations, located, strict=True):
+    for (fix, start_no, course, due), where in zip(observations, located, strict=True):
         previous = moved.get(fix.device_id)
         if previous is None:
             previous = states.get(fix.device_id)
-        state, raised = _observe(previous, fix, start_no, course, due, zones, th, candidates)
+        state, raised = _observe(previous, fix, start_no, course, due, zones, th, where)
         if state is not previous:
             moved[fix.device_id] = state
         drafts += raised
@@ -218,7 +267,7 @@ def _observe(
     due_us: Mapping[str, int] | None,
     zones: Sequence[Zone],
     th: Thresholds,
-    candidates: Candidates | None,
+    where: tuple[Measured, int] | None,
 ) -> tuple[CarState, list[AlertDraft]]:
     if previous is not None and fix.instant_us <= previous.instant_us:
         return previous, []
@@ -234,10 +283,8 @@ def _observe(
     due: int | None = None
     if course is not None and course.route is not None:
         hint = previous.chainage_m if previous is not None and previous.day == course.number else None
-        if candidates is not None:
-            chainage, offset = pick(candidates, hint)
-        else:
-            chainage, offset = course.route.locate(fix.lat, fix.lon, hint)
+        measured, k = where if where is not None else (course.route.measure([fix.lat], [fix.lon]), 0)
+        chainage, offset = measured.pick(k, hint)
         next_control, expected, due = _next_control(
             fix.instant_us, chainage, fix.speed_kmh, course, due_us or {}, th
         )
@@ -272,7 +319,7 @@ def silent(
     the day (at or past its last control: the phone may rest at the hotel)."""
     th = thresholds or Thresholds()
     quiet = now_us - state.instant_us
-    if state.start_no is None or quiet <= th.no_signal_min * MINUTE_US:
+    if state.start_no is None or quiet <= th.no_signal_min * US_PER_MIN:
         return None
     done = course is not None and course.controls and state.chainage_m is not None
     if done and state.chainage_m >= course.controls[-1].chainage_m - th.planned_stop_m:  # type: ignore[union-attr,operator]
@@ -284,7 +331,7 @@ def silent(
         now_us,
         state.lat,
         state.lon,
-        f"car {state.start_no}: no position for {quiet // MINUTE_US} min (device {state.device_id})",
+        f"car {state.start_no}: no position for {quiet // US_PER_MIN} min (device {state.device_id})",
     )
 
 
@@ -338,11 +385,11 @@ def _alerts(
         )
 
     still_us = state.instant_us - state.still_since_us
-    if still_us >= th.stopped_min * MINUTE_US and not _planned_stop(state, course, th):
+    if still_us >= th.stopped_min * US_PER_MIN and not _planned_stop(state, course, th):
         alert(
             AlertKind.STOPPED,
             "",
-            f"stopped for {still_us // MINUTE_US} min away from a planned stop",
+            f"stopped for {still_us // US_PER_MIN} min away from a planned stop",
             state.still_lat,
             state.still_lon,
         )
@@ -362,11 +409,11 @@ def _alerts(
             )
     if state.due_us is not None and state.expected_us is not None and state.next_control is not None:
         late_us = state.expected_us - state.due_us
-        if late_us > th.out_of_time_min * MINUTE_US:
+        if late_us > th.out_of_time_min * US_PER_MIN:
             alert(
                 AlertKind.OUT_OF_TIME,
                 state.next_control,
-                f"expected at {state.next_control} {late_us // MINUTE_US} min after its due time",
+                f"expected at {state.next_control} {late_us // US_PER_MIN} min after its due time",
             )
     return out
 
@@ -386,7 +433,7 @@ def _planned_stop(state: CarState, course: DayCourse | None, th: Thresholds) -> 
         and ahead.name == state.next_control
         and ahead.chainage_m - chainage <= th.control_wait_m
         and state.due_us is not None
-        and state.instant_us < state.due_us + MINUTE_US
+        and state.instant_us < state.due_us + US_PER_MIN
     ):
         return True  # early for its time control: waiting for the due minute
     return any(abs(m.chainage_m - chainage) <= th.planned_stop_m for m in course.controls) or (
