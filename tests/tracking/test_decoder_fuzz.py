@@ -460,7 +460,7 @@ def osmand_json_at(timestamp: object) -> list[Fix]:
         (owntracks_at, 2**63, "tst"),
         (owntracks_at, "1" + "0" * 4000, "tst"),
         (traccar_at, "0001-01-01T00:00:00Z", "position.fixTime"),
-        (traccar_at, "9999-12-31T23:59:59", "position.fixTime"),
+        (traccar_at, "9999-12-31T23:59:59Z", "position.fixTime"),
         (traccar_at, "1969-12-31T23:59:59Z", "position.fixTime"),
         (osmand_at, "1" + "0" * 30, "timestamp"),
         (osmand_at, str(2**63), "timestamp"),
@@ -468,7 +468,7 @@ def osmand_json_at(timestamp: object) -> list[Fix]:
         (osmand_at, "9999-12-31T23:59:59", "timestamp"),
         (osmand_json_at, 1e30, "location.timestamp"),
         (osmand_json_at, 2**63, "location.timestamp"),
-        (osmand_json_at, "9999-12-31T23:59:59", "location.timestamp"),
+        (osmand_json_at, "9999-12-31T23:59:59Z", "location.timestamp"),
         (osmand_json_at, "2100-01-01T00:00:00.000001Z", "location.timestamp"),
     ],
 )
@@ -548,7 +548,7 @@ def test_an_error_quotes_a_long_value_briefly() -> None:
         ("t.csv", "time,lat,lon\n" + "1" * 40 + ",45,9\n", "between 1970 and 2100"),
         ("t.csv", "time,lat,lon\n0001-01-01T00:00:00Z,45,9\n", "between 1970 and 2100"),
         ("t.csv", "time,lat,lon\n" + "1" * 200_000 + ",45,9\n", "not a readable CSV"),
-        ("t.json", json.dumps([{"point": "POINT(9 45)", "time": "9999-12-31T23:59:59"}]), "between 1970"),
+        ("t.json", json.dumps([{"point": "POINT(9 45)", "time": "9999-12-31T23:59:59Z"}]), "between 1970"),
         ("t.json", deep(100_000), "invalid JSON"),
         ("t.json", "[" + "1" * 5000 + "]", "invalid JSON"),
         (

@@ -405,3 +405,41 @@ def test_bad_payloads_name_the_field_and_value(decode: Any, field: str, value: s
         decode()
     assert f"field {field} = " in str(caught.value)
     assert value in str(caught.value)
+
+
+# -- a time without a zone: refused, naming the field (domain.instants.NO_ZONE), but in the OsmAnd query ---
+
+
+def test_traccar_fix_time_without_a_zone_is_refused_naming_the_field() -> None:
+    data = json.loads(json.dumps(TRACCAR))
+    data["position"]["fixTime"] = "2024-05-20T14:29:55.000"
+    with pytest.raises(PayloadError) as caught:
+        traccar.decode(json.dumps(data))
+    assert str(caught.value) == (
+        "traccar: field position.fixTime = '2024-05-20T14:29:55.000': "
+        "a time without a zone is ambiguous; add Z or an offset"
+    )
+
+
+def test_osmand_json_timestamp_without_a_zone_is_refused_naming_the_field() -> None:
+    item = json.loads(json.dumps(payloads()["osmand_json"][0]))
+    item["location"]["timestamp"] = "2025-06-15T13:45:12.862"
+    with pytest.raises(PayloadError) as caught:
+        osmand.decode(json.dumps(item), "application/json", RECEIVED)
+    assert str(caught.value) == (
+        "osmand: field location.timestamp = '2025-06-15T13:45:12.862': "
+        "a time without a zone is ambiguous; add Z or an offset"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stamp", "instant_us"),
+    [
+        ("2014-06-04+09%3A10%3A11", 1_401_873_011_000_000),  # the real Traccar Client payload's form
+        ("2014-06-04T09%3A10%3A11", 1_401_873_011_000_000),
+        ("2014-06-04T11%3A10%3A11%2B02%3A00", 1_401_873_011_000_000),  # with its zone: the zone counts
+    ],
+)
+def test_osmand_query_reads_a_time_without_a_zone_as_utc(stamp: str, instant_us: int) -> None:
+    [fix] = osmand.decode_query(f"id=1&lat=45&lon=9&timestamp={stamp}", RECEIVED)
+    assert fix.instant_us == instant_us

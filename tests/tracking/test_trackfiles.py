@@ -4,7 +4,7 @@ from functools import reduce
 import numpy as np
 import pytest
 
-from miglia.tracking.trackfiles import TrackFileError, parse_time, read_route, read_track
+from miglia.tracking.trackfiles import NoZoneError, TrackFileError, parse_time, read_route, read_track
 from tests.geo.geo_synth import real_file
 
 
@@ -26,10 +26,40 @@ GPX = """<?xml version="1.0"?>
 def test_parse_time_forms():
     assert parse_time("2024-06-01T07:00:00Z") == 1_717_225_200_000_000
     assert parse_time("2024-06-01 09:00:00.5+0200") == 1_717_225_200_500_000
-    assert parse_time("2024-06-01T07:00:00.1234567") == 1_717_225_200_123_456
+    assert parse_time("2024-06-01T07:00:00.1234567Z") == 1_717_225_200_123_456
     assert parse_time("1717225200.25") == 1_717_225_200_250_000
     with pytest.raises(ValueError):
         parse_time("yesterday")
+    with pytest.raises(NoZoneError):
+        parse_time("2024-06-01T07:00:00")
+
+
+NO_ZONE = "a time without a zone is ambiguous; add Z or an offset"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("t.csv", "time,lat,lon\n2024-06-01T07:00:00Z,45,7\n2024-06-01 07:00:01,45,7\n", "line 3: bad time"),
+        (
+            "d.json",
+            json.dumps([{"point": "POINT(11.5 48.1)", "time": "2014-09-10 06:54:07"}]),
+            "item 0: bad time",
+        ),
+        (
+            "a.gpx",
+            GPX.replace("2024-06-01T07:00:01.25Z", "2024-06-01T07:00:01.25"),
+            "track 1 segment 1 point 2: bad time",
+        ),
+    ],
+)
+def test_a_time_without_a_zone_is_refused_naming_the_row_and_the_field(tmp_path, name, text, message):
+    p = tmp_path / name
+    p.write_text(text)
+    with pytest.raises(TrackFileError) as caught:
+        read_track(p)
+    assert str(caught.value).startswith(f"{p}: {message} ")
+    assert str(caught.value).endswith(f": {NO_ZONE}")
 
 
 def test_gpx_two_segments(tmp_path):

@@ -22,11 +22,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from miglia.domain.errors import MigliaError
-from miglia.domain.instants import US_PER_S
+from miglia.domain.instants import NO_ZONE, US_PER_S, datetime_to_us, is_naive
 
 KNOT_KMH = 1.852
 MPS_KMH = 3.6
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 EARLIEST_US = 0
 LATEST_US = 4_102_444_800 * US_PER_S
 """2100-01-01T00:00:00Z."""
@@ -181,8 +180,11 @@ def epoch_us(protocol: str, field: str, value: object) -> int:
     return in_range(protocol, field, value, int(seconds * US_PER_S))
 
 
-def iso_us(protocol: str, field: str, value: object) -> int:
-    """ISO 8601 ("2016-01-27T18:55:47Z", "...+02:00") or "YYYY-MM-DD HH:MM:SS"; no zone means UTC."""
+def iso_us(protocol: str, field: str, value: object, *, naive_is_utc: bool = False) -> int:
+    """ISO 8601 with its zone ("2016-01-27T18:55:47Z", "...+02:00"; a space may stand for the T).
+
+    A time without a zone is refused naming the field (`instants.NO_ZONE`), as everywhere in Miglia,
+    unless `naive_is_utc`: only for a protocol whose own definition says so (the OsmAnd query string)."""
     text = str(value).strip()
     try:
         moment = dt.datetime.fromisoformat(text)
@@ -190,16 +192,16 @@ def iso_us(protocol: str, field: str, value: object) -> int:
         raise PayloadError(
             protocol, field, value, "expected an ISO 8601 time or YYYY-MM-DD HH:MM:SS"
         ) from None
-    if moment.tzinfo is None:
+    if is_naive(moment):
+        if not naive_is_utc:
+            raise PayloadError(protocol, field, value, NO_ZONE)
         moment = moment.replace(tzinfo=dt.UTC)
-    delta = moment - _EPOCH
-    return in_range(
-        protocol, field, value, (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
-    )
+    return in_range(protocol, field, value, datetime_to_us(moment))
 
 
-def instant_us(protocol: str, field: str, value: object) -> int:
-    """Any of the time forms trackers send: epoch s, epoch ms, ISO 8601, "YYYY-MM-DD HH:MM:SS"."""
+def instant_us(protocol: str, field: str, value: object, *, naive_is_utc: bool = False) -> int:
+    """Any of the time forms trackers send: epoch s, epoch ms, ISO 8601 (see `iso_us` for a time
+    without a zone)."""
     if isinstance(value, bool):
         raise PayloadError(protocol, field, value, "expected a time")
     if isinstance(value, int | float):
@@ -207,7 +209,7 @@ def instant_us(protocol: str, field: str, value: object) -> int:
     text = str(value).strip()
     if text.replace(".", "", 1).isdigit():
         return epoch_us(protocol, field, text)
-    return iso_us(protocol, field, text)
+    return iso_us(protocol, field, text, naive_is_utc=naive_is_utc)
 
 
 def in_range(protocol: str, field: str, value: object, instant: int) -> int:

@@ -12,6 +12,11 @@ Two forms:
   "accuracy"}, "battery": {"level" 0..1}}}`. `location` may be a list (the SDK's batch sync) and the body
   may be a list of such objects: every fix is decoded.
 
+A time without a zone: Miglia's rule is to refuse it (`domain.instants.NO_ZONE`), and the JSON body
+does. The query string is the one exception: the protocol sends "YYYY-MM-DD HH:MM:SS" and Traccar reads
+it as UTC (the server's zone), and real clients send it (the Traccar test suite's payload
+`timestamp=2014-06-04+09%3A10%3A11`, in shared/data/real/tracker-payloads.json), so it stays UTC there.
+
 A request without a position (cell towers or Wi-Fi only) is "no fix": an empty list, not an error.
 A request without a device id is an error. Negative speed, heading, accuracy or battery mean "unknown".
 """
@@ -71,7 +76,7 @@ def decode_query(query: str, received_us: int) -> list[Fix]:
         make_fix(
             PROTOCOL,
             device,
-            instant_us(PROTOCOL, "timestamp", stamp) if stamp else received_us,
+            instant_us(PROTOCOL, "timestamp", stamp, naive_is_utc=True) if stamp else received_us,
             lat,
             lon,
             speed_kmh=optional(PROTOCOL, "speed", params.get("speed"), KNOT_KMH),

@@ -7,7 +7,8 @@
 
 (`org.traccar.forward.PositionData`: a Position and its Device, as Traccar's API models them; speed is
 in knots throughout Traccar, converted here to km/h.) The device id is `device.uniqueId`, the identifier
-the tracker itself reports, not Traccar's internal numeric id. A position with `valid: false` is
+the tracker itself reports, not Traccar's internal numeric id. Traccar writes `fixTime` with its offset;
+one without a zone is refused (Miglia's rule for naive times). A position with `valid: false` is
 Traccar repeating the last known location: no fix. A list of such objects is accepted too.
 """
 

@@ -1,10 +1,13 @@
 """Read GPS track and route files (GPX, CSV, NMEA, WKT-point JSON, GeoJSON) into geo `Track` / `Route`.
 
 Formats are detected by extension, then by content when the extension says nothing.  Instants become
-integer µs UTC; a time without a zone is taken as UTC.  Malformed input raises `TrackFileError` naming the
-file, the line or row (where known), the field and the bad value, and nothing else: these files come from
-outside (a logger upload).  Instants are bounded as the tracker decoders bound them (1970 to 2100), and JSON
-nesting too (`fix.MAX_JSON_DEPTH`).
+integer µs UTC.  A time without a zone is refused, naming the file, the row and the field, as everywhere in
+Miglia (`domain.instants.NO_ZONE`): in CSV and JSON, and in GPX too (GPX 1.1 says its times are UTC, and
+writers mark them with Z, as the real recorded tracks in shared/data/real do; a GPX time without it is
+refused like any other).  NMEA times are UTC by the standard's definition.  Malformed input raises
+`TrackFileError` naming the file, the line or row (where known), the field and the bad value, and nothing
+else: these files come from outside (a logger upload).  Instants are bounded as the tracker decoders bound
+them (1970 to 2100), and JSON nesting too (`fix.MAX_JSON_DEPTH`).
 """
 
 from __future__ import annotations
@@ -22,34 +25,30 @@ from typing import Any
 import numpy as np
 
 from miglia.domain.errors import MigliaError
+from miglia.domain.instants import NO_ZONE, US_PER_HOUR, US_PER_S, datetime_to_us, is_naive
 from miglia.geo.common import GeoError
 from miglia.geo.route import Route
 from miglia.geo.track import Track
 from miglia.tracking.fix import EARLIEST_US, LATEST_US, MAX_JSON_DEPTH, TIME_RANGE, too_deep
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 
 
 class TrackFileError(MigliaError):
     """A track or route file that cannot be read; the message names file, line/row, field and value."""
 
 
-def instant_us(dt: datetime) -> int:
-    """Exact integer µs since the epoch of an aware datetime (naive: taken as UTC)."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return (dt - EPOCH) // _US
+class NoZoneError(ValueError):
+    """A time written without its zone (`parse_time`)."""
 
 
 def parse_time(text: str) -> int:
-    """ISO 8601 (optional fraction and zone; space or T; +0200 or +02:00 or Z) or epoch seconds -> µs.
+    """ISO 8601 with its zone (optional fraction; space or T; +0200 or +02:00 or Z) or epoch seconds -> µs.
 
-    Fractions beyond the microsecond are truncated.  ValueError on anything else."""
+    Fractions beyond the microsecond are truncated.  NoZoneError (a ValueError) for a time without a zone,
+    ValueError on anything else."""
     s = text.strip()
     if re.fullmatch(r"[+-]?\d+(\.\d*)?", s):
         try:
-            return int((Decimal(s) * 1_000_000).to_integral_value())
+            return int((Decimal(s) * US_PER_S).to_integral_value())
         except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals
             raise ValueError(s) from exc
     m = re.fullmatch(r"(.*?\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?", s)
@@ -57,8 +56,10 @@ def parse_time(text: str) -> int:
         raise ValueError(s)
     base, frac, zone = m.group(1), m.group(2) or "", m.group(3) or ""
     frac = frac[:7]  # '.' + at most 6 digits: fromisoformat accepts up to the microsecond
-    zone = "+00:00" if zone == "Z" else (zone[:3] + ":" + zone[-2:] if zone else "")
-    return instant_us(datetime.fromisoformat(base + frac + zone))
+    if not zone:
+        raise NoZoneError(s)
+    zone = "+00:00" if zone == "Z" else zone[:3] + ":" + zone[-2:]
+    return datetime_to_us(datetime.fromisoformat(base + frac + zone))
 
 
 def _fail(path: Path, where: str, field: str, value: object, why: str = "") -> TrackFileError:
@@ -80,6 +81,8 @@ def _time(path: Path, where: str, field: str, value: object) -> int:
     """A time from a CSV cell or a JSON item, within the bounds every Miglia instant keeps."""
     try:
         us = parse_time(str(value))
+    except NoZoneError:
+        raise _fail(path, where, field, value, NO_ZONE) from None
     except ValueError:
         raise _fail(path, where, field, value, "not ISO 8601 nor epoch seconds") from None
     return _bounded(path, where, field, value, us)
@@ -188,9 +191,11 @@ def _gpx_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
         for k, pt in enumerate(pts):
             if pt.time is None:
                 raise _fail(path, f"{where} {k + 1}", "time", None, "missing")
+            if is_naive(pt.time):
+                raise _fail(path, f"{where} {k + 1}", "time", pt.time.isoformat(), NO_ZONE)
             lat = _coord(path, f"{where} {k + 1}", "lat", pt.latitude, 90.0)
             lon = _coord(path, f"{where} {k + 1}", "lon", pt.longitude, 180.0)
-            t = _bounded(path, f"{where} {k + 1}", "time", pt.time, instant_us(pt.time))
+            t = _bounded(path, f"{where} {k + 1}", "time", pt.time, datetime_to_us(pt.time))
             out.append((t, lat, lon))
     return out
 
@@ -276,7 +281,7 @@ def _nmea_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
                 if date is None or not msg.gps_qual or msg.timestamp is None:
                     continue
                 when = datetime.combine(date, msg.timestamp).replace(tzinfo=UTC)
-                if last_us is not None and instant_us(when) < last_us - 12 * 3600 * 1_000_000:
+                if last_us is not None and datetime_to_us(when) < last_us - 12 * US_PER_HOUR:
                     when += timedelta(days=1)  # past midnight since the last RMC
             else:
                 continue
@@ -284,7 +289,7 @@ def _nmea_fixes(path: Path, text: str) -> list[tuple[int, float, float]]:
         except (pynmea2.ParseError, ValueError, TypeError, AttributeError):
             bad.append(lineno)
             continue
-        us = instant_us(when)
+        us = datetime_to_us(when)
         if not (abs(lat) <= 90 and abs(lon) <= 180 and EARLIEST_US <= us <= LATEST_US):
             bad.append(lineno)
             continue
