@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from miglia.domain.instants import us_to_datetime
 from miglia.geo.chainage import locate
 from miglia.geo.common import HUNDREDTH_US, NO_TIME, GeoError
 from miglia.geo.crossings import TimingLine, find_crossings, passages
@@ -16,12 +16,10 @@ from miglia.tracking.trackfiles import TrackFileError, read_route, read_track
 
 app = typer.Typer(help="GPS virtual timing: crossings of timing lines and chainage along a route.")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 def format_instant(t_us: int) -> str:
     """ISO 8601 UTC: hundredths when the instant is a whole hundredth (crossings), else microseconds."""
-    dt = _EPOCH + timedelta(microseconds=int(t_us))
+    dt = us_to_datetime(int(t_us))
     if t_us % HUNDREDTH_US == 0:
         return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // HUNDREDTH_US:02d}Z"
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
