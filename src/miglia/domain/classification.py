@@ -1,9 +1,10 @@
 """Classifications: ranking the cars' results by the rule set (overall, class, era, ladies, teams).
 
 Ranking is separate from scoring: it only reads each car's `CarResult` and entry, so after one car is
-rescored only the (cheap) ranking is redone. Excluded cars are listed after the classified ones,
-without a position. A rule set that does not rank (a tour) gives every car position None, in
-start-number order. Cars equal on the score and every tie-break share a position (ex aequo).
+rescored only the (cheap) ranking is redone. A car's place (1st, 2nd...) is `Standing.position`.
+Excluded cars are listed after the classified ones, without a place. A rule set that does not rank
+(a tour) gives every car the place None, in start-number order. Cars equal on the score and every
+tie-break share a place (ex aequo), and the next place counts them all (1, 1, 3).
 """
 
 from __future__ import annotations
@@ -95,22 +96,22 @@ def ordered(
 
 
 def standings(pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationRules) -> tuple[Standing, ...]:
-    """Positions for results already in order: equal keys share a position."""
+    """The places of results already in order: equal keys share a place."""
     out: list[Standing] = []
-    position = 0
+    current = 0
     previous: RankKey | None = None
-    shared = 0
+    classified = 0
     for key, r in pairs:
-        pos: int | None = None
+        place: int | None = None
         if rules.ranked and not r.excluded:
-            shared += 1
+            classified += 1
             if key != previous:
-                position = shared
+                current = classified
                 previous = key
-            pos = position
+            place = current
         out.append(
             Standing(
-                position=pos,
+                position=place,
                 start_no=r.start_no,
                 penalty=r.penalty,
                 coefficient=r.coefficient,
@@ -179,11 +180,6 @@ def _teams(
     # Unranked teams (True) sort after the ranked: keys of the two shapes never meet past their first item.
     rows.sort(key=lambda row: row[0])
     out: list[TeamStanding] = []
-    position = 0
-    for i, (key, standing) in enumerate(rows, start=1):
-        if key[0]:
-            out.append(standing)
-            continue
-        position = i
-        out.append(replace(standing, position=position))
+    for place, (key, standing) in enumerate(rows, start=1):
+        out.append(standing if key[0] else replace(standing, position=place))
     return tuple(out)

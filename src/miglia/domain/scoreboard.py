@@ -38,7 +38,7 @@ class Move:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """What one change did: the cars rescored and the overall positions that changed."""
+    """What one change did: the cars rescored and the overall places that changed (`Move`)."""
 
     rescored: tuple[int, ...]
     moves: tuple[Move, ...]
@@ -78,7 +78,7 @@ class Scoreboard:
         self._effective: dict[int, list[Correction]] = {}
         self._results: dict[int, CarResult] = {}
         self._pairs: list[tuple[RankKey, CarResult]] | None = None
-        self._positions: dict[int, int | None] = {}
+        self._places: dict[int, int | None] = {}
         self._classification: Classification | None = None
         batch = list(passages)
         for p in batch:
@@ -235,13 +235,13 @@ class Scoreboard:
     def _rerank(self) -> tuple[Move, ...]:
         self._pairs = ordered(self._results.values(), self.rules.classification, self.entries)
         ranking = standings(self._pairs, self.rules.classification)
-        positions = {s.start_no: s.position for s in ranking}
+        places = {s.start_no: s.position for s in ranking}
         moves = tuple(
-            Move(start_no=n, before=self._positions.get(n), after=pos)
-            for n, pos in positions.items()
-            if self._positions.get(n, -1) != pos
+            Move(start_no=n, before=self._places.get(n), after=place)
+            for n, place in places.items()
+            if self._places.get(n, -1) != place
         )
-        self._positions = positions
+        self._places = places
         return moves
 
 

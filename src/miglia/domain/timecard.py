@@ -108,7 +108,7 @@ def _require_km(control: Control) -> Decimal:
 
 def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list[ControlPlan]:
     # First pass: the timed controls and their offsets after the start of the day.
-    timed: list[tuple[int, Control, int]] = []  # (position in day, control, offset)
+    timed: list[tuple[int, Control, int]] = []  # (index in the day, control, offset)
     offsets: dict[int, int] = {}
     leg_of: dict[int, tuple[Control | None, int | None]] = {}
     previous: tuple[Control, int] | None = None
@@ -231,17 +231,17 @@ def _secret_check_us(check: Control, leg_start: Control, leg_end: Control) -> in
     changes: dict[Decimal, SpeedChange] = {c.km: c for c in leg_end.speed_changes}
     changes.update({c.km: c for c in check.speed_changes})
     hours = Decimal(0)
-    position = start_km
+    at_km = start_km
     for change in sorted(changes.values(), key=lambda c: c.km):
         if change.km <= start_km:
             speed = change.kmh
             continue
         if change.km >= km:
             break
-        hours += (change.km - position) / speed
-        position = change.km
+        hours += (change.km - at_km) / speed
+        at_km = change.km
         speed = change.kmh
-    hours += (km - position) / speed
+    hours += (km - at_km) / speed
     if km < start_km:
         raise InvalidInput(
             _where(check), "km", km, f"before the leg's start {leg_start.name} at km {start_km}"
