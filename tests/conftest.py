@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,24 @@ def small_db(sqlite_url: str) -> Iterator[Database]:
             devices.register(database, entry.device_id, token=token(entry.device_id))
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["fake", "sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def any_store(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The in-memory fake (tests/fake_store.py) and both real databases: the repositories' contract."""
+    if request.param == "fake":
+        from tests.fake_store import FakeDatabase
+
+        yield FakeDatabase()
+        return
+    database = Database(str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def fake_db() -> Any:
+    """A use case's storage without a database (tests/fake_store.py)."""
+    from tests.fake_store import FakeDatabase
+
+    return FakeDatabase()

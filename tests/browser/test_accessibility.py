@@ -101,12 +101,12 @@ def test_a_marshal_records_a_car_with_the_keyboard_alone(
     page.keyboard.type("2")
     page.keyboard.press("Enter")  # submits the form: the "Passing now" tap
     page.wait_for_function("() => document.getElementById('summary').dataset.synced === '1'")
-    with accounts.sessions() as s:
+    with accounts.unit_of_work() as uow:
         from sqlalchemy import select
 
         from miglia.store.models import PassageRow
 
-        rows = s.scalars(select(PassageRow)).all()
+        rows = uow.session.scalars(select(PassageRow)).all()
     assert [(r.start_no, r.control, r.source, r.recorded_by) for r in rows] == [
         (2, "D1-TC1", "marshal", "mario")
     ]

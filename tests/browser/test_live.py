@@ -91,8 +91,8 @@ def test_live_results_change_when_a_passage_arrives(
     live_app: tuple[str, FastAPI], small_db: Database, page: Any
 ) -> None:
     url, _ = live_app
-    with small_db.transaction() as s:
-        s.execute(update(EventRow).values(results_published=True))
+    with small_db.unit_of_work() as uow:
+        uow.session.execute(update(EventRow).values(results_published=True))
     page.goto(url + "/results")
     page.wait_for_selector("#results-live[data-live='connected']", timeout=10_000)
     first = page.locator("#overall tbody tr").first

@@ -37,8 +37,8 @@ def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 def passages(db: Database) -> list[PassageRow]:
-    with db.sessions() as s:
-        return list(s.scalars(select(PassageRow).order_by(PassageRow.start_no)))
+    with db.unit_of_work() as uow:
+        return list(uow.session.scalars(select(PassageRow).order_by(PassageRow.start_no)))
 
 
 def test_marshal_records_offline_and_syncs_exactly_once(

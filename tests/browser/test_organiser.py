@@ -55,8 +55,8 @@ def test_organiser_uploads_entries_sees_errors_and_publishes(
     page.get_by_role("button", name="Publish the results").click()
     page.get_by_text("The results are now public.").wait_for()
     assert "public" in page.locator("#results").inner_text()
-    with small_db.sessions() as s:
-        assert events.event_row(s).results_published is True
+    with small_db.unit_of_work() as uow:
+        assert events.event_row(uow).results_published is True
 
     # Accounts: add a marshal with the keyboard only.
     page.get_by_role("link", name="Accounts and roles").click()
@@ -82,10 +82,10 @@ def test_organiser_uploads_entries_sees_errors_and_publishes(
     page.screenshot(path=str(SCREENSHOTS / "organiser_controls.png"), full_page=True)
 
     # The alerts board: a car stopped; the organiser acknowledges, then resolves it.
-    with small_db.transaction() as s:
-        s.add(
+    with small_db.unit_of_work() as uow:
+        uow.session.add(
             AlertRow(
-                event_id=events.event_row(s).id,
+                event_id=events.event_row(uow).id,
                 start_no=2,
                 kind="stopped",
                 subject="",

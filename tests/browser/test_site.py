@@ -36,8 +36,8 @@ def test_spectator_journey_search_to_car_page(live_server: str, small_db: Databa
         for c, t in (("D1-START", "08:01:00"), ("D1-TC1", "08:12:30"))
     ]
     marshal.record_passages(small_db, "marshal-test", items)
-    with small_db.transaction() as s:
-        s.execute(update(EventRow).values(results_published=True))
+    with small_db.unit_of_work() as uow:
+        uow.session.execute(update(EventRow).values(results_published=True))
     page.goto(live_server + "/")
     page.get_by_role("link", name="Entries", exact=True).click()
     assert page.locator("li.car").count() == 3

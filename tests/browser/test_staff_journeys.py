@@ -55,8 +55,8 @@ def test_timekeeper_settles_a_conflict_and_gives_a_penalty(
     page.get_by_role("button", name="Store the correction").click()
     page.get_by_text("Correction 2 stored for car 2; results recomputed.").wait_for()
     assert "push start" in page.locator("#corrections-title").locator("xpath=..").inner_text()
-    with small_db.sessions() as s:
-        rows = s.scalars(select(CorrectionRow).order_by(CorrectionRow.id)).all()
+    with small_db.unit_of_work() as uow:
+        rows = uow.session.scalars(select(CorrectionRow).order_by(CorrectionRow.id)).all()
     assert [(r.kind, r.start_no, r.who, r.reason) for r in rows] == [
         ("replace_time", 3, "tim", "gps time confirmed"),
         ("add_penalty", 2, "tim", "push start"),
@@ -67,12 +67,12 @@ def test_mechanic_acknowledges_then_resolves_a_breakdown(
     live_server: str, small_db: Database, page: Any
 ) -> None:
     make_user(small_db, "meg", "mechanic")
-    with small_db.transaction() as s:
-        event_id = events.event_row(s).id
+    with small_db.unit_of_work() as uow:
+        event_id = events.event_row(uow).id
         draft = AlertDraft(
             2, AlertKind.STOPPED, "", 1_777_216_000_000_000, 38.30, -122.44, "car 2: stopped 12 min"
         )
-        raise_alerts(s, event_id, [draft])
+        raise_alerts(uow, event_id, [draft])
     log_in(page, live_server, "meg")
     page.goto(live_server + "/organiser/alerts")
     assert "car 2: stopped 12 min" in page.locator("main").inner_text()
@@ -80,8 +80,8 @@ def test_mechanic_acknowledges_then_resolves_a_breakdown(
     page.get_by_text("Alert for car 2 acknowledged by meg.").wait_for()
     page.get_by_role("button", name="Resolve the alert for car 2").click()
     page.get_by_text("Alert for car 2 resolved by meg.").wait_for()
-    with small_db.sessions() as s:
-        row = s.scalars(select(AlertRow)).one()
+    with small_db.unit_of_work() as uow:
+        row = uow.session.scalars(select(AlertRow)).one()
     assert (row.acknowledged_by, row.resolved_by) == ("meg", "meg")
 
 

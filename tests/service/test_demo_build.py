@@ -25,10 +25,13 @@ def test_the_demo_builds_times_and_scores_every_car(tmp_path: Path) -> None:
     # Every accepted car passes every line on every day: 45 controls plus 8 timed-trial finish lines.
     assert summary.passages == 70 * (45 + 8)
     assert any(m.startswith("  stored tracks: 280/280") for m in messages)
-    with db.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(PositionRow)) == summary.positions
-        assert s.scalar(select(func.count()).select_from(PassageRow).where(PassageRow.source != "gps")) == 0
-        scored = score(s)
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(PositionRow)) == summary.positions
+        assert (
+            uow.session.scalar(select(func.count()).select_from(PassageRow).where(PassageRow.source != "gps"))
+            == 0
+        )
+        scored = score(uow)
     assert scored.published
     overall = scored.board.classification().overall.standings
     assert [st.position for st in overall[:5]] == [1, 2, 3, 4, 5]

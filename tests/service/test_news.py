@@ -19,8 +19,8 @@ def test_changes_are_announced_once_committed(small_db: Database, tmp_path: Path
     heard: list[int] = []
     stop = news.subscribe(heard.append)
     try:
-        with small_db.sessions() as s:
-            event_id = events.event_row(s).id
+        with small_db.unit_of_work() as uow:
+            event_id = events.event_row(uow).id
         csv = tmp_path / "p.csv"
         csv.write_text("start_no,control,time\n1,D1-TC1,08:10:00\n")
         timekeeper.import_passages(small_db, csv)
@@ -54,6 +54,6 @@ def test_importing_the_event_again_tells_what_was_derived_from_it(small_db: Data
     finally:
         for stop in stops:
             stop()
-    with small_db.sessions() as s:
-        event_id = events.event_row(s).id
+    with small_db.unit_of_work() as uow:
+        event_id = events.event_row(uow).id
     assert heard == [("event", event_id), ("results", event_id)]

@@ -19,18 +19,18 @@ SMALL = Path(__file__).resolve().parents[1] / "data" / "small"
 
 
 def count(db: Database, table: type) -> int:
-    with db.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(table)) or 0)
+    with db.unit_of_work() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
 
 
 def test_event_and_entries_round_trip(db: Database) -> None:
     imported = events.import_event(db, SMALL / "event.toml")
     events.import_entries(db, SMALL / "entries.csv")
-    with db.sessions() as s:
-        row = events.event_row(s)
-        event = events.load(s)
-        entries = events.entries(s, row.id)
-        routes = events.routes(s, row.id)
+    with db.unit_of_work() as uow:
+        row = events.event_row(uow)
+        event = events.load(uow)
+        entries = events.entries(uow, row.id)
+        routes = events.routes(uow, row.id)
     assert event == imported
     assert row.source_text == (SMALL / "event.toml").read_text()
     assert [e.start_no for e in entries] == [1, 2, 3, 4]
@@ -41,8 +41,8 @@ def test_event_and_entries_round_trip(db: Database) -> None:
     assert trial.lat == pytest.approx(38.2919 + 300 * __import__("math").sin(2000 / 1500) / 111_000, abs=2e-4)
     lunch = event.days[0].stops[0]
     assert lunch.km is not None and Decimal(0) <= lunch.km < Decimal(1)
-    with db.sessions() as s:
-        raw = s.scalars(select(RawInputRow).order_by(RawInputRow.id)).all()
+    with db.unit_of_work() as uow:
+        raw = uow.session.scalars(select(RawInputRow).order_by(RawInputRow.id)).all()
     # The event file, its route and the entries file, as received, each tied to the event.
     assert [(r.kind, r.event_id) for r in raw] == [
         ("event_file", row.id),
@@ -78,6 +78,6 @@ def test_reimport_replaces_the_definition_and_keeps_entries(db: Database, tmp_pa
     shutil.copy(SMALL / "day1.gpx", tmp_path / "day1.gpx")
     (tmp_path / "event.toml").write_text((SMALL / "event.toml").read_text().replace("08:00:00", "09:00:00"))
     events.import_event(db, tmp_path / "event.toml")
-    with db.sessions() as s:
-        assert events.load(s).days[0].first_start.hour == 9
+    with db.unit_of_work() as uow:
+        assert events.load(uow).days[0].first_start.hour == 9
     assert count(db, EventRow) == 1 and count(db, RouteRow) == 1 and count(db, EntryRow) == 4

@@ -14,6 +14,26 @@ from miglia.store.db import Database
 from miglia.store.models import EntryRow, EventRow, RouteRow
 from miglia.web.app import create_app
 
+# A position as Traccar's event forwarding sends it (docs: traccar.org/forward): the decoder's sample.
+TRACCAR = {
+    "position": {
+        "id": 12345,
+        "deviceId": 10,
+        "protocol": "osmand",
+        "valid": True,
+        "fixTime": "2024-05-20T14:29:55.000+00:00",
+        "latitude": -23.55052,
+        "longitude": -46.633308,
+        "altitude": 760.0,
+        "speed": 13.5,
+        "course": 180.0,
+        "accuracy": 0.0,
+        "attributes": {"batteryLevel": 85, "motion": True},
+    },
+    "device": {"id": 10, "name": "Company Car 01", "uniqueId": "123456789012345", "status": "online"},
+}
+
+
 # A straight route due north from (45.0, 9.0), about 11.1 km long.
 ROUTE = [[45.0 + i * 0.01, 9.0] for i in range(11)]
 
@@ -56,7 +76,7 @@ def add_event(
         for device in devices.values():
             register(db, device, token=token(device))
     ev = event(day)
-    with db.transaction() as session:
+    with db.unit_of_work() as uow:
         row = EventRow(
             slug=ev.slug,
             name=ev.name,
@@ -68,15 +88,15 @@ def add_event(
             imported_us=0,
             results_published=False,
         )
-        session.add(row)
-        session.flush()
-        session.add(
+        uow.session.add(row)
+        uow.session.flush()
+        uow.session.add(
             RouteRow(
                 event_id=row.id, day_number=1, source_name="day1.gpx", length_m=11_119.5, coordinates=ROUTE
             )
         )
         for start_no, device in devices.items():
-            session.add(
+            uow.session.add(
                 EntryRow(
                     event_id=row.id,
                     start_no=start_no,

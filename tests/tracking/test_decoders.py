@@ -14,6 +14,7 @@ import pytest
 
 from miglia.tracking import osmand, owntracks, traccar
 from miglia.tracking.fix import Fix, PayloadError
+from tests.tracking.helpers import TRACCAR
 
 PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "tracker-payloads.json"
 RECEIVED = 1_750_000_000_000_000
@@ -338,24 +339,6 @@ def test_owntracks_other_types_are_ignored() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- Traccar
-
-TRACCAR = {
-    "position": {
-        "id": 12345,
-        "deviceId": 10,
-        "protocol": "osmand",
-        "valid": True,
-        "fixTime": "2024-05-20T14:29:55.000+00:00",
-        "latitude": -23.55052,
-        "longitude": -46.633308,
-        "altitude": 760.0,
-        "speed": 13.5,
-        "course": 180.0,
-        "accuracy": 0.0,
-        "attributes": {"batteryLevel": 85, "motion": True},
-    },
-    "device": {"id": 10, "name": "Company Car 01", "uniqueId": "123456789012345", "status": "online"},
-}
 
 
 def test_traccar_forwarding() -> None:

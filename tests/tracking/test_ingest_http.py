@@ -35,10 +35,14 @@ def client(db: Database) -> TestClient:
 
 def counts(db: Database) -> tuple[int, int, int]:
     """(raw inputs accepted, raw inputs refused, positions)."""
-    with db.sessions() as s:
-        ok = s.scalar(select(func.count()).select_from(RawInputRow).where(RawInputRow.accepted.is_(True)))
-        bad = s.scalar(select(func.count()).select_from(RawInputRow).where(RawInputRow.accepted.is_(False)))
-        positions = s.scalar(select(func.count()).select_from(PositionRow))
+    with db.unit_of_work() as uow:
+        ok = uow.session.scalar(
+            select(func.count()).select_from(RawInputRow).where(RawInputRow.accepted.is_(True))
+        )
+        bad = uow.session.scalar(
+            select(func.count()).select_from(RawInputRow).where(RawInputRow.accepted.is_(False))
+        )
+        positions = uow.session.scalar(select(func.count()).select_from(PositionRow))
     return ok or 0, bad or 0, positions or 0
 
 
@@ -70,9 +74,9 @@ def test_osmand_post_form_body(db: Database, client: TestClient) -> None:
         "/ingest/osmand", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
     )
     assert answer.json() == {"stored": 1, "duplicates": 0}
-    with db.sessions() as s:
-        row = s.scalars(select(PositionRow)).one()
-        raw = s.get(RawInputRow, row.raw_id)
+    with db.unit_of_work() as uow:
+        row = uow.session.scalars(select(PositionRow)).one()
+        raw = uow.session.get(RawInputRow, row.raw_id)
     assert raw is not None and raw.body == body and raw.kind == "position_osmand"
     assert row.speed_kmh == pytest.approx(18.52)
 
@@ -99,8 +103,8 @@ def test_bad_payload_keeps_only_the_raw_record(db: Database, client: TestClient)
     ]
     assert client.post("/ingest/owntracks", json=batch).status_code == 400  # the good one is not kept either
     assert counts(db) == (0, 2, 0)
-    with db.sessions() as s:
-        problems = s.scalars(select(RawInputRow.problem).order_by(RawInputRow.id)).all()
+    with db.unit_of_work() as uow:
+        problems = uow.session.scalars(select(RawInputRow.problem).order_by(RawInputRow.id)).all()
     assert "field lat" in problems[0] and "field tst" in problems[1]
 
 
@@ -110,13 +114,13 @@ def test_owntracks_answers_an_empty_list(db: Database, client: TestClient, paylo
         answer = client.post("/ingest/owntracks", json=item, headers=headers)
         assert (answer.status_code, answer.json()) == (200, [])
     assert counts(db) == (6, 0, 5)  # two payloads are the same fix of jane/phone at tst 1497349316
-    with db.sessions() as s:
-        devices = set(s.scalars(select(PositionRow.device_id)))
+    with db.unit_of_work() as uow:
+        devices = set(uow.session.scalars(select(PositionRow.device_id)))
     assert devices == {"jane/phone", "ckrey/22A67880-15C3-41A6-9157-25545C7993AC", "qtripp/865284041968706"}
 
 
 def test_traccar_forwarding_over_http(db: Database, client: TestClient) -> None:
-    from tests.tracking.test_decoders import TRACCAR
+    from tests.tracking.helpers import TRACCAR
 
     assert client.post("/ingest/traccar", json=TRACCAR).json() == {"stored": 1, "duplicates": 0}
     assert client.post("/ingest/traccar", json=TRACCAR).json() == {"stored": 0, "duplicates": 1}
@@ -130,8 +134,8 @@ def test_unknown_devices_go_to_quarantine(db: Database, client: TestClient) -> N
         stamp = 1_750_000_000 + len(device)
         client.get(f"/ingest/osmand?id={device}&lat=45.01&lon=9&timestamp={stamp}&token={token(device)}")
     client.get("/ingest/osmand?id=stranger&lat=45.02&lon=9&timestamp=1750000100")
-    with db.sessions() as s:
-        held = quarantine(s, event_id)
+    with db.unit_of_work() as uow:
+        held = quarantine(uow, event_id)
     assert [(q.device_id, q.positions, q.reason) for q in held] == [("stranger", 2, "no car carries it")]
     # The organiser's list: the public is sent to the login page.
     assert client.get("/live/quarantine", follow_redirects=False).status_code == 303
@@ -156,8 +160,8 @@ def test_token_authentication(db: Database, client: TestClient) -> None:
     assert client.post("/ingest/owntracks", json=fix, headers=owntracks_headers).status_code == 401
     assert client.post("/ingest/owntracks", json=fix, headers=owntracks_headers | basic).json() == []
     assert counts(db) == (3, 3, 3)
-    with db.sessions() as s:
-        stored = " ".join(s.scalars(select(RawInputRow.body)))
+    with db.unit_of_work() as uow:
+        stored = " ".join(uow.session.scalars(select(RawInputRow.body)))
     assert token not in stored  # the token is not kept with the raw message
 
 
@@ -168,8 +172,8 @@ def test_an_unregistered_car_device_moves_nothing_until_enrolled(db: Database, c
     url = "/ingest/osmand?id=car7-phone&lat=45.01&lon=9&timestamp="
     assert client.get(url + "1750000000").json() == {"stored": 1, "duplicates": 0}
     assert client.get("/live/cars").json() == []
-    with db.sessions() as s:
-        [held] = quarantine(s, event_id)
+    with db.unit_of_work() as uow:
+        [held] = quarantine(uow, event_id)
     assert (held.device_id, held.positions, held.reason.split(":")[0]) == ("car7-phone", 1, "not registered")
     # The organiser enrols it; the same instant sent with the token replaces the stranger's position.
     secret = register(db, "car7-phone")
@@ -177,14 +181,14 @@ def test_an_unregistered_car_device_moves_nothing_until_enrolled(db: Database, c
     assert client.get(url + "1750000000").status_code == 401
     assert client.get(url + f"1750000000&token={secret}").json() == {"stored": 1, "duplicates": 0}
     assert [c["start_no"] for c in client.get("/live/cars").json()] == [7]
-    with db.sessions() as s:
-        assert quarantine(s, event_id) == []
-        assert s.scalars(select(PositionRow.trusted)).all() == [True]
+    with db.unit_of_work() as uow:
+        assert quarantine(uow, event_id) == []
+        assert uow.session.scalars(select(PositionRow.trusted)).all() == [True]
     assert counts(db) == (2, 1, 1)
     # A casual tour takes unregistered devices at their word, and says so on the console.
     alerts_service.set_tracking(db, event_id, accept_unregistered=True)
-    with db.sessions() as s:
-        assert quarantine(s, event_id, accept_unregistered=True) == []
+    with db.unit_of_work() as uow:
+        assert quarantine(uow, event_id, accept_unregistered=True) == []
 
 
 def test_upload_of_a_logger_track(db: Database, client: TestClient, real_data: Path) -> None:
@@ -200,9 +204,9 @@ def test_upload_of_a_logger_track(db: Database, client: TestClient, real_data: P
     answer = client.post("/ingest/upload", data={"start_no": "7", **mine}, files=files)
     assert answer.status_code == 200, answer.text
     assert answer.json()["stored"] > 2000
-    with db.sessions() as s:
-        assert set(s.scalars(select(PositionRow.device_id))) == {"car7-phone"}
-        raw = s.scalars(select(RawInputRow)).one()
+    with db.unit_of_work() as uow:
+        assert set(uow.session.scalars(select(PositionRow.device_id))) == {"car7-phone"}
+        raw = uow.session.scalars(select(RawInputRow)).one()
     assert raw.kind == "track_file" and raw.body == gpx.read_text(encoding="utf-8")
     again = client.post("/ingest/upload", data={"device_id": "car7-phone", **mine}, files=files).json()
     assert again["stored"] == 0 and again["duplicates"] > 2000
@@ -220,6 +224,6 @@ def test_upload_needs_a_car_or_device(db: Database, client: TestClient) -> None:
 def test_a_nul_byte_is_kept_escaped_on_both_databases(db: Database, client: TestClient) -> None:
     answer = client.post("/ingest/owntracks", content=b'{"_type":"location","tid":"J\x00J","lat":1,"lon":2}')
     assert answer.status_code == 400  # no tst: refused, and kept as received
-    with db.sessions() as s:
-        (body,) = s.scalars(select(RawInputRow.body)).all()
+    with db.unit_of_work() as uow:
+        (body,) = uow.session.scalars(select(RawInputRow.body)).all()
     assert body == '{"_type":"location","tid":"J\\x00J","lat":1,"lon":2}'

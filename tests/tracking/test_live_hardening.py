@@ -43,8 +43,8 @@ def osmand(
 
 
 def raws(db: Database) -> list[RawInputRow]:
-    with db.sessions() as s:
-        return list(s.scalars(select(RawInputRow).order_by(RawInputRow.id)))
+    with db.unit_of_work() as uow:
+        return list(uow.session.scalars(select(RawInputRow).order_by(RawInputRow.id)))
 
 
 # ---------------------------------------------------------------------------------------------- time
@@ -156,8 +156,8 @@ def test_spoofed_positions_make_no_passage_and_no_track(small_db: Database) -> N
     its score. Car 3's device is not registered here: its positions are kept, and change nothing."""
     from tests.service.timing.helpers import batches, drive, small_lines
 
-    with small_db.transaction() as s:
-        s.execute(text("DELETE FROM devices WHERE device_id = 'dev-3'"))
+    with small_db.unit_of_work() as uow:
+        uow.session.execute(text("DELETE FROM devices WHERE device_id = 'dev-3'"))
     _, lines = small_lines()
     track = drive(lines.route, T0_SMALL, 10.0)
     with TestClient(app_for(small_db)) as client:
@@ -165,9 +165,9 @@ def test_spoofed_positions_make_no_passage_and_no_track(small_db: Database) -> N
             assert client.post("/ingest/osmand", json=body).json()["stored"] > 0
         cars = client.get("/live/cars").json()
         page = client.get("/api/cars/3/track.geojson")
-    with small_db.sessions() as s:
-        assert s.scalars(select(PassageRow)).all() == []
-        assert set(s.scalars(select(PositionRow.trusted))) == {False}
+    with small_db.unit_of_work() as uow:
+        assert uow.session.scalars(select(PassageRow)).all() == []
+        assert set(uow.session.scalars(select(PositionRow.trusted))) == {False}
     assert cars == []
     assert page.status_code == 200 and page.json()["features"] == []  # no track on the public car page
 
@@ -198,8 +198,10 @@ def test_upload_needs_a_staff_session_or_the_devices_token(
         assert no_csrf.status_code == 403
         ok = client.post("/ingest/upload", data={"start_no": "7", "csrf": csrf}, files=files)
         assert ok.status_code == 200 and ok.json()["stored"] > 2000
-    with db.sessions() as s:
-        assert set(s.scalars(select(PositionRow.trusted))) == {True}  # a timekeeper's upload is trusted
+    with db.unit_of_work() as uow:
+        assert set(uow.session.scalars(select(PositionRow.trusted))) == {
+            True
+        }  # a timekeeper's upload is trusted
 
 
 # ---------------------------------------------------------------------------------------------- bounds
@@ -315,9 +317,9 @@ def test_a_large_message_is_stored_in_slices_with_other_cars_committed_in_betwee
     tracker.close()
     assert answered == ["small", "big"]
     assert [len(r.stored) for r in receipts] == [10_000, 1]
-    with db.sessions() as s:
-        assert len(s.scalars(select(RawInputRow)).all()) == 2  # one raw row for the large message
-        assert len(s.scalars(select(PositionRow.id)).all()) == 10_001
+    with db.unit_of_work() as uow:
+        assert len(uow.session.scalars(select(RawInputRow)).all()) == 2  # one raw row for the large message
+        assert len(uow.session.scalars(select(PositionRow.id)).all()) == 10_001
 
 
 def test_a_logger_file_may_hold_a_whole_day_at_one_hertz() -> None:

@@ -66,8 +66,8 @@ def wait_for(check: Callable[[], bool], seconds: float = 10.0) -> bool:
 
 
 def positions(db: Database) -> int:
-    with db.sessions() as s:
-        return s.scalar(select(func.count()).select_from(PositionRow)) or 0
+    with db.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(PositionRow)) or 0
 
 
 def test_owntracks_messages_are_stored(db: Database, broker: tuple[str, int]) -> None:
@@ -82,11 +82,13 @@ def test_owntracks_messages_are_stored(db: Database, broker: tuple[str, int]) ->
             publish(host, port, f"owntracks/{user}/phone{i % 2}", json.dumps(item))
         publish(host, port, f"owntracks/{user}/phone0", '{"_type": "lwt", "tst": 1}')
         publish(host, port, f"owntracks/{user}/phone0", "not json")
-        with db.sessions() as s:
-            raw = lambda: s.scalar(select(func.count()).select_from(RawInputRow)) or 0  # noqa: E731
+        with db.unit_of_work() as uow:
+            raw = lambda: uow.session.scalar(select(func.count()).select_from(RawInputRow)) or 0  # noqa: E731
             assert wait_for(lambda: raw() == len(items) + 2)
-            devices = set(s.scalars(select(PositionRow.device_id)))
-            refused = s.scalars(select(RawInputRow.source).where(RawInputRow.accepted.is_(False))).all()
+            devices = set(uow.session.scalars(select(PositionRow.device_id)))
+            refused = uow.session.scalars(
+                select(RawInputRow.source).where(RawInputRow.accepted.is_(False))
+            ).all()
         assert positions(db) == len(items)
         assert devices == {f"{user}/phone0", f"{user}/phone1"}
         assert refused == [f"mqtt owntracks/{user}/phone0"]

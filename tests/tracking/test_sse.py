@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from miglia.store.db import Database
 from miglia.tracking.broadcast import Broadcaster
-from miglia.web.live import tracker_for
+from miglia.web.live.feed import tracker_for
 from tests.tracking.helpers import add_event, app_for, token
 
 

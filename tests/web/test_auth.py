@@ -41,8 +41,8 @@ def staff_client(staff: Database) -> Iterator[TestClient]:
 def test_passwords_are_stored_as_argon2id_hashes(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()  # the real hasher: argon2-cffi's defaults (RFC 9106, 64 MiB)
     make_user(db, "olga", "organiser")
-    with db.sessions() as s:
-        stored = s.scalar(select(UserRow.password_hash).where(UserRow.username == "olga"))
+    with db.unit_of_work() as uow:
+        stored = uow.session.scalar(select(UserRow.password_hash).where(UserRow.username == "olga"))
     assert stored is not None and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert password_of("olga") not in stored
     assert users.authenticate(db, "olga", password_of("olga")) is not None
@@ -63,8 +63,8 @@ def test_bad_accounts_are_refused_naming_the_field(db: Database) -> None:
         users.add_user(db, "jo", "marshal", "short")
     with pytest.raises(MigliaError, match=r"username = 'a b'"):
         users.add_user(db, "a b", "marshal", "long enough")
-    with db.sessions() as s:
-        assert [u.username for u in users.all_users(s)] == ["olga"]
+    with db.unit_of_work() as uow:
+        assert [u.username for u in users.all_users(uow)] == ["olga"]
 
 
 def test_the_last_organiser_cannot_be_demoted(db: Database) -> None:
@@ -130,8 +130,8 @@ def test_a_new_password_ends_the_sessions_made_with_the_old_one(staff: Database)
     lost_phone = client_for(staff)
     token = login(lost_phone, "mario")
     assert lost_phone.get("/marshal").status_code == 200
-    with staff.sessions() as s:
-        mario = next(u for u in users.all_users(s) if u.username == "mario")
+    with staff.unit_of_work() as uow:
+        mario = next(u for u in users.all_users(uow) if u.username == "mario")
     users.set_password(staff, mario.id, "a-new-password")
     answer = lost_phone.post("/marshal/api/passages", json=[], headers={"X-CSRF-Token": token})
     assert answer.status_code == 401
@@ -233,9 +233,9 @@ def test_only_the_organiser_changes_the_event_results_or_accounts(staff_client: 
         assert answer.status_code == 403, (who, path)
     upload = {"entries_file": ("entries.csv", b"start_no\n", "text/csv")}
     assert staff_client.post("/organiser/entries", files=upload, data={"csrf": token}).status_code == 403
-    with staff_client.app.state.db.sessions() as s:  # type: ignore[attr-defined]
-        assert events.event_row(s).results_published is False
-        accounts = {u.username: u.role for u in users.all_users(s)}
+    with staff_client.app.state.db.unit_of_work() as uow:  # type: ignore[attr-defined]
+        assert events.event_row(uow).results_published is False
+        accounts = {u.username: u.role for u in users.all_users(uow)}
     assert accounts["olga"] == "organiser" and "x1" not in accounts
 
 

@@ -32,14 +32,14 @@ def item(start_no: object = 1, control: object = "D1-TC1", **extra: object) -> d
 
 
 def count(db: Database, table: type) -> int:
-    with db.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(table)) or 0)
+    with db.unit_of_work() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
 
 
 def marshal_raw_count(db: Database) -> int:
-    with db.sessions() as s:
+    with db.unit_of_work() as uow:
         query = select(func.count()).select_from(RawInputRow).where(RawInputRow.kind == "marshal_passage")
-        return int(s.scalar(query) or 0)
+        return int(uow.session.scalar(query) or 0)
 
 
 # ---------------------------------------------------------------------------------------------- service
@@ -49,10 +49,10 @@ def test_a_passage_is_stored_raw_first_then_as_a_passage(event_db: Database) -> 
     sent = item(3, "D1-PT1", line="finish", taken_at="2026-04-26T16:02:03.410Z")
     [outcome] = marshal_service.record_passages(event_db, "mario", [sent])
     assert outcome.status == "stored" and outcome.passage_id is not None
-    with event_db.sessions() as s:
-        passage = s.get(PassageRow, outcome.passage_id)
+    with event_db.unit_of_work() as uow:
+        passage = uow.session.get(PassageRow, outcome.passage_id)
         assert passage is not None
-        raw = s.get(RawInputRow, passage.raw_id)
+        raw = uow.session.get(RawInputRow, passage.raw_id)
         assert raw is not None
     assert (passage.start_no, passage.control, passage.line, passage.instant_us) == (
         3,
@@ -119,8 +119,8 @@ def test_a_bad_item_names_the_field_and_stores_nothing(
     assert message in outcomes[0].error
     assert outcomes[1].status == "stored"  # the rest of the batch is not affected
     assert count(event_db, PassageRow) == 1
-    with event_db.sessions() as s:
-        raws = s.scalars(
+    with event_db.unit_of_work() as uow:
+        raws = uow.session.scalars(
             select(RawInputRow).where(RawInputRow.kind == "marshal_passage").order_by(RawInputRow.id)
         )
         # Both kept as received; the refused one with its reason, and nothing read from it.
@@ -133,8 +133,8 @@ def test_an_iso_time_with_a_zone_is_accepted(event_db: Database) -> None:
     sent["time"] = "2026-04-26T09:02:03.41-07:00"
     [outcome] = marshal_service.record_passages(event_db, "mario", [sent])
     assert outcome.status == "stored"
-    with event_db.sessions() as s:
-        assert s.scalar(select(PassageRow.instant_us)) == T0
+    with event_db.unit_of_work() as uow:
+        assert uow.session.scalar(select(PassageRow.instant_us)) == T0
     naive = {**sent, "uuid": str(uuid.uuid4()), "time": "2026-04-26T09:02:03.41"}
     [refused] = marshal_service.record_passages(event_db, "mario", [naive])
     assert refused.field == "time" and "without a zone is ambiguous" in refused.error

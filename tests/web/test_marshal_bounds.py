@@ -31,9 +31,9 @@ def marshal(staff: Database) -> tuple[TestClient, dict[str, str]]:
 
 
 def refused_batches(db: Database) -> list[RawInputRow]:
-    with db.sessions() as s:
+    with db.unit_of_work() as uow:
         query = select(RawInputRow).where(RawInputRow.kind == "marshal_batch").order_by(RawInputRow.id)
-        return list(s.scalars(query))
+        return list(uow.session.scalars(query))
 
 
 def post(marshal: tuple[TestClient, dict[str, str]], body: str | bytes) -> Any:
@@ -132,8 +132,8 @@ def test_integers_no_column_holds_are_refused_per_item(
     first, second = answer.json()["results"]
     assert first["status"] == "error" and first["field"] == field and message in first["error"]
     assert second["status"] == "stored"
-    with staff.sessions() as s:
-        raws = list(s.scalars(select(RawInputRow).where(RawInputRow.kind == "marshal_passage")))
+    with staff.unit_of_work() as uow:
+        raws = list(uow.session.scalars(select(RawInputRow).where(RawInputRow.kind == "marshal_passage")))
     assert [(r.accepted, json.loads(r.body)[field] == value) for r in raws] == [(False, True), (True, False)]
 
 
@@ -160,9 +160,9 @@ def test_a_lone_surrogate_is_refused_and_kept(
     results = answer.json()["results"]
     assert [r["field"] for r in results] == ["uuid", "control"]
     assert results[0]["uuid"] == "\ud800"
-    with staff.sessions() as s:
+    with staff.unit_of_work() as uow:
         query = select(RawInputRow).where(RawInputRow.kind == "marshal_passage").order_by(RawInputRow.id)
-        kept = [json.loads(r.body) for r in s.scalars(query)]
+        kept = [json.loads(r.body) for r in uow.session.scalars(query)]
     assert kept[0]["uuid"] == "\ud800" and kept[1]["control"] == "D1-\ud800"
 
 

@@ -43,8 +43,8 @@ def test_a_fresh_install_imports_the_event_and_the_entries_by_upload(db: Databas
         files={"entries_file": ("entries.csv", (SMALL / "entries.csv").read_bytes(), "text/csv")},
     )
     assert "Imported 4 entries: 3 accepted, 1 refused." in answer.text
-    with db.sessions() as s:
-        assert len(events.entries(s, events.event_row(s).id)) == 4
+    with db.unit_of_work() as uow:
+        assert len(events.entries(uow, events.event_row(uow).id)) == 4
 
 
 def test_a_broken_entries_file_shows_its_line_and_changes_nothing(staff: Database) -> None:
@@ -61,8 +61,8 @@ def test_a_broken_entries_file_shows_its_line_and_changes_nothing(staff: Databas
         "my_entries.csv:6: year = &#39;nineteen47&#39;" in answer.text
     )  # the uploaded name, not a temp path
     assert "/tmp/" not in answer.text
-    with staff.sessions() as s:
-        assert len(s.scalars(select(EntryRow)).all()) == 4
+    with staff.unit_of_work() as uow:
+        assert len(uow.session.scalars(select(EntryRow)).all()) == 4
 
 
 def test_a_broken_event_file_shows_the_problem(staff: Database) -> None:
@@ -109,8 +109,8 @@ def test_accounts_are_added_and_change_role(staff: Database) -> None:
         "/organiser/users", data={"csrf": token, "username": "cc", "role": "crew", "password": "long-enough"}
     )
     assert refused.status_code == 400 and "a crew account needs the start number" in refused.text
-    with staff.sessions() as s:
-        sam = next(u for u in users.all_users(s) if u.username == "sam")
+    with staff.unit_of_work() as uow:
+        sam = next(u for u in users.all_users(uow) if u.username == "sam")
     changed = client.post(
         f"/organiser/users/{sam.id}/role", data={"csrf": token, "role": "crew", "start_no": "3"}
     )
@@ -129,13 +129,13 @@ def test_publishing_the_results_shows_in_the_api(staff: Database) -> None:
     assert "The results are now public." in published.text
     assert client_for(staff).get("/api/event").json()["results_published"] is True
     client.post("/organiser/results", data={"csrf": token, "publish": "no"})
-    with staff.sessions() as s:
-        assert s.scalar(select(EventRow.results_published)) is False
+    with staff.unit_of_work() as uow:
+        assert uow.session.scalar(select(EventRow.results_published)) is False
 
 
 def _alert(db: Database, start_no: int, kind: str, raised_us: int) -> int:
-    with db.transaction() as s:
-        event_id = events.event_row(s).id
+    with db.unit_of_work() as uow:
+        event_id = events.event_row(uow).id
         row = AlertRow(
             event_id=event_id,
             start_no=start_no,
@@ -148,8 +148,8 @@ def _alert(db: Database, start_no: int, kind: str, raised_us: int) -> int:
             acknowledged_by="",
             resolved_by="",
         )
-        s.add(row)
-        s.flush()
+        uow.session.add(row)
+        uow.session.flush()
         return row.id
 
 
@@ -163,13 +163,13 @@ def test_the_alerts_board_lists_alerts_and_records_who_acknowledged_and_resolved
     assert "09:02:03" in board  # raised, in the event's time zone
     assert "No one yet" in board
     mechanic.post(f"/organiser/alerts/{stopped}/acknowledge", data={"csrf": token})
-    with staff.sessions() as s:
-        row = s.get(AlertRow, stopped)
+    with staff.unit_of_work() as uow:
+        row = uow.session.get(AlertRow, stopped)
         assert row is not None and row.acknowledged_by == "meg" and row.acknowledged_us is not None
     board = mechanic.post(f"/organiser/alerts/{stopped}/resolve", data={"csrf": token}).text
     assert "Alert for car 2 resolved by meg." in board and "Open (1)" in board and "Resolved (1)" in board
-    with staff.sessions() as s:
-        row = s.get(AlertRow, stopped)
+    with staff.unit_of_work() as uow:
+        row = uow.session.get(AlertRow, stopped)
         assert row is not None and row.resolved_by == "meg" and row.resolved_us is not None
 
 

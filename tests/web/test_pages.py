@@ -52,8 +52,8 @@ def record(db: Database, start_no: int, items: list[tuple[str, str, str]]) -> No
 
 
 def publish(db: Database, published: bool = True) -> None:
-    with db.transaction() as s:
-        s.execute(update(EventRow).values(results_published=published))
+    with db.unit_of_work() as uow:
+        uow.session.execute(update(EventRow).values(results_published=published))
 
 
 def test_home_shows_days_schedule_first_car_times_and_stops(small_db: Database) -> None:

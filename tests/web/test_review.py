@@ -28,8 +28,8 @@ def staff(db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Data
 
 
 def penalty(db: Database, start_no: int) -> object:
-    with db.sessions() as s:
-        return results.score(s).board.result(start_no).penalty
+    with db.unit_of_work() as uow:
+        return results.score(uow).board.result(start_no).penalty
 
 
 def test_a_timekeeper_decides_a_conflict_and_gives_and_cancels_a_penalty(staff: Database) -> None:
@@ -71,8 +71,8 @@ def test_a_timekeeper_decides_a_conflict_and_gives_and_cancels_a_penalty(staff: 
         data={"csrf": token, "kind": "cancel", "start_no": "2", "cancels": "2", "why": "appeal upheld"},
     )
     assert penalty(staff, 2) == before
-    with staff.sessions() as s:
-        rows = s.scalars(select(CorrectionRow).order_by(CorrectionRow.id)).all()
+    with staff.unit_of_work() as uow:
+        rows = uow.session.scalars(select(CorrectionRow).order_by(CorrectionRow.id)).all()
     assert [(r.kind, r.who, r.reverses_id) for r in rows] == [
         ("replace_time", "tim", None),
         ("add_penalty", "tim", None),
@@ -106,8 +106,8 @@ def test_a_bad_correction_says_why_and_stores_nothing(staff: Database) -> None:
             data={"csrf": token, "kind": kind, "start_no": "2", field: value, "why": "x"},
         )
         assert f"Not stored: {problem}" in answer.text
-    with staff.sessions() as s:
-        assert s.scalars(select(CorrectionRow)).all() == []
+    with staff.unit_of_work() as uow:
+        assert uow.session.scalars(select(CorrectionRow)).all() == []
 
 
 def test_a_marshal_cannot_change_results_and_a_forged_post_is_refused(staff: Database) -> None:
@@ -126,5 +126,5 @@ def test_a_marshal_cannot_change_results_and_a_forged_post_is_refused(staff: Dat
         data={"csrf": "forged", "kind": "add_penalty", "start_no": "2", "points": "60", "why": "x"},
     )
     assert forged.status_code == 403
-    with staff.sessions() as s:
-        assert s.scalars(select(CorrectionRow)).all() == []
+    with staff.unit_of_work() as uow:
+        assert uow.session.scalars(select(CorrectionRow)).all() == []

@@ -30,8 +30,8 @@ def browser(staff: Database) -> Browser:
 
 
 def _user_id(db: Database, username: str) -> int:
-    with db.sessions() as s:
-        return next(u.id for u in users.all_users(s) if u.username == username)
+    with db.unit_of_work() as uow:
+        return next(u.id for u in users.all_users(uow) if u.username == username)
 
 
 def _copy_of(client: TestClient, browser: Browser) -> TestClient:
@@ -54,8 +54,8 @@ def _session_id(client: TestClient) -> str:
 
 
 def _sessions(db: Database) -> list[UserSessionRow]:
-    with db.sessions() as s:
-        return list(s.scalars(select(UserSessionRow).order_by(UserSessionRow.id)))
+    with db.unit_of_work() as uow:
+        return list(uow.session.scalars(select(UserSessionRow).order_by(UserSessionRow.id)))
 
 
 def test_a_copied_cookie_no_longer_works_after_logout(staff: Database, browser: Browser) -> None:
@@ -116,8 +116,8 @@ def test_a_demoted_or_deleted_account_is_refused_at_once(staff: Database, browse
     login(timekeeper, "tim")
     users.set_role(staff, _user_id(staff, "mario"), "mechanic")
     assert marshal.get("/marshal", follow_redirects=False).status_code == 403
-    with staff.transaction() as s:
-        s.delete(s.get(UserRow, _user_id(staff, "tim")))
+    with staff.unit_of_work() as uow:
+        uow.session.delete(uow.session.get(UserRow, _user_id(staff, "tim")))
     assert not _signed_in(timekeeper, "/organiser/timing")
     assert {row.user_id for row in _sessions(staff)} == {_user_id(staff, "mario")}  # tim's went with him
 
@@ -125,8 +125,8 @@ def test_a_demoted_or_deleted_account_is_refused_at_once(staff: Database, browse
 def test_a_session_ends_when_its_lifetime_is_over(staff: Database, browser: Browser) -> None:
     client = browser()
     login(client, "mario")
-    with staff.transaction() as s:
-        s.execute(
+    with staff.unit_of_work() as uow:
+        uow.session.execute(
             update(UserSessionRow).values(created_us=UserSessionRow.created_us - SESSION_MAX_AGE * US_PER_S)
         )
     assert not _signed_in(client)
@@ -138,7 +138,9 @@ def test_last_seen_is_refreshed_only_every_few_minutes(staff: Database, browser:
     [fresh] = _sessions(staff)
     assert _signed_in(client)
     assert _sessions(staff)[0].last_seen_us == fresh.last_seen_us  # no write for every page
-    with staff.transaction() as s:
-        s.execute(update(UserSessionRow).values(last_seen_us=UserSessionRow.last_seen_us - 3600 * US_PER_S))
+    with staff.unit_of_work() as uow:
+        uow.session.execute(
+            update(UserSessionRow).values(last_seen_us=UserSessionRow.last_seen_us - 3600 * US_PER_S)
+        )
     assert _signed_in(client)
     assert (_sessions(staff)[0].last_seen_us or 0) >= (fresh.last_seen_us or 0)

@@ -58,8 +58,8 @@ def test_the_organiser_enrols_the_cars_and_the_first_position_confirms_it(staff:
         assert "Enrol 2 trackers not registered" in page and "data:image/svg+xml" not in page
         done = client.post("/organiser/trackers/enrol", data={"csrf": csrf}, follow_redirects=True)
         assert "Enrolled 2 trackers" in done.text
-        with staff.transaction() as s:
-            items = {e.start_no: e for e in enrolment.enrolments(s, events.event_row(s).id)}
+        with staff.unit_of_work() as uow:
+            items = {e.start_no: e for e in enrolment.enrolments(uow, events.event_row(uow).id)}
         assert [items[n].status for n in (1, 2, 3)] == [
             "enrolled",
             "enrolled",
@@ -90,8 +90,8 @@ def test_the_organiser_enrols_the_cars_and_the_first_position_confirms_it(staff:
 
 
 def test_the_console_warns_when_unregistered_trackers_count(staff: Database) -> None:
-    with staff.sessions() as s:
-        event_id = events.event_row(s).id
+    with staff.unit_of_work() as uow:
+        event_id = events.event_row(uow).id
     with client_for(staff) as client:
         login(client, "olga")
         assert 'id="trust-warning"' not in client.get("/organiser").text

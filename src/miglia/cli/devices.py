@@ -52,11 +52,11 @@ def list_devices(db: str | None = DbOption) -> None:
     """Assignments in the order they were made, and the unknown devices waiting to be assigned."""
     with reported():
         database = open_db(db)
-        with database.sessions() as s:
-            row = events.event_row(s)
-            made = devices.history(s, row.id)
-            accept = alerts.load_watch(s).accept_unregistered
-            held = quarantine(s, row.id, accept)
+        with database.unit_of_work() as uow:
+            row = events.event_row(uow)
+            made = devices.history(uow, row.id)
+            accept = alerts.load_watch(uow).accept_unregistered
+            held = quarantine(uow, row.id, accept)
     for a in made:
         when = clock_text(a.assigned_us, row.timezone)
         typer.echo(f"day {a.day_number}: {a.device_id} -> car {a.start_no} (by {a.assigned_by} at {when})")
@@ -77,8 +77,8 @@ def enrol(
     """Register the cars' trackers with enrolment tokens; their codes are on the console's trackers page."""
     with reported():
         database = open_db(db)
-        with database.sessions() as s:
-            event_id = events.event_row(s).id
+        with database.unit_of_work() as uow:
+            event_id = events.event_row(uow).id
         count = enrolment.enrol(database, event_id, list(device_id or []) or None, day)
     typer.echo(f"{count} trackers enrolled; print their codes from /organiser/trackers/sheet")
 
@@ -110,8 +110,8 @@ def set_tracking(
     unregistered trackers count."""
     with reported():
         database = open_db(db)
-        with database.sessions() as s:
-            event_id = events.event_row(s).id
+        with database.unit_of_work() as uow:
+            event_id = events.event_row(uow).id
         alerts.set_tracking(
             database,
             event_id,
@@ -127,8 +127,8 @@ def _window(database: Database, early: float | None, late: float | None) -> dict
     """The time window with the bounds given changed, the other as stored (None: neither given)."""
     if early is None and late is None:
         return None
-    with database.sessions() as s:
-        current = alerts.load_watch(s).window
+    with database.unit_of_work() as uow:
+        current = alerts.load_watch(uow).window
     return {
         "early_h": current.early_h if early is None else early,
         "late_min": current.late_min if late is None else late,

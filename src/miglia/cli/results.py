@@ -10,7 +10,7 @@ from enum import StrEnum
 import typer
 
 from miglia.cli.common import DbOption, open_db, reported
-from miglia.domain.timecard import format_local
+from miglia.domain.instants import US_PER_S, format_local
 from miglia.service.timing import results as results_service
 
 app = typer.Typer()
@@ -34,8 +34,8 @@ def results(
     """Print the classifications (or one car's breakdown), recomputed from stored passages and corrections."""
     with reported():
         database = open_db(db)
-        with database.sessions() as s:
-            scored = results_service.score(s, event)
+        with database.unit_of_work() as uow:
+            scored = results_service.score(uow, event)
             tables = [_breakdown(scored, car)] if car is not None else results_service.tables(scored).tables
     if not tables:
         typer.echo(f"{scored.event.name}: nobody is ranked under the {scored.event.rules} rules.")
@@ -72,7 +72,7 @@ def _breakdown(scored: results_service.Scored, start_no: int) -> results_service
             line.control,
             "" if line.due_us is None else format_local(line.due_us, tz),
             "" if line.actual_us is None else format_local(line.actual_us, tz),
-            "" if line.deviation_us is None else f"{line.deviation_us / 1e6:+.2f} s",
+            "" if line.deviation_us is None else f"{line.deviation_us / US_PER_S:+.2f} s",
             str(line.penalty),
             line.reason,
         ]

@@ -8,7 +8,7 @@ import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.corrections import CorrectionKind
-from miglia.domain.timecard import format_local
+from miglia.domain.instants import format_local, seconds_to_us
 from miglia.service.timing import timekeeper
 from miglia.service.timing.results import score
 
@@ -57,7 +57,7 @@ def correction_add(
                 control=control,
                 line=line,
                 points=timekeeper.parse_amount(points, "points"),
-                time_us=None if secs is None else int(secs * 1_000_000),
+                time_us=None if secs is None else seconds_to_us(secs),
             ),
         )
     typer.echo(f"correction {new_id} stored")
@@ -87,8 +87,8 @@ def correction_list(db: str | None = DbOption) -> None:
     """Every correction with who, when and why, and the conflicts between sources still to settle."""
     with reported():
         database = open_db(db)
-        with database.sessions() as s:
-            scored = score(s)
+        with database.unit_of_work() as uow:
+            scored = score(uow)
     tz = scored.event.timezone
     for c in scored.board.corrections:
         typer.echo(

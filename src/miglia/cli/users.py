@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from miglia.cli.common import DbOption, open_db, reported
+from miglia.domain.accounts import ROLES
 from miglia.domain.errors import InvalidInput
 from miglia.service.accounts import users
 from miglia.store.db import Database
@@ -18,7 +19,7 @@ app = typer.Typer(
 @app.command("add")
 def add(
     username: str = typer.Argument(..., help="The login name."),
-    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(users.ROLES)}."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     start_no: int | None = typer.Option(
         None, "--start-no", help="For a crew account: the car's start number."
     ),
@@ -39,8 +40,8 @@ def add(
 @app.command("list")
 def list_users(db: str | None = DbOption) -> None:
     """The accounts and their roles."""
-    with reported(), open_db(db).sessions() as s:
-        accounts = users.all_users(s)
+    with reported(), open_db(db).unit_of_work() as uow:
+        accounts = users.all_users(uow)
     for user in accounts:
         car = f", car {user.start_no}" if user.start_no is not None else ""
         typer.echo(f"{user.username}\t{user.role_label}{car}")
@@ -51,7 +52,7 @@ def list_users(db: str | None = DbOption) -> None:
 @app.command("set-role")
 def set_role(
     username: str = typer.Argument(...),
-    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(users.ROLES)}."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     start_no: int | None = typer.Option(
         None, "--start-no", help="For a crew account: the car's start number."
     ),
@@ -76,8 +77,8 @@ def password(username: str = typer.Argument(...), db: str | None = DbOption) -> 
 
 
 def _id(database: Database, username: str) -> int:
-    with database.sessions() as s:
-        for user in users.all_users(s):
+    with database.unit_of_work() as uow:
+        for user in users.all_users(uow):
             if user.username.lower() == username.strip().lower():
                 return user.id
     raise InvalidInput("user", "username", username, "no such account")

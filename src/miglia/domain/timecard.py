@@ -27,8 +27,6 @@ from miglia.domain.instants import US_PER_HOUR, US_PER_S, local_to_utc_us, secon
 
 # Re-exported for cli/results.py, cli/timing.py and service/timing/results.py, which import them from here
 # (they are being reworked for the unit of work); the time functions live in domain.instants.
-from miglia.domain.instants import format_duration as format_duration
-from miglia.domain.instants import format_local as format_local
 
 TIMED_KINDS = (ControlKind.START, ControlKind.TIME_CONTROL, ControlKind.FINISH)
 

@@ -75,11 +75,11 @@ def build_demo(
         f"(synthetic GPS, one fix every {TRACK_INTERVAL_S:.0f} s)"
     )
     simulation = simulate_event(files.event_toml, seed=seed, interval_s=TRACK_INTERVAL_S)
-    with db.sessions() as s:
-        row = events.event_row(s)
+    with db.unit_of_work() as uow:
+        row = events.event_row(uow)
         routes = {
             n: DayRoute(r.source_name, r.length_m, r.coordinates).geometry()
-            for n, r in events.routes(s, row.id).items()
+            for n, r in events.routes(uow, row.id).items()
         }
         event_id = row.id
     progress("enrolling the cars' trackers (each phone sends its token)")
@@ -92,14 +92,14 @@ def build_demo(
         for (start_no, day), (raw_id, track) in positions.items()
         for p in gps_passages(lines[day], start_no, track)
     ]
-    with db.transaction() as s:
-        store_passages(s, event_id, passages, "gps")
+    with db.unit_of_work() as uow:
+        store_passages(uow, event_id, passages, "gps")
     events.publish_results(db, True)
     for username, role, start_no in DEMO_ACCOUNTS:
         users.add_user(db, username, role, demo_password(username), start_no)
     progress("scoring under the mille-miglia rules")
-    with db.sessions() as s:
-        scored = score(s)
+    with db.unit_of_work() as uow:
+        scored = score(uow)
     top = [
         (st, scored.entries[st.start_no].car.title)
         for st in scored.board.classification().overall.standings[:5]
@@ -127,9 +127,9 @@ def _store_tracks(
     for done, key in enumerate(keys, start=1):
         track = simulation.tracks[key]
         start_no, day = key
-        with db.transaction() as s:
+        with db.unit_of_work() as uow:
             raw_id = store_raw(
-                s,
+                uow,
                 event_id,
                 "device_file",
                 f"demo:{track.source}",
@@ -148,7 +148,7 @@ def _store_tracks(
                 Fix(device_id=track.source, instant_us=t, lat=la, lon=lo)
                 for t, la, lo in zip(track.t_us.tolist(), track.lat.tolist(), track.lon.tolist(), strict=True)
             ]
-            insert_positions(s, raw_id, fixes)
+            insert_positions(uow, raw_id, fixes)
         stored[key] = (raw_id, track)
         if done % 40 == 0 or done == len(keys):
             progress(f"  stored tracks: {done}/{len(keys)} car-days")

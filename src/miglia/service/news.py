@@ -1,7 +1,7 @@
 """Telling whoever listens in this process that the results changed (after the change is committed).
 
 The service layer knows nothing of the web: the web app subscribes at start-up and turns the news into
-a `results` server-sent event (web/live.py), on which open results pages fetch the tables again. Only
+a `results` server-sent event (web/live/feed.py), on which open results pages fetch the tables again. Only
 the fact is told, never what changed, so nothing unpublished leaks through a public feed. A command
 line process has no listeners; across several web workers, see miglia.tracking.broadcast.
 """

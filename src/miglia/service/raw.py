@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
-
 from miglia.service.clock import now_us
-from miglia.store.models import RawInputRow
+from miglia.store.unit_of_work import UnitOfWork
 
 
 def store_raw(
-    s: Session,
+    uow: UnitOfWork,
     event_id: int | None,
     kind: str,
     source: str,
@@ -20,18 +17,12 @@ def store_raw(
 ) -> int:
     """Keep one input exactly as received; returns its id for what is later read from it. An input that
     was refused is kept too, with `problem` saying why (and nothing read from it is stored)."""
-    return int(
-        s.execute(
-            insert(RawInputRow).returning(RawInputRow.id),
-            {
-                "event_id": event_id,
-                "kind": kind,
-                "source": source[:200],
-                "received_us": now_us(),
-                "content_type": content_type,
-                "body": body,
-                "accepted": not problem,
-                "problem": problem,
-            },
-        ).scalar_one()
+    return uow.raw.add(
+        event_id=event_id,
+        kind=kind,
+        source=source,
+        received_us=now_us(),
+        content_type=content_type,
+        body=body,
+        problem=problem,
     )

@@ -16,6 +16,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from miglia.store.unit_of_work import UnitOfWork
+
 DEFAULT_URL = "sqlite:///miglia.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -72,6 +74,12 @@ class Database:
         """One unit of work: committed if the block ends normally, rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A transaction with the repositories of every capability (store/unit_of_work.py)."""
+        with self.transaction() as session:
+            yield UnitOfWork(session)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -11,26 +11,29 @@ from fastapi.staticfiles import StaticFiles
 
 from miglia.domain.errors import MigliaError
 from miglia.store.db import Database
-from miglia.web import api, auth, ingest, live, marshal, organiser, pages, review, security, trackers
+from miglia.web import security
+from miglia.web.accounts import auth, crew, users
+from miglia.web.event import api, console, pages
+from miglia.web.live import alerts, feed, ingest, trackers
 from miglia.web.templating import templates
+from miglia.web.timing import marshal, results, review
 
 STATIC = Path(__file__).parent / "static"
 
 
 def create_app(db: Database | None = None, tile_url: str | None = None) -> FastAPI:
-    app = FastAPI(title="Miglia", docs_url="/api/docs", redoc_url=None, lifespan=live.lifespan)
+    app = FastAPI(title="Miglia", docs_url="/api/docs", redoc_url=None, lifespan=feed.lifespan)
     app.state.db = db or Database()
     app.state.tile_url = tile_url if tile_url is not None else os.environ.get("MIGLIA_TILES", "")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(pages.router)
-    app.include_router(api.router)
-    app.include_router(ingest.router)
-    app.include_router(live.router)
-    app.include_router(auth.router)
-    app.include_router(marshal.router)
-    app.include_router(organiser.router)
-    app.include_router(review.router)
-    app.include_router(trackers.router)
+    for capability in (
+        (pages, api, console),  # the event and its entries
+        (results, review, marshal),  # timing
+        (ingest, feed, trackers, alerts),  # live tracking
+        (auth, users, crew),  # accounts
+    ):
+        for module in capability:
+            app.include_router(module.router)
     security.install(app)
 
     @app.exception_handler(MigliaError)

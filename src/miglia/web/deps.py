@@ -1,13 +1,14 @@
-"""Request-scoped access to the database for route handlers."""
+"""Request-scoped access to storage for route handlers: one unit of work a request, for the service
+functions the handler calls (web/ itself never writes SQL)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 
 from miglia.store.db import Database
+from miglia.store.unit_of_work import UnitOfWork
 
 
 def database(request: Request) -> Database:
@@ -15,6 +16,6 @@ def database(request: Request) -> Database:
     return db
 
 
-def session(request: Request) -> Iterator[Session]:
-    with database(request).sessions() as s:
-        yield s
+def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    with database(request).unit_of_work() as uow:
+        yield uow

@@ -26,8 +26,8 @@ def test_off_route_alert_is_raised_once(db: Database) -> None:
     tracker = Tracker(db)
     send(tracker, [Fix("car7", T0 + i * MIN, 45.03, 9.02, 50.0) for i in range(3)])  # 1.6 km off the route
     send(tracker, [Fix("car7", T0 + 5 * MIN, 45.03, 9.02, 50.0)])
-    with db.sessions() as s:
-        [alert] = alerts_service.alerts(s, event_id)
+    with db.unit_of_work() as uow:
+        [alert] = alerts_service.alerts(uow, event_id)
     assert (alert.start_no, alert.kind, alert.raised_us) == (7, "off_route", T0)
     assert (alert.lat, alert.lon) == (45.03, 9.02)
 
@@ -35,21 +35,21 @@ def test_off_route_alert_is_raised_once(db: Database) -> None:
 def test_acknowledge_resolve_and_raise_again(db: Database) -> None:
     event_id = add_event(db, {7: "car7"})
     draft = AlertDraft(7, AlertKind.SPEEDING, "Village", T0, 45.0, 9.0, "car 7: 60 km/h in Village")
-    with db.transaction() as s:
-        [raised] = alerts_service.raise_alerts(s, event_id, [draft])
-        assert alerts_service.raise_alerts(s, event_id, [draft, draft]) == []
+    with db.unit_of_work() as uow:
+        [raised] = alerts_service.raise_alerts(uow, event_id, [draft])
+        assert alerts_service.raise_alerts(uow, event_id, [draft, draft]) == []
     acknowledged = alerts_service.acknowledge(db, raised.id, "Sweep 1")
     assert acknowledged.acknowledged_by == "Sweep 1" and acknowledged.acknowledged_us
     resolved = alerts_service.resolve(db, raised.id, "Marshal Rossi")
     assert (resolved.resolved_by, resolved.acknowledged_by) == ("Marshal Rossi", "Sweep 1")
-    with db.transaction() as s:
+    with db.unit_of_work() as uow:
         again = alerts_service.raise_alerts(
-            s, event_id, [AlertDraft(7, AlertKind.SPEEDING, "Village", T0 + MIN, 45.0, 9.0, "x")]
+            uow, event_id, [AlertDraft(7, AlertKind.SPEEDING, "Village", T0 + MIN, 45.0, 9.0, "x")]
         )
     assert len(again) == 1
-    with db.sessions() as s:
-        assert len(alerts_service.alerts(s, event_id)) == 2
-        assert [a.id for a in alerts_service.alerts(s, event_id, open_only=True)] == [again[0].id]
+    with db.unit_of_work() as uow:
+        assert len(alerts_service.alerts(uow, event_id)) == 2
+        assert [a.id for a in alerts_service.alerts(uow, event_id, open_only=True)] == [again[0].id]
     with pytest.raises(InvalidInput, match="by"):
         alerts_service.resolve(db, raised.id, " ")
 
@@ -60,8 +60,8 @@ def test_no_signal_sweep(db: Database) -> None:
     send(tracker, [Fix("car7", T0, 45.03, 9.0, 50.0), Fix("car8", T0 + 8 * MIN, 45.02, 9.0, 50.0)])
     tracker.sweep(T0 + 15 * MIN)
     tracker.sweep(T0 + 16 * MIN)
-    with db.sessions() as s:
-        assert [(a.start_no, a.kind) for a in alerts_service.alerts(s, event_id)] == [(7, "no_signal")]
+    with db.unit_of_work() as uow:
+        assert [(a.start_no, a.kind) for a in alerts_service.alerts(uow, event_id)] == [(7, "no_signal")]
 
 
 def test_tracking_settings_are_checked_and_used(db: Database) -> None:
@@ -72,5 +72,5 @@ def test_tracking_settings_are_checked_and_used(db: Database) -> None:
     alerts_service.set_tracking(db, event_id, thresholds={"off_route_m": 5000}, zones=[zone])
     tracker = Tracker(db)
     send(tracker, [Fix("car7", T0, 45.04, 9.008, 70.0)])  # 630 m off the route
-    with db.sessions() as s:
-        assert [a.kind for a in alerts_service.alerts(s, event_id)] == ["speeding"]
+    with db.unit_of_work() as uow:
+        assert [a.kind for a in alerts_service.alerts(uow, event_id)] == ["speeding"]

@@ -31,9 +31,9 @@ WANTED = {("D1-START", ""), ("D1-PT1", ""), ("D1-PT1", "finish")}
 
 
 def stored(db: Database) -> dict[tuple[str, str], tuple[int, str, str, int | None]]:
-    with db.sessions() as s:
-        rows = s.scalars(select(PassageRow).where(PassageRow.source == "gps")).all()
-        positions = {r.raw_id for r in s.scalars(select(PositionRow))}
+    with db.unit_of_work() as uow:
+        rows = uow.session.scalars(select(PassageRow).where(PassageRow.source == "gps")).all()
+        positions = {r.raw_id for r in uow.session.scalars(select(PositionRow))}
     assert all(r.raw_id in positions for r in rows)
     return {(r.control, r.line): (r.instant_us, r.source, r.recorded_by, r.start_no) for r in rows}
 
@@ -107,7 +107,7 @@ def test_a_results_event_reaches_the_stream(server: str, small_db: Database) -> 
         for line in lines_in:
             if line.startswith("event: snapshot"):
                 break
-        for body in requests[:12]:  # past the start and the trial (km 2.3 at 10 m/s: 230 s)
+        for body in requests[:12]:  # past the start and the trial (km 2.3 at 10 m/s: 230 uow)
             assert httpx.post(f"{server}/ingest/osmand", json=body, params=TOKEN).status_code == 200
         for line in lines_in:
             if line.startswith("event: "):

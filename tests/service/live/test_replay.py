@@ -29,8 +29,8 @@ MINUTE_US = 60_000_000
 
 def route_point(db: Database, km: float) -> tuple[float, float]:
     """A point of the small event's route about `km` along it."""
-    with db.sessions() as s:
-        coords = events.routes(s, events.event_row(s).id)[1].coordinates
+    with db.unit_of_work() as uow:
+        coords = events.routes(uow, events.event_row(uow).id)[1].coordinates
     lat = np.array([c[0] for c in coords])
     lon = np.array([c[1] for c in coords])
     step = np.hypot(np.diff(lat) * 111_195, np.diff(lon) * 111_195 * np.cos(np.radians(lat[1:])))
@@ -58,13 +58,13 @@ def stored(small_db: Database) -> Iterator[tuple[Database, TestClient]]:
 
 
 def count(db: Database, model: Any) -> int:
-    with db.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+    with db.unit_of_work() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_speed_and_course_from_consecutive_fixes() -> None:
     t = np.array([0, 10, 20, 30], dtype=np.int64) * 1_000_000
-    lat = np.array([38.0, 38.001, 38.002, 38.002])  # 111 m north every 10 s, then still
+    lat = np.array([38.0, 38.001, 38.002, 38.002])  # 111 m north every 10 uow, then still
     lon = np.array([-122.0, -122.0, -122.0, -122.0])
     speed, course = speed_and_course(t, lat, lon)
     assert speed.tolist() == [40.0, 40.0, 40.0, 0.0]
@@ -129,8 +129,8 @@ def test_replay_moves_the_live_state_and_raises_the_alert_without_storing_twice(
         assert all(a["stored"] == 0 for a in answers)  # every fix was a repeat
         assert count(db, PositionRow) == positions  # nothing stored twice ...
         assert count(db, RawInputRow) == raws + 3  # ... but each request kept as received
-        with db.sessions() as s:
-            alerts = s.execute(select(AlertRow.start_no, AlertRow.kind)).all()
+        with db.unit_of_work() as uow:
+            alerts = uow.session.execute(select(AlertRow.start_no, AlertRow.kind)).all()
         assert (1, "stopped") in alerts
     finally:
         tracker.close()

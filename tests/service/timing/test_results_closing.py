@@ -6,14 +6,17 @@ import datetime as dt
 
 from miglia.service.event import events
 from miglia.service.timing import results
-from miglia.store.db import Database
+from tests.conftest import SMALL
+from tests.fake_store import FakeDatabase
 
 
-def test_controls_close_with_their_day(small_db: Database) -> None:
-    with small_db.sessions() as s:
-        event = events.load(s)
-        during = results.score(s, today=dt.date(2026, 4, 26))
-        after = results.score(s, today=dt.date(2026, 4, 27))
+def test_controls_close_with_their_day(fake_db: FakeDatabase) -> None:
+    events.import_event(fake_db, SMALL / "event.toml")
+    events.import_entries(fake_db, SMALL / "entries.csv")
+    with fake_db.unit_of_work() as uow:
+        event = events.load(uow)
+        during = results.score(uow, today=dt.date(2026, 4, 26))
+        after = results.score(uow, today=dt.date(2026, 4, 27))
     assert results.closed_controls(event, dt.date(2026, 4, 26)) == []
     assert results.closed_controls(event, dt.date(2026, 4, 25)) == []
     assert results.closed_controls(event, dt.date(2026, 4, 27)) is None

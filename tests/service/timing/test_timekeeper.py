@@ -1,4 +1,5 @@
-"""The timekeeper's use cases on SQLite and PostgreSQL: device passages, corrections, conflicts."""
+"""The timekeeper's use cases, on the in-memory store (tests/fake_store.py; the repositories' own tests
+run on SQLite and PostgreSQL): device passages, corrections, conflicts."""
 
 from __future__ import annotations
 
@@ -6,24 +7,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from miglia.domain.corrections import CorrectionKind
 from miglia.domain.errors import MigliaError
 from miglia.service.event import events
 from miglia.service.timing import results, timekeeper
-from miglia.store.db import Database
-from miglia.store.models import CorrectionRow, PassageRow, RawInputRow
+from tests.fake_store import FakeDatabase
 
 SMALL = Path(__file__).resolve().parents[2] / "data" / "small"
 HEADER = "start_no,control,time,source,device\n"
 
 
 @pytest.fixture
-def small(db: Database) -> Database:
-    events.import_event(db, SMALL / "event.toml")
-    events.import_entries(db, SMALL / "entries.csv")
-    return db
+def small(fake_db: FakeDatabase) -> FakeDatabase:
+    events.import_event(fake_db, SMALL / "event.toml")
+    events.import_entries(fake_db, SMALL / "entries.csv")
+    return fake_db
 
 
 def write(tmp_path: Path, rows: str) -> Path:
@@ -32,17 +31,12 @@ def write(tmp_path: Path, rows: str) -> Path:
     return path
 
 
-def count(db: Database, table: type) -> int:
-    with db.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(table)) or 0)
+def scored(db: FakeDatabase) -> results.Scored:
+    with db.unit_of_work() as uow:
+        return results.score(uow)
 
 
-def scored(db: Database) -> results.Scored:
-    with db.sessions() as s:
-        return results.score(s)
-
-
-def test_device_passages_score_a_timed_trial_to_the_hundredth(small: Database, tmp_path: Path) -> None:
+def test_device_passages_score_a_timed_trial_to_the_hundredth(small: FakeDatabase, tmp_path: Path) -> None:
     # Car 1 starts 08:00 (first in start order); trial target 21.00 s; measured 21.37 s: 37 points.
     path = write(
         tmp_path, "1,D1-PT1,08:05:00.00,device,microgate-1\n1,D1-PT1/finish,08:05:21.37,device,microgate-2\n"
@@ -55,9 +49,9 @@ def test_device_passages_score_a_timed_trial_to_the_hundredth(small: Database, t
     line = scored(small).board.result(1).line("D1-PT1")
     assert line.deviation_us == 370_000
     assert line.penalty == 37
-    assert count(small, RawInputRow) == 4  # event file, route file, entries file, passages file
+    assert len(small.state.raw) == 4  # event file, route file, entries file, passages file
     assert timekeeper.import_passages(small, path) == []  # the same export again adds nothing
-    assert count(small, PassageRow) == 2 and count(small, RawInputRow) == 5
+    assert len(small.state.passages) == 2 and len(small.state.raw) == 5
 
 
 @pytest.mark.parametrize(
@@ -78,20 +72,19 @@ def test_device_passages_score_a_timed_trial_to_the_hundredth(small: Database, t
     ],
 )
 def test_a_bad_row_names_row_and_value_and_stores_nothing(
-    small: Database, tmp_path: Path, row: str, problem: str
+    small: FakeDatabase, tmp_path: Path, row: str, problem: str
 ) -> None:
     path = write(tmp_path, "2,D1-PC1,08:20:00,device,x\n" + row + "\n")
     with pytest.raises(MigliaError) as caught:
         timekeeper.import_passages(small, path)
     assert problem.replace(":2: row 1:", ":3: row 2:") in str(caught.value)
-    assert count(small, PassageRow) == 0
-    with small.sessions() as s:
-        refused = s.scalars(select(RawInputRow).where(RawInputRow.kind == "passages_file")).one()
+    assert len(small.state.passages) == 0
+    (refused,) = [r for r in small.state.raw if r.kind == "passages_file"]
     assert (refused.accepted, refused.body) == (False, HEADER + "2,D1-PC1,08:20:00,device,x\n" + row + "\n")
     assert problem.replace(":2: row 1:", ":3: row 2:") in refused.problem
 
 
-def test_a_penalty_and_its_cancel_give_back_the_original_table(small: Database, tmp_path: Path) -> None:
+def test_a_penalty_and_its_cancel_give_back_the_original_table(small: FakeDatabase, tmp_path: Path) -> None:
     timekeeper.import_passages(
         small, write(tmp_path, "1,D1-PT1,08:05:00.00,,\n1,D1-PT1/finish,08:05:21.37,,\n")
     )
@@ -112,10 +105,10 @@ def test_a_penalty_and_its_cancel_give_back_the_original_table(small: Database, 
         ),
     )
     assert results.tables(scored(small)) == before
-    assert count(small, CorrectionRow) == 2  # the penalty stays on record beside its cancel
+    assert len(small.state.corrections) == 2  # the penalty stays on record beside its cancel
 
 
-def test_a_bad_correction_is_refused_and_not_stored(small: Database) -> None:
+def test_a_bad_correction_is_refused_and_not_stored(small: FakeDatabase) -> None:
     with pytest.raises(MigliaError, match="why"):
         timekeeper.add_correction(
             small,
@@ -128,10 +121,10 @@ def test_a_bad_correction_is_refused_and_not_stored(small: Database) -> None:
                 kind=CorrectionKind.CANCEL, start_no=2, by="clerk", why="x", cancels=999
             ),
         )
-    assert count(small, CorrectionRow) == 0 and count(small, RawInputRow) == 3
+    assert len(small.state.corrections) == 0 and len(small.state.raw) == 3
 
 
-def test_sources_that_disagree_are_flagged_not_silently_resolved(small: Database, tmp_path: Path) -> None:
+def test_sources_that_disagree_are_flagged_not_silently_resolved(small: FakeDatabase, tmp_path: Path) -> None:
     rows = "3,D1-TC1,08:12:10.00,device,\n3,D1-TC1,08:12:14.00,gps,\n"
     timekeeper.import_passages(small, write(tmp_path, rows))
     board = scored(small).board
@@ -143,7 +136,8 @@ def test_sources_that_disagree_are_flagged_not_silently_resolved(small: Database
     assert [p.source for p in choice.candidates] == ["device", "gps"]
 
 
-def test_under_the_tour_rules_nobody_is_ranked(db: Database, tmp_path: Path) -> None:
+def test_under_the_tour_rules_nobody_is_ranked(fake_db: FakeDatabase, tmp_path: Path) -> None:
+    db = fake_db
     (tmp_path / "day1.gpx").write_text((SMALL / "day1.gpx").read_text())
     (tmp_path / "event.toml").write_text(
         (SMALL / "event.toml").read_text().replace('rules = "mille-miglia"', 'rules = "tour"')

@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from miglia.domain.entries import Car, Crew, Entry, EntryStatus
+from miglia.domain.entries import Entry
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.domain.event import Event
+from miglia.domain.instants import us_to_datetime
 from miglia.domain.live import AlertDraft, DayCourse, Mark, Place, Thresholds, Zone
 from miglia.domain.plausibility import TimeWindow
 from miglia.formats import event_codec
@@ -32,7 +30,8 @@ from miglia.geo.route import Route
 from miglia.service.clock import local_instant, now_us
 from miglia.service.live.devices import cars_by_device
 from miglia.store.db import Database
-from miglia.store.models import AlertRow, EntryRow, EventRow, RouteRow, TrackingSettingsRow
+from miglia.store.records import Alert, NewAlert, StoredRoute
+from miglia.store.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Watch:
 
     def course(self, instant_us: int) -> DayCourse | None:
         try:
-            local = dt.datetime.fromtimestamp(instant_us / 1_000_000, dt.UTC).astimezone(_zone(self.timezone))
+            local = us_to_datetime(instant_us).astimezone(_zone(self.timezone))
         except (OverflowError, ValueError, OSError):  # a stored instant no calendar holds: no event day
             return None
         return self.days.get(local.date())
@@ -68,20 +67,19 @@ class Watch:
         return table.get(device_id)
 
 
-def load_watch(session: Session) -> Watch:
-    row = session.scalars(select(EventRow).order_by(EventRow.id.desc())).first()
+def load_watch(uow: UnitOfWork) -> Watch:
+    row = uow.events.find()
     if row is None:
         return Watch()
     event = event_codec.from_json(row.definition)
-    settings = session.get(TrackingSettingsRow, row.id)
-    values: dict[str, Any] = settings.settings if settings else {}
-    routes = {r.day_number: r for r in session.scalars(select(RouteRow).where(RouteRow.event_id == row.id))}
+    accept_unregistered, values = uow.tracking.get(row.id) or (False, {})
+    routes = uow.events.routes(row.id)
     days = {day.date: _course(day, routes.get(day.number)) for day in event.days}
     first_day = min(event.days, key=lambda day: day.date, default=None)
     return Watch(
         event_id=row.id,
         timezone=event.timezone,
-        accept_unregistered=settings.accept_unregistered if settings else False,
+        accept_unregistered=accept_unregistered,
         window=TimeWindow.from_dict(values.get("time_window", {})),
         first_day_us=None
         if first_day is None
@@ -89,13 +87,13 @@ def load_watch(session: Session) -> Watch:
         thresholds=Thresholds.from_dict(values.get("thresholds", {})),
         zones=tuple(Zone(**z) for z in values.get("zones", [])),
         days=days,
-        cars={d.number: cars_by_device(session, row.id, d.number) for d in event.days},
-        default_cars=cars_by_device(session, row.id, None),
-        due_us=_due(event, _entries(session, row.id)),
+        cars={d.number: cars_by_device(uow, row.id, d.number) for d in event.days},
+        default_cars=cars_by_device(uow, row.id, None),
+        due_us=_due(event, uow.entries.all(row.id)),
     )
 
 
-def _course(day: Any, route: RouteRow | None) -> DayCourse:
+def _course(day: Any, route: StoredRoute | None) -> DayCourse:
     gauge = _gauge(route.coordinates) if route else None
     marks = tuple(
         Mark(c.name, float(c.km) * 1000, c.kind.is_timed, float(c.average_kmh) if c.average_kmh else None)
@@ -123,14 +121,6 @@ def _gauge_of(coordinates: bytes) -> Gauge | None:
         return Gauge(Route.from_latlon(lat_lon[:, 0], lat_lon[:, 1]))
     except GeoError:
         return None
-
-
-def _entries(session: Session, event_id: int) -> list[Entry]:
-    rows = session.scalars(select(EntryRow).where(EntryRow.event_id == event_id))
-    return [
-        Entry(r.start_no, Car(r.make, r.model, r.year), Crew(r.driver), status=EntryStatus(r.status))
-        for r in rows
-    ]
 
 
 def _due(event: Event, entries: Sequence[Entry]) -> dict[int, dict[str, int]]:
@@ -177,59 +167,31 @@ def set_tracking(
             Zone(**zone)
         except TypeError as exc:
             raise InvalidInput(f"zone {i + 1}", "fields", sorted(zone), str(exc)) from None
-    with db.transaction() as session:
-        row = session.get(TrackingSettingsRow, event_id)
-        if row is None:
-            row = TrackingSettingsRow(event_id=event_id, accept_unregistered=False, settings={})
-            session.add(row)
-        values = dict(row.settings or {})
+    with db.unit_of_work() as uow:
+        accepted_before, values = uow.tracking.get(event_id) or (False, {})
         if thresholds is not None:
             values["thresholds"] = thresholds
         if zones is not None:
             values["zones"] = zones
         if time_window is not None:
             values["time_window"] = time_window
-        row.settings = values
-        if accept_unregistered is not None:
-            row.accept_unregistered = accept_unregistered
+        uow.tracking.save(
+            event_id, accepted_before if accept_unregistered is None else accept_unregistered, values
+        )
 
 
 # -- alerts ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Alert:
-    id: int
-    start_no: int
-    kind: str
-    subject: str
-    raised_us: int
-    lat: float | None
-    lon: float | None
-    message: str
-    acknowledged_by: str
-    acknowledged_us: int | None
-    resolved_by: str
-    resolved_us: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def raise_alerts(session: Session, event_id: int, drafts: Sequence[AlertDraft]) -> list[Alert]:
+def raise_alerts(uow: UnitOfWork, event_id: int, drafts: Sequence[AlertDraft]) -> list[Alert]:
     """Store the drafts that are not already open; returns the ones newly raised. Of several drafts of
     one car, kind and subject only the first can be stored (one open alert each): the others are not
     sent to the database at all (a car off route for a 10,000-fix batch drafts 10,000 alerts)."""
-    drafts = _first_of_each(drafts)
-    if not drafts:
-        return []
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     raised = []
-    for d in drafts:
-        statement = (
-            insert(AlertRow)
-            .values(
-                event_id=event_id,
+    for d in _first_of_each(drafts):
+        stored = uow.alerts.raise_new(
+            event_id,
+            NewAlert(
                 start_no=d.start_no,
                 kind=d.kind.value,
                 subject=d.subject,
@@ -237,15 +199,10 @@ def raise_alerts(session: Session, event_id: int, drafts: Sequence[AlertDraft]) 
                 lat=d.lat,
                 lon=d.lon,
                 message=d.message,
-                acknowledged_by="",
-                resolved_by="",
-            )
-            .on_conflict_do_nothing()
-            .returning(AlertRow)
+            ),
         )
-        row = session.scalars(statement).first()
-        if row is not None:
-            raised.append(_alert(row))
+        if stored is not None:
+            raised.append(stored)
     return raised
 
 
@@ -260,52 +217,24 @@ def _first_of_each(drafts: Sequence[AlertDraft]) -> list[AlertDraft]:
     return out
 
 
-def alerts(session: Session, event_id: int, open_only: bool = False) -> list[Alert]:
-    query = select(AlertRow).where(AlertRow.event_id == event_id).order_by(AlertRow.raised_us, AlertRow.id)
-    if open_only:
-        query = query.where(AlertRow.resolved_us.is_(None))
-    return [_alert(r) for r in session.scalars(query)]
+def alerts(uow: UnitOfWork, event_id: int, open_only: bool = False) -> list[Alert]:
+    return uow.alerts.all(event_id, open_only)
 
 
 def acknowledge(db: Database, alert_id: int, by: str) -> Alert:
-    with db.transaction() as session:
-        row = _row(session, alert_id, by)
-        if row.acknowledged_us is None:
-            row.acknowledged_by, row.acknowledged_us = by.strip(), now_us()
-        return _alert(row)
+    with db.unit_of_work() as uow:
+        _check(uow, alert_id, by)
+        return uow.alerts.acknowledge(alert_id, by.strip(), now_us())
 
 
 def resolve(db: Database, alert_id: int, by: str) -> Alert:
-    with db.transaction() as session:
-        row = _row(session, alert_id, by)
-        if row.resolved_us is None:
-            row.resolved_by, row.resolved_us = by.strip(), now_us()
-            if row.acknowledged_us is None:
-                row.acknowledged_by, row.acknowledged_us = row.resolved_by, row.resolved_us
-        return _alert(row)
+    with db.unit_of_work() as uow:
+        _check(uow, alert_id, by)
+        return uow.alerts.resolve(alert_id, by.strip(), now_us())
 
 
-def _row(session: Session, alert_id: int, by: str) -> AlertRow:
+def _check(uow: UnitOfWork, alert_id: int, by: str) -> None:
     if not by.strip():
         raise InvalidInput(f"alert {alert_id}", "by", by, "say who")
-    row = session.get(AlertRow, alert_id)
-    if row is None:
+    if uow.alerts.get(alert_id) is None:
         raise InvalidInput("alert", "id", alert_id, "no such alert")
-    return row
-
-
-def _alert(r: AlertRow) -> Alert:
-    return Alert(
-        r.id,
-        r.start_no,
-        r.kind,
-        r.subject,
-        r.raised_us,
-        r.lat,
-        r.lon,
-        r.message,
-        r.acknowledged_by,
-        r.acknowledged_us,
-        r.resolved_by,
-        r.resolved_us,
-    )

@@ -17,15 +17,12 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-
-from sqlalchemy import ColumnElement, Connection, select, true
-from sqlalchemy.orm import Session
 
 from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.service.clock import now_us
 from miglia.store.db import Database
-from miglia.store.models import AssignmentRow, DeviceRow, EntryRow, EventRow, PositionRow, TrackingSettingsRow
+from miglia.store.records import AssignmentRecord
+from miglia.store.unit_of_work import UnitOfWork
 
 _PREFIX = "sha256:"
 
@@ -52,13 +49,8 @@ def register(db: Database, device_id: str, label: str = "", token: str | None = 
     if not device_id or len(device_id) > 100:
         raise InvalidInput("device", "device_id", device_id, "give 1 to 100 characters")
     token = token or secrets.token_urlsafe(24)
-    with db.transaction() as session:
-        row = session.scalar(select(DeviceRow).where(DeviceRow.device_id == device_id))
-        if row is None:
-            row = DeviceRow(device_id=device_id)
-            session.add(row)
-        row.token_hash = hash_token(token)
-        row.label = label or row.label or ""
+    with db.unit_of_work() as uow:
+        uow.devices.save(device_id, hash_token(token), label)
     return token
 
 
@@ -88,7 +80,7 @@ class TokenCache:
             self._hashes = None
             self._unknown.clear()
 
-    def proven(self, connection: Connection, device_ids: Iterable[str], token: str | None) -> set[str]:
+    def proven(self, uow: UnitOfWork, device_ids: Iterable[str], token: str | None) -> set[str]:
         """The registered devices among `device_ids` whose token is `token`: their positions are trusted.
         Unregistered devices are left out (their positions are kept untrusted); a registered device with
         no token or another one raises Unauthorised, and nothing of the message is interpreted."""
@@ -99,7 +91,7 @@ class TokenCache:
         now = time.monotonic()
         with self._lock:
             if self._hashes is None or now - self._loaded > self.ttl_s:
-                self._load(connection, now)
+                self._load(uow, now)
             hashes = self._hashes
             assert hashes is not None
             for device in wanted:
@@ -109,9 +101,7 @@ class TokenCache:
                     continue
                 if known is None and now - self._unknown.get(device, -1e18) < self.ttl_s:
                     continue
-                fresh = connection.execute(
-                    select(DeviceRow.token_hash).where(DeviceRow.device_id == device)
-                ).scalar_one_or_none()
+                fresh = uow.devices.token_hash(device)
                 if fresh is None:
                     hashes.pop(device, None)
                     self._unknown[device] = now
@@ -125,17 +115,17 @@ class TokenCache:
                 proven.add(device)
         return proven
 
-    def load(self, connection: Connection) -> None:
+    def load(self, uow: UnitOfWork) -> None:
         """(Re)load the token hashes now (at start-up, so the first message does not wait for it)."""
         with self._lock:
-            self._load(connection, time.monotonic())
+            self._load(uow, time.monotonic())
 
-    def _load(self, connection: Connection, now: float) -> None:
-        self._hashes = dict(connection.execute(select(DeviceRow.device_id, DeviceRow.token_hash)).all())
+    def _load(self, uow: UnitOfWork, now: float) -> None:
+        self._hashes = uow.devices.token_hashes()
         self._loaded = now
         self._unknown.clear()
 
-    def prefetch(self, connection: Connection, device_ids: Iterable[str]) -> None:
+    def prefetch(self, uow: UnitOfWork, device_ids: Iterable[str]) -> None:
         """Look up, in one query, the devices `check` would look up one by one (missing from the cache
         and not found unregistered in the last `ttl_s`): a group of messages from many unregistered
         devices costs one round trip, not one per device."""
@@ -144,7 +134,7 @@ class TokenCache:
         now = time.monotonic()
         with self._lock:
             if self._hashes is None or now - self._loaded > self.ttl_s:
-                self._load(connection, now)
+                self._load(uow, now)
             hashes = self._hashes
             assert hashes is not None
             missing = sorted(
@@ -154,13 +144,7 @@ class TokenCache:
             )
             for start in range(0, len(missing), 500):
                 chunk = missing[start : start + 500]
-                found = dict(
-                    connection.execute(
-                        select(DeviceRow.device_id, DeviceRow.token_hash).where(
-                            DeviceRow.device_id.in_(chunk)
-                        )
-                    ).all()
-                )
+                found = uow.devices.token_hashes(chunk)
                 hashes.update(found)
                 for device in chunk:
                     if device not in found:
@@ -179,13 +163,7 @@ class TokenCache:
         return hmac.compare_digest(digest, token_hash)
 
 
-@dataclass(frozen=True)
-class Assignment:
-    device_id: str
-    start_no: int
-    day_number: int
-    assigned_by: str
-    assigned_us: int
+Assignment = AssignmentRecord
 
 
 def assign(
@@ -197,45 +175,34 @@ def assign(
         raise InvalidInput("assignment", "device_id", device_id, "give 1 to 100 characters")
     if not by.strip():
         raise InvalidInput("assignment", "by", by, "say who assigns the device")
-    with db.transaction() as session:
-        event = _event(session, event_slug)
+    with db.unit_of_work() as uow:
+        event = uow.events.find(event_slug)
+        if event is None:
+            raise InvalidInput("event", "slug", event_slug, "no such event in the database")
         days = [d["number"] for d in event.definition.get("days", [])]
         if day not in days:
             raise InvalidInput("assignment", "day", day, f"the event's days are {days}")
-        known = session.scalar(
-            select(EntryRow.id).where(EntryRow.event_id == event.id, EntryRow.start_no == start_no)
-        )
-        if known is None:
+        if start_no not in uow.entries.statuses(event.id):
             raise InvalidInput("assignment", "start_no", start_no, "no entry with this start number")
-        row = AssignmentRow(
-            event_id=event.id,
+        made = Assignment(
             device_id=device_id,
             start_no=start_no,
             day_number=day,
             assigned_by=by.strip(),
             assigned_us=now_us(),
         )
-        session.add(row)
-    return Assignment(device_id, start_no, day, row.assigned_by, row.assigned_us)
+        uow.assignments.add(event.id, made)
+    return made
 
 
-def history(session: Session, event_id: int) -> list[Assignment]:
-    rows = session.scalars(
-        select(AssignmentRow).where(AssignmentRow.event_id == event_id).order_by(AssignmentRow.id)
-    )
-    return [Assignment(r.device_id, r.start_no, r.day_number, r.assigned_by, r.assigned_us) for r in rows]
+def history(uow: UnitOfWork, event_id: int) -> list[Assignment]:
+    return uow.assignments.history(event_id)
 
 
-def cars_by_device(session: Session, event_id: int, day: int | None) -> dict[str, int]:
+def cars_by_device(uow: UnitOfWork, event_id: int, day: int | None) -> dict[str, int]:
     """device_id -> start number on `day` (None: the entries' own devices only)."""
-    defaults = session.execute(
-        select(EntryRow.device_id, EntryRow.start_no).where(
-            EntryRow.event_id == event_id, EntryRow.device_id != ""
-        )
-    ).all()
-    return resolve(
-        [(d, n) for d, n in defaults], [a for a in history(session, event_id) if a.day_number == day]
-    )
+    changes = [a for a in uow.assignments.history(event_id) if a.day_number == day]
+    return resolve(uow.assignments.entry_devices(event_id), changes)
 
 
 def resolve(defaults: Iterable[tuple[str, int]], changes: Iterable[Assignment]) -> dict[str, int]:
@@ -250,25 +217,7 @@ def resolve(defaults: Iterable[tuple[str, int]], changes: Iterable[Assignment]) 
     return by_device
 
 
-def counted(accept_unregistered: bool) -> ColumnElement[bool]:
-    """The stored positions that move cars and make passages: trusted ones, or all in a casual tour."""
-    return true() if accept_unregistered else PositionRow.trusted.is_(True)
-
-
-def accepts_unregistered(session: Session, event_id: int) -> bool:
+def accepts_unregistered(uow: UnitOfWork, event_id: int) -> bool:
     """Whether the event is a casual tour whose unregistered trackers count too."""
-    return bool(
-        session.scalar(
-            select(TrackingSettingsRow.accept_unregistered).where(TrackingSettingsRow.event_id == event_id)
-        )
-    )
-
-
-def _event(session: Session, slug: str | None) -> EventRow:
-    query = select(EventRow).order_by(EventRow.id.desc())
-    if slug:
-        query = query.where(EventRow.slug == slug)
-    row = session.scalars(query).first()
-    if row is None:
-        raise InvalidInput("event", "slug", slug, "no such event in the database")
-    return row
+    found = uow.tracking.get(event_id)
+    return found is not None and found[0]

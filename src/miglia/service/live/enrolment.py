@@ -20,12 +20,9 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from miglia.service.live.devices import cars_by_device, hash_token, register
 from miglia.store.db import Database
-from miglia.store.models import DeviceRow, EntryRow, PositionRow, TrackingSettingsRow
+from miglia.store.unit_of_work import UnitOfWork
 
 NOT_REGISTERED = "not registered"
 ENROLLED = "enrolled"
@@ -46,16 +43,13 @@ class Enrolment:
     """When the device's first trusted position came: the enrolment confirmed."""
 
 
-def enrolment_key(session: Session, event_id: int) -> str:
+def enrolment_key(uow: UnitOfWork, event_id: int) -> str:
     """The event's enrolment key, made on first use (in the caller's transaction)."""
-    row = session.get(TrackingSettingsRow, event_id)
-    if row is None:
-        row = TrackingSettingsRow(event_id=event_id, accept_unregistered=False, settings={})
-        session.add(row)
-    key = (row.settings or {}).get("enrol_key")
+    accept_unregistered, settings = uow.tracking.get(event_id) or (False, {})
+    key = settings.get("enrol_key")
     if not isinstance(key, str) or not key:
         key = secrets.token_urlsafe(32)
-        row.settings = {**(row.settings or {}), "enrol_key": key}
+        uow.tracking.save(event_id, accept_unregistered, {**settings, "enrol_key": key})
     return key
 
 
@@ -64,25 +58,16 @@ def enrolment_token(key: str, device_id: str) -> str:
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
-def enrolments(session: Session, event_id: int, day: int | None = None) -> list[Enrolment]:
+def enrolments(uow: UnitOfWork, event_id: int, day: int | None = None) -> list[Enrolment]:
     """Every accepted car with its tracker on `day` (None: the entry list's) and how far it is enrolled."""
-    key = enrolment_key(session, event_id)
-    devices = {car: device for device, car in cars_by_device(session, event_id, day).items()}
-    hashes = dict(session.execute(select(DeviceRow.device_id, DeviceRow.token_hash)).all())
-    first = dict(
-        session.execute(
-            select(PositionRow.device_id, func.min(PositionRow.instant_us))
-            .where(PositionRow.device_id.in_(list(devices.values())), PositionRow.trusted.is_(True))
-            .group_by(PositionRow.device_id)
-        ).all()
-    )
-    entries = session.scalars(
-        select(EntryRow)
-        .where(EntryRow.event_id == event_id, EntryRow.status == "accepted")
-        .order_by(EntryRow.start_no)
-    )
+    key = enrolment_key(uow, event_id)
+    devices = {car: device for device, car in cars_by_device(uow, event_id, day).items()}
+    hashes = uow.devices.token_hashes()
+    first = uow.positions.first_trusted(list(devices.values()))
     out = []
-    for entry in entries:
+    for entry in uow.entries.all(event_id):
+        if not entry.accepted:
+            continue
         device = devices.get(entry.start_no, "")
         token = enrolment_token(key, device) if device else None
         if not device or device not in hashes:
@@ -91,16 +76,16 @@ def enrolments(session: Session, event_id: int, day: int | None = None) -> list[
             status = ENROLLED
         else:
             status, token = OWN_TOKEN, None
-        crew = " / ".join(n for n in (entry.driver, entry.co_driver) if n)
+        crew = " / ".join(n for n in (entry.crew.driver, entry.crew.co_driver) if n)
         out.append(
             Enrolment(
-                entry.start_no,
-                f"{entry.year} {entry.make} {entry.model}",
-                crew,
-                device,
-                status,
-                token,
-                first.get(device) if status != NOT_REGISTERED else None,
+                start_no=entry.start_no,
+                car=f"{entry.car.year} {entry.car.make} {entry.car.model}",
+                crew=crew,
+                device_id=device,
+                status=status,
+                token=token,
+                first_us=first.get(device) if status != NOT_REGISTERED else None,
             )
         )
     return out
@@ -109,12 +94,10 @@ def enrolments(session: Session, event_id: int, day: int | None = None) -> list[
 def enrol(db: Database, event_id: int, device_ids: list[str] | None = None, day: int | None = None) -> int:
     """Register the given devices (None: every car's device not registered yet) with their enrolment
     tokens; a device registered with another token is re-keyed only when named. Returns how many."""
-    with db.transaction() as session:
-        key = enrolment_key(session, event_id)
+    with db.unit_of_work() as uow:
+        key = enrolment_key(uow, event_id)
         if device_ids is None:
-            device_ids = [
-                e.device_id for e in enrolments(session, event_id, day) if e.status == NOT_REGISTERED
-            ]
+            device_ids = [e.device_id for e in enrolments(uow, event_id, day) if e.status == NOT_REGISTERED]
             device_ids = [d for d in device_ids if d]
     for device in device_ids:
         register(db, device, label="enrolled from the console", token=enrolment_token(key, device))

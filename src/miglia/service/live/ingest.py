@@ -20,26 +20,21 @@ broadcast.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, union
-from sqlalchemy.orm import Session
-
 from miglia.domain.errors import MigliaError
+from miglia.domain.instants import US_PER_S, us_to_datetime
 from miglia.domain.plausibility import TimeWindow
 from miglia.service.clock import now_us
 from miglia.service.live.alerts import Watch
-from miglia.service.live.devices import TokenCache, Unauthorised, counted
+from miglia.service.live.devices import TokenCache, Unauthorised
 from miglia.store.db import Database
-from miglia.store.models import AssignmentRow, EntryRow, PositionRow
+from miglia.store.unit_of_work import UnitOfWork
 from miglia.tracking.fix import Fix, PayloadError
 
-_CHUNK = 2000
-"""Rows per INSERT statement (SQLite allows 32,766 bound values; a position has 11)."""
 SLICE = 2000
 """Positions per group commit and per pass of the live side, at most (a larger message goes alone, in
 slices, with other cars' messages in between)."""
@@ -152,25 +147,24 @@ def bounds_problem(message: Message, policy: Policy) -> MigliaError | None:
 
 def _iso(instant_us: int) -> str:
     try:
-        moment = dt.datetime.fromtimestamp(instant_us // 1_000_000, dt.UTC)
+        moment = us_to_datetime(instant_us - instant_us % US_PER_S)
     except (OverflowError, ValueError, OSError):
         return f"{instant_us} us"
     return moment.isoformat().replace("+00:00", "Z")
 
 
 def store_messages(
-    connection: Connection, messages: Sequence[Message], policy: Policy, tokens: TokenCache
+    uow: UnitOfWork, messages: Sequence[Message], policy: Policy, tokens: TokenCache
 ) -> list[Receipt | MigliaError]:
     """Store the messages in the caller's transaction: every raw message, then the positions of the
     good ones (repeats skipped, also across messages: the first one queued owns a position).
     Returns per message its Receipt, or the problem that refused it (stored as accepted=False)."""
     tokens.prefetch(
-        connection,
+        uow,
         (f.device_id for m in messages if m.problem is None and not m.authenticated for f in m.fixes),
     )
-    judged = [_judge(connection, m, policy, tokens) for m in messages]
-    raw_ids = _insert_raws(
-        connection,
+    judged = [_judge(uow, m, policy, tokens) for m in messages]
+    raw_ids = uow.positions.add_raws(
         [_raw_values(m, policy, problem) for m, (problem, _) in zip(messages, judged, strict=True)],
     )
     owner: dict[tuple[str, int], int] = {}
@@ -182,7 +176,7 @@ def store_messages(
                 if key not in owner:
                     owner[key] = i
                     rows.append(_values(raw_ids[i], f, f.device_id in proven))
-    stored = _insert_rows(connection, rows)
+    stored = uow.positions.add(rows)
     out: list[Receipt | MigliaError] = []
     for i, (m, (problem, proven)) in enumerate(zip(messages, judged, strict=True)):
         if problem is not None:
@@ -200,7 +194,7 @@ def store_messages(
 
 
 def _judge(
-    connection: Connection, message: Message, policy: Policy, tokens: TokenCache
+    uow: UnitOfWork, message: Message, policy: Policy, tokens: TokenCache
 ) -> tuple[MigliaError | None, set[str]]:
     """The problem that refuses the message (or None), and the devices in it that proved themselves."""
     if message.problem is not None:
@@ -212,7 +206,7 @@ def _judge(
     if message.authenticated:
         return None, devices
     try:
-        proven = tokens.proven(connection, devices, message.token)
+        proven = tokens.proven(uow, devices, message.token)
     except MigliaError as exc:
         return exc, set()
     if message.proof_required and proven != devices:
@@ -238,22 +232,20 @@ class Part:
 
 
 def store_part(
-    connection: Connection, message: Message, part: Part | None, policy: Policy, tokens: TokenCache
+    uow: UnitOfWork, message: Message, part: Part | None, policy: Policy, tokens: TokenCache
 ) -> Part | MigliaError:
     """Store the next SLICE positions of a large message, in the caller's transaction. The first call
     judges the whole message and stores its raw row (refused: the problem is returned); each call after
     stores the next slice, so other cars' messages are committed in between."""
     if part is None:
-        problem, proven = _judge(connection, message, policy, tokens)
-        [raw_id] = _insert_raws(connection, [_raw_values(message, policy, problem)])
+        problem, proven = _judge(uow, message, policy, tokens)
+        [raw_id] = uow.positions.add_raws([_raw_values(message, policy, problem)])
         if problem is not None:
             return problem
         part = Part(raw_id, proven)
     chunk = message.fixes[part.offset : part.offset + SLICE]
     unique = {(f.device_id, f.instant_us): f for f in chunk}
-    stored = _insert_rows(
-        connection, [_values(part.raw_id, f, f.device_id in part.proven) for f in unique.values()]
-    )
+    stored = uow.positions.add([_values(part.raw_id, f, f.device_id in part.proven) for f in unique.values()])
     mine = [f for key, f in unique.items() if key in stored]
     part.offset += len(chunk)
     part.stored += mine
@@ -293,71 +285,19 @@ def ingest(
     raw message is stored with accepted=False and the problem, nothing else, and the error is raised.
     """
     message = read(kind, source, content_type, body, decode, token, authenticated, received_us)
-    with db.engine.begin() as connection:
-        [outcome] = store_messages(connection, [message], policy or Policy(), TokenCache(0))
+    with db.unit_of_work() as uow:
+        [outcome] = store_messages(uow, [message], policy or Policy(), TokenCache(0))
     if isinstance(outcome, MigliaError):
         raise outcome
     return outcome
 
 
-def insert_positions(session: Session, raw_id: int, fixes: Sequence[Fix], trusted: bool = True) -> list[Fix]:
+def insert_positions(uow: UnitOfWork, raw_id: int, fixes: Sequence[Fix], trusted: bool = True) -> list[Fix]:
     """Insert positions in batches, skipping repeats; returns the fixes actually inserted. For what the
     organiser's own tools bring (the demo's tracks, a device file), hence trusted by default."""
     by_key = {(f.device_id, f.instant_us): f for f in fixes}
-    stored = _insert_rows(session.connection(), [_values(raw_id, f, trusted) for f in by_key.values()])
+    stored = uow.positions.add([_values(raw_id, f, trusted) for f in by_key.values()])
     return [f for key, f in by_key.items() if key in stored]
-
-
-_RAW_COLUMNS = "event_id, kind, source, received_us, content_type, body, accepted, problem"
-_POSITION_COLUMNS = (
-    "raw_id, device_id, instant_us, lat, lon, speed_kmh, course, altitude, accuracy_m, battery, trusted"
-)
-_REPLACE_UNTRUSTED = (
-    " ON CONFLICT (device_id, instant_us) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = excluded.{c}" for c in _POSITION_COLUMNS.split(", ") if c not in ("device_id", "instant_us")
-    )
-    + " WHERE positions.trusted = false AND excluded.trusted = true"
-)
-"""A repeat is ignored, except that a trusted position replaces an untrusted one at the same instant."""
-
-
-def _insert_raws(connection: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
-    """Insert raw rows; their ids in the order of `rows`. One multi-row VALUES per chunk, written for
-    the driver (no per-row work in SQLAlchemy; each value its own parameter, so a body is sent as is,
-    not escaped into an array). Ids come from the table's sequence in the order the rows are
-    inserted, so the ids returned, sorted, are the rows' ids in order."""
-    if not rows:
-        return []
-    ids: list[int] = []
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        sql = f"INSERT INTO raw_inputs ({_RAW_COLUMNS}) VALUES " + ",".join(
-            [f"({','.join([mark] * 8)})"] * len(chunk)
-        )
-        result = connection.exec_driver_sql(sql + " RETURNING id", tuple(v for r in chunk for v in r))
-        ids += sorted(row[0] for row in result)
-    return ids
-
-
-def _insert_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> set[tuple[str, int]]:
-    """The (device_id, instant_us) of the rows actually stored (new, or replacing an untrusted one)."""
-    if not rows:
-        return set()
-    stored: set[tuple[str, int]] = set()
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        sql = f"INSERT INTO positions ({_POSITION_COLUMNS}) VALUES " + ",".join(
-            [f"({','.join([mark] * 11)})"] * len(chunk)
-        )
-        result = connection.exec_driver_sql(
-            sql + _REPLACE_UNTRUSTED + " RETURNING device_id, instant_us",
-            tuple(v for r in chunk for v in r),
-        )
-        stored.update((device, instant) for device, instant in result)
-    return stored
 
 
 def _values(raw_id: int, f: Fix, trusted: bool) -> tuple[Any, ...]:
@@ -388,32 +328,14 @@ class Quarantined:
 UNREGISTERED = "not registered: its positions change nothing until it is enrolled and sends its token"
 
 
-def quarantine(session: Session, event_id: int, accept_unregistered: bool = False) -> list[Quarantined]:
+def quarantine(uow: UnitOfWork, event_id: int, accept_unregistered: bool = False) -> list[Quarantined]:
     """Devices whose positions change nothing: no entry or assignment of the event knows them, or (unless
     the event accepts unregistered devices) they sent positions without proving who they are."""
-    known = union(
-        select(EntryRow.device_id).where(EntryRow.event_id == event_id, EntryRow.device_id != ""),
-        select(AssignmentRow.device_id).where(AssignmentRow.event_id == event_id),
-    ).subquery()
-    summary = (
-        PositionRow.device_id,
-        func.count(),
-        func.min(PositionRow.instant_us),
-        func.max(PositionRow.instant_us),
-    )
-    unknown = (
-        select(*summary)
-        .where(PositionRow.device_id.not_in(select(known.c.device_id)))
-        .group_by(PositionRow.device_id)
-    )
-    out = [Quarantined(*row) for row in session.execute(unknown)]
+    out = [Quarantined(*row) for row in uow.positions.unknown_devices(event_id)]
     if not accept_unregistered:
-        untrusted = (
-            select(*summary)
-            .where(PositionRow.device_id.in_(select(known.c.device_id)), PositionRow.trusted.is_(False))
-            .group_by(PositionRow.device_id)
-        )
-        out += [Quarantined(*row, reason=UNREGISTERED) for row in session.execute(untrusted)]
+        out += [
+            Quarantined(*row, reason=UNREGISTERED) for row in uow.positions.untrusted_known_devices(event_id)
+        ]
     return sorted(out, key=lambda q: q.device_id)
 
 
@@ -425,7 +347,7 @@ class LatestPositions:
 
 
 def last_positions(
-    session: Session,
+    uow: UnitOfWork,
     accept_unregistered: bool = False,
     first_us: int | None = None,
     last_us: int | None = None,
@@ -433,47 +355,26 @@ def last_positions(
     """Each device's latest position that counts, within [first_us, last_us] when given. Rows that could
     never be a real fix (out of the window, a latitude of 1e308) are left out and reported, never raised:
     a bad row stored long ago must not stop the server from starting."""
-    window = [counted(accept_unregistered)]
-    if first_us is not None:
-        window.append(PositionRow.instant_us >= first_us)
-    if last_us is not None:
-        window.append(PositionRow.instant_us <= last_us)
-    latest = (
-        select(PositionRow.device_id, func.max(PositionRow.instant_us).label("instant_us"))
-        .where(*window)
-        .group_by(PositionRow.device_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(PositionRow).join(
-            latest,
-            (PositionRow.device_id == latest.c.device_id) & (PositionRow.instant_us == latest.c.instant_us),
-        )
-    )
+    rows, outside = uow.positions.latest(accept_unregistered, first_us, last_us)
     fixes: list[Fix] = []
     ignored: list[str] = []
-    for r in rows:
-        if not (_finite_in(r.lat, 90.0) and _finite_in(r.lon, 180.0)):
-            ignored.append(f"device {r.device_id!r}: stored position {r.id} at lat {r.lat}, lon {r.lon}")
+    for row_id, device, instant, lat, lon, speed, course, altitude, accuracy, battery in rows:
+        if not (_finite_in(lat, 90.0) and _finite_in(lon, 180.0)):
+            ignored.append(f"device {device!r}: stored position {row_id} at lat {lat}, lon {lon}")
             continue
         fixes.append(
             Fix(
-                r.device_id,
-                r.instant_us,
-                r.lat,
-                r.lon,
-                r.speed_kmh,
-                r.course,
-                r.altitude,
-                r.accuracy_m,
-                r.battery,
+                device_id=device,
+                instant_us=instant,
+                lat=lat,
+                lon=lon,
+                speed_kmh=speed,
+                course=course,
+                altitude=altitude,
+                accuracy_m=accuracy,
+                battery=battery,
             )
         )
-    outside = (
-        session.scalar(select(func.count()).select_from(PositionRow).where(~and_(*window[1:])))
-        if len(window) > 1
-        else 0
-    )
     if outside:
         ignored.append(f"{outside} stored positions dated outside the plausible time window")
     return LatestPositions(fixes, ignored)

@@ -30,9 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import ControlKind
@@ -46,11 +43,10 @@ from miglia.service.clock import from_datetime, now_us
 from miglia.service.event import events
 from miglia.service.event.routes import DayRoute
 from miglia.service.live.alerts import Watch
-from miglia.service.live.devices import counted
 from miglia.service.timing.gps_timing import DayLines, day_lines, fill_missed
 from miglia.service.timing.results import score
 from miglia.store.db import Database
-from miglia.store.models import CorrectionRow, EntryRow, EventRow, PassageRow, PositionRow
+from miglia.store.records import NewPassage, PositionSpan
 from miglia.tracking.fix import Fix
 
 log = logging.getLogger(__name__)
@@ -197,9 +193,9 @@ class LiveTiming:
             ]
             self._tails.update(self._stored_tails(timing, watch, wanted))
             if timing.board is None:
-                with self.db.sessions() as s:
-                    timing.fingerprint = _fingerprint(s, timing.event_id)
-                    timing.board = score(s, timing.slug).board
+                with self.db.unit_of_work() as uow:
+                    timing.fingerprint = uow.events.fingerprint(timing.event_id)
+                    timing.board = score(uow, timing.slug).board
 
     def forget(self) -> None:
         """Drop every cache (timing lines, tails, scoreboard): the next batch reloads them."""
@@ -212,19 +208,12 @@ class LiveTiming:
     def _timing(self, event_id: int) -> _EventTiming:
         if self._event is not None and self._event.event_id == event_id:
             return self._event
-        with self.db.sessions() as s:
-            row = s.get(EventRow, event_id)
+        with self.db.unit_of_work() as uow:
+            row = uow.events.get(event_id)
             assert row is not None
-            event = events.load(s, row.slug)
-            stored = events.routes(s, event_id)
-            done = {
-                (n, c, ln)
-                for n, c, ln in s.execute(
-                    select(PassageRow.start_no, PassageRow.control, PassageRow.line).where(
-                        PassageRow.event_id == event_id, PassageRow.source == Source.GPS.value
-                    )
-                )
-            }
+            event = events.event_of(row)
+            stored = events.routes(uow, event_id)
+            done = uow.passages.slots(event_id, Source.GPS)
         routes = {
             n: DayRoute(r.source_name, r.length_m, r.coordinates).geometry()
             for n, r in stored.items()
@@ -287,17 +276,8 @@ class LiveTiming:
         points = self._stored(timing, watch, car, day)
         self._tails[(car, day)] = points.last(TAIL)
         found = _firsts(timing.lines[day], car, points)
-        with self.db.sessions() as s:
-            stored = dict(
-                ((c, ln), t)
-                for c, ln, t in s.execute(
-                    select(PassageRow.control, PassageRow.line, PassageRow.instant_us).where(
-                        PassageRow.event_id == timing.event_id,
-                        PassageRow.start_no == car,
-                        PassageRow.source == Source.GPS.value,
-                    )
-                )
-            )
+        with self.db.unit_of_work() as uow:
+            stored = uow.passages.instants_of(timing.event_id, car, Source.GPS)
         for _, p, _ in found:
             before = stored.get((p.control, p.line))
             if before is not None and before != p.instant_us:
@@ -325,45 +305,42 @@ class LiveTiming:
     ) -> _Points:
         """The car's stored positions that day (its devices that day), in time order; with `before_us`
         and `limit`, only the last `limit` before that instant."""
-        query = self._range(timing, watch, car, day, before_us)
-        if query is None:
-            return _Points()
-        if limit is not None:
-            query = query.order_by(PositionRow.instant_us.desc()).limit(limit)
-        else:
-            query = query.order_by(PositionRow.instant_us)
+        span = self._span(timing, watch, car, day, before_us)
         out = _Points()
-        with self.db.sessions() as s:
-            for t, lat, lon, raw in s.execute(query):
+        if span is None:
+            return out
+        with self.db.unit_of_work() as uow:
+            for t, lat, lon, raw in uow.positions.points(span, watch.accept_unregistered, limit):
                 out.add(t, lat, lon, raw)
         return out.sorted()
 
     def _stored_tails(
         self, timing: _EventTiming, watch: Watch, wanted: Sequence[tuple[tuple[int, int], int | None]]
     ) -> dict[tuple[int, int], _Points]:
-        """`_stored(..., before_us, limit=TAIL)` for many (car, day) at once: one statement (a UNION ALL
-        of small indexed look-ups) per 200 cars instead of one round trip each."""
+        """`_stored(..., before_us, limit=TAIL)` for many (car, day) at once: one statement per 200 cars
+        instead of one round trip each."""
         out: dict[tuple[int, int], _Points] = {}
-        parts: list[tuple[tuple[int, int], Any]] = []
+        keys: list[tuple[int, int]] = []
+        spans: list[PositionSpan] = []
         for (car, day), before_us in wanted:
             out[(car, day)] = _Points()
-            query = self._range(timing, watch, car, day, before_us)
-            if query is not None:
-                parts.append(((car, day), query.order_by(PositionRow.instant_us.desc()).limit(TAIL)))
-        if not parts:
+            span = self._span(timing, watch, car, day, before_us)
+            if span is not None:
+                keys.append((car, day))
+                spans.append(span)
+        if not spans:
             return out
-        with self.db.sessions() as s:
-            for start in range(0, len(parts), 200):
-                chunk = parts[start : start + 200]
-                subqueries = [q.subquery() for _, q in chunk]
-                statement = union_all(
-                    *(select(literal(i).label("k"), *sq.c) for i, sq in enumerate(subqueries))
-                )
-                for k, t, lat, lon, raw in s.execute(statement):
-                    out[chunk[k][0]].add(t, lat, lon, raw)
+        with self.db.unit_of_work() as uow:
+            found = uow.positions.last_points(spans, watch.accept_unregistered, TAIL)
+        for key, points in zip(keys, found, strict=True):
+            for t, lat, lon, raw in points:
+                out[key].add(t, lat, lon, raw)
         return {key: points.sorted() for key, points in out.items()}
 
-    def _range(self, timing: _EventTiming, watch: Watch, car: int, day: int, before_us: int | None) -> Any:
+    def _span(
+        self, timing: _EventTiming, watch: Watch, car: int, day: int, before_us: int | None
+    ) -> PositionSpan | None:
+        """The car's devices that day and the day's local midnight to midnight (or to `before_us`)."""
         table = watch.cars.get(day, watch.default_cars)
         devices = sorted(d for d, n in table.items() if n == car)
         date = next((d for d, c in watch.days.items() if c.number == day), None)
@@ -374,54 +351,21 @@ class LiveTiming:
         last_us = from_datetime(start + dt.timedelta(days=1))
         if before_us is not None:
             last_us = min(last_us, before_us)
-        return select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon, PositionRow.raw_id).where(
-            counted(watch.accept_unregistered),
-            PositionRow.device_id.in_(devices),
-            PositionRow.instant_us >= first_us,
-            PositionRow.instant_us < last_us,
-        )
+        return (devices, first_us, last_us)
 
     # -- storing and scoring ----------------------------------------------------------------------------
 
     def _store(self, timing: _EventTiming, found: list[tuple[int, Passage]]) -> TimingNews | None:
         recorded = now_us()
-        rows = [
-            {
-                "event_id": timing.event_id,
-                "raw_id": raw_id,
-                "start_no": p.start_no,
-                "control": p.control,
-                "line": p.line,
-                "instant_us": p.instant_us,
-                "source": Source.GPS.value,
-                "recorded_by": RECORDED_BY,
-                "recorded_us": recorded,
-            }
+        new = [
+            NewPassage(passage=p, raw_id=raw_id, recorded_by=RECORDED_BY, recorded_us=recorded)
             for raw_id, p in sorted(found, key=lambda f: (f[1].instant_us, f[1].start_no))
         ]
-        with self._write_lock, self.db.transaction() as s:
-            before = _fingerprint(s, timing.event_id)
-            insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-            statement = (
-                insert(PassageRow)
-                .on_conflict_do_nothing()
-                .returning(
-                    PassageRow.id,
-                    PassageRow.start_no,
-                    PassageRow.control,
-                    PassageRow.line,
-                    PassageRow.instant_us,
-                )
-            )
+        with self._write_lock, self.db.unit_of_work() as uow:
+            before = uow.events.fingerprint(timing.event_id)
             # one multi-row INSERT for the batch; a passage already stored is skipped and not returned
-            added = sorted(
-                (
-                    Passage(n, c, t, Source.GPS, ln, id=str(i), recorded_by=RECORDED_BY)
-                    for i, n, c, ln, t in s.connection().execute(statement, rows)
-                ),
-                key=lambda p: int(p.id or 0),
-            )
-            after = _fingerprint(s, timing.event_id)
+            added = uow.passages.add_new(timing.event_id, new)
+            after = uow.events.fingerprint(timing.event_id)
         timing.done.update((p.start_no, p.control, p.line) for p in added)
         timing.done.update((p.start_no, p.control, p.line) for _, p in found)  # stored by another worker
         if not added:
@@ -434,11 +378,13 @@ class LiveTiming:
         board = timing.board
         if board is None or timing.fingerprint != before:
             old = _positions(board) if board is not None else {}
-            with self.db.sessions() as s:
-                board = score(s, timing.slug).board
+            with self.db.unit_of_work() as uow:
+                board = score(uow, timing.slug).board
             timing.board = board
             new = _positions(board)
-            moves = tuple(Move(n, old.get(n), p) for n, p in new.items() if old.get(n, -1) != p)
+            moves = tuple(
+                Move(start_no=n, before=old.get(n), after=p) for n, p in new.items() if old.get(n, -1) != p
+            )
             rescored = tuple(sorted({p.start_no for p in added}))
         else:
             try:  # the whole batch at once: one re-ranking
@@ -461,7 +407,11 @@ class LiveTiming:
                     for m in update.moves:
                         first.setdefault(m.start_no, m.before)
                         last[m.start_no] = m.after
-                moves = tuple(Move(n, first[n], last[n]) for n in sorted(last) if first[n] != last[n])
+                moves = tuple(
+                    Move(start_no=n, before=first[n], after=last[n])
+                    for n in sorted(last)
+                    if first[n] != last[n]
+                )
                 rescored = tuple(sorted(touched))
         timing.fingerprint = after
         public = any(p.control not in timing.secret for p in added)
@@ -536,24 +486,14 @@ def _firsts(lines: DayLines, car: int, points: _Points) -> list[tuple[int, Passa
         else:
             before = max(int(np.searchsorted(prepared.track.t_us, instant, side="right")) - 1, 0)
         after = min(before + 1, len(points.raw) - 1)
-        out.append((points.raw[after], Passage(car, control, int(instant), Source.GPS, line), before))
+        out.append(
+            (
+                points.raw[after],
+                Passage(start_no=car, control=control, instant_us=int(instant), source=Source.GPS, line=line),
+                before,
+            )
+        )
     return out
-
-
-def _fingerprint(s: Session, event_id: int) -> tuple[Any, ...]:
-    """Changes when passages or corrections of the event are added, or the event or its entries are
-    imported again (by anyone, in any process)."""
-    imported = s.execute(select(EventRow.imported_us).where(EventRow.id == event_id)).scalar()
-    entries_now = s.execute(
-        select(func.count(), func.max(EntryRow.id)).where(EntryRow.event_id == event_id)
-    ).one()
-    passages_now = s.execute(
-        select(func.count(), func.max(PassageRow.id)).where(PassageRow.event_id == event_id)
-    ).one()
-    corrections_now = s.execute(
-        select(func.count(), func.max(CorrectionRow.id)).where(CorrectionRow.event_id == event_id)
-    ).one()
-    return (imported, *entries_now, *passages_now, *corrections_now)
 
 
 def _positions(board: Scoreboard) -> dict[int, int | None]:

@@ -39,16 +39,14 @@ from dataclasses import dataclass
 
 import httpx
 import numpy as np
-from sqlalchemy import select
 
 from miglia.domain.errors import InvalidInput
-from miglia.domain.instants import US_PER_S
+from miglia.domain.instants import US_PER_S, us_to_datetime
 from miglia.service.clock import local_instant
 from miglia.service.event import events
 from miglia.service.live import enrolment
-from miglia.service.live.devices import accepts_unregistered, cars_by_device, counted
+from miglia.service.live.devices import accepts_unregistered, cars_by_device
 from miglia.store.db import Database
-from miglia.store.models import PositionRow
 from miglia.tracking.fix import Fix
 
 log = logging.getLogger(__name__)
@@ -96,26 +94,17 @@ class DayTracks:
 
 def load_day(db: Database, day: int) -> DayTracks:
     """Every car's stored positions of `day` (local midnight to midnight), in time order."""
-    with db.sessions() as s:
-        row = events.event_row(s)
-        event = events.load(s, row.slug)
+    with db.unit_of_work() as uow:
+        row = events.event_row(uow)
+        event = events.event_of(row)
         found = [d for d in event.days if d.number == day]
         if not found:
             raise InvalidInput("replay", "day", day, f"the event's days are {[d.number for d in event.days]}")
         the_day = found[0]
         begin = local_instant(the_day.date, dt.time(0), event.timezone)
         end = local_instant(the_day.date + dt.timedelta(days=1), dt.time(0), event.timezone)
-        devices = cars_by_device(s, row.id, day)
-        rows = s.execute(
-            select(PositionRow.device_id, PositionRow.instant_us, PositionRow.lat, PositionRow.lon)
-            .where(
-                counted(accepts_unregistered(s, row.id)),
-                PositionRow.device_id.in_(list(devices)),
-                PositionRow.instant_us >= begin,
-                PositionRow.instant_us < end,
-            )
-            .order_by(PositionRow.device_id, PositionRow.instant_us)
-        ).all()
+        devices = cars_by_device(uow, row.id, day)
+        rows = uow.positions.by_device((list(devices), begin, end), accepts_unregistered(uow, row.id))
     by_device: dict[str, list[tuple[int, float, float]]] = {}
     for device, t, lat, lon in rows:
         by_device.setdefault(device, []).append((t, lat, lon))
@@ -159,7 +148,7 @@ def osmand_batch(fixes: Sequence[Fix]) -> dict[str, object]:
         "device_id": fixes[0].device_id,
         "location": [
             {
-                "timestamp": dt.datetime.fromtimestamp(f.instant_us / US_PER_S, dt.UTC)
+                "timestamp": us_to_datetime(f.instant_us)
                 .isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
                 "coords": {
@@ -298,8 +287,8 @@ def http_sender(
 
 def enrolled_tokens(db: Database, device_ids: Sequence[str]) -> dict[str, str]:
     """The enrolment tokens of these devices (the demo enrols its cars' trackers as an organiser would)."""
-    with db.transaction() as s:
-        key = enrolment.enrolment_key(s, events.event_row(s).id)
+    with db.unit_of_work() as uow:
+        key = enrolment.enrolment_key(uow, events.event_row(uow).id)
     return {device: enrolment.enrolment_token(key, device) for device in device_ids}
 
 

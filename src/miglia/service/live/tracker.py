@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from miglia.domain.errors import MigliaError
+from miglia.domain.instants import US_PER_S
 from miglia.domain.live import AlertDraft, CarState, Observation, observe, observe_many, silent
 from miglia.service.clock import now_us
 from miglia.service.live import alerts as alerts_service
@@ -83,7 +84,7 @@ class Tracker:
     ) -> None:
         self.db = db
         self.bus = bus
-        self.watch_ttl_us = int(watch_ttl_s * 1_000_000)
+        self.watch_ttl_us = int(watch_ttl_s * US_PER_S)
         self.states: dict[str, CarState] = {}
         self.problems: list[str] = []
         """What the start-up left out of the live state (bad stored rows), for the organiser's console."""
@@ -123,8 +124,8 @@ class Tracker:
         if current is None:
             with self._watch_lock:
                 if self._watch is None:
-                    with self.db.sessions() as session:
-                        self._watch = load_watch(session)
+                    with self.db.unit_of_work() as uow:
+                        self._watch = load_watch(uow)
                     self._watch_us = now_us()
                 return self._watch
         if now_us() - self._watch_us > self.watch_ttl_us and not self._refreshing:
@@ -134,8 +135,8 @@ class Tracker:
 
     def _refresh_watch(self) -> None:
         try:
-            with self.db.sessions() as session:
-                fresh = load_watch(session)
+            with self.db.unit_of_work() as uow:
+                fresh = load_watch(uow)
             with self._watch_lock:
                 self._watch, self._watch_us = fresh, now_us()
         except Exception:
@@ -228,8 +229,8 @@ class Tracker:
         A message that fails alone is kept as refused, with the error, so nothing received is lost."""
         try:
             policy = Policy.of(self.watch())
-            with self._write_lock, self.db.engine.begin() as connection:
-                return list(store_messages(connection, messages, policy, self.tokens))
+            with self._write_lock, self.db.unit_of_work() as uow:
+                return list(store_messages(uow, messages, policy, self.tokens))
         except Exception as exc:
             if len(messages) == 1:
                 log.exception("ingest: message from %s not stored", messages[0].source)
@@ -246,8 +247,8 @@ class Tracker:
         outcome: Part | Exception
         try:
             policy = Policy.of(self.watch())
-            with self._write_lock, self.db.engine.begin() as connection:
-                outcome = store_part(connection, pending.message, pending.part, policy, self.tokens)
+            with self._write_lock, self.db.unit_of_work() as uow:
+                outcome = store_part(uow, pending.message, pending.part, policy, self.tokens)
         except Exception as exc:
             log.exception("ingest: large message from %s not stored", pending.message.source)
             if pending.part is None:
@@ -279,8 +280,8 @@ class Tracker:
         message.fixes = []
         message.problem = MigliaError(f"not stored: {type(exc).__name__}: {str(exc)[:500]}")
         try:
-            with self._write_lock, self.db.engine.begin() as connection:
-                store_messages(connection, [message], Policy(), self.tokens)
+            with self._write_lock, self.db.unit_of_work() as uow:
+                store_messages(uow, [message], Policy(), self.tokens)
         except Exception:
             log.exception("ingest: message from %s not kept either", message.source)
 
@@ -350,7 +351,7 @@ class Tracker:
         """`sweep`, at most once every `every_s` seconds (called from the live endpoints' loops)."""
         now = now_us()
         with self._lock:
-            if now - self._swept_us < every_s * 1_000_000:
+            if now - self._swept_us < every_s * US_PER_S:
                 return
             self._swept_us = now
         self.sweep(now)
@@ -361,8 +362,8 @@ class Tracker:
         watch = self.watch()
         now = now_us()
         first, last = watch.window.bounds(watch.first_day_us, now)
-        with self.db.sessions() as session:
-            latest = last_positions(session, watch.accept_unregistered, first, last)
+        with self.db.unit_of_work() as uow:
+            latest = last_positions(uow, watch.accept_unregistered, first, last)
         problems = list(latest.ignored)
         with self._lock:
             for fix in latest.fixes:
@@ -384,8 +385,8 @@ class Tracker:
         context, the device tokens, the live state, and the GPS timing's lines, cars' tails and
         scoreboard."""
         watch = self.watch()
-        with self.db.engine.connect() as connection:
-            self.tokens.load(connection)
+        with self.db.unit_of_work() as uow:
+            self.tokens.load(uow)
         if not self.states:
             self.load_live()
         if self.timing is not None:
@@ -399,8 +400,8 @@ class Tracker:
     def _raise(self, drafts: list[AlertDraft], watch: Watch) -> None:
         if not drafts or watch.event_id is None:
             return
-        with self._write_lock, self.db.transaction() as session:
-            raised = alerts_service.raise_alerts(session, watch.event_id, drafts)
+        with self._write_lock, self.db.unit_of_work() as uow:
+            raised = alerts_service.raise_alerts(uow, watch.event_id, drafts)
         if self.bus is not None and raised:
             publish_all(self.bus, "alert", [alert.to_json() for alert in raised])
 

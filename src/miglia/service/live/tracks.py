@@ -5,45 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from miglia.domain.event import Event
 from miglia.formats.geojson import thin
 from miglia.service.clock import local_instant
-from miglia.service.live.devices import accepts_unregistered, cars_by_device, counted
-from miglia.store.models import PositionRow
+from miglia.service.live.devices import accepts_unregistered, cars_by_device
+from miglia.store.unit_of_work import UnitOfWork
 
 MAX_TRACK_POINTS = 600
 """Points per car and day sent to the browser (a day of fixes every 10 s is 3,000 or more)."""
 
 
 def car_tracks(
-    session: Session, event_id: int, event: Event, start_no: int, max_points: int = MAX_TRACK_POINTS
+    uow: UnitOfWork, event_id: int, event: Event, start_no: int, max_points: int = MAX_TRACK_POINTS
 ) -> dict[str, Any]:
     """Car `start_no`'s stored positions, one LineString per day (the devices it carried that day, the
     day's local midnight to midnight), thinned to at most `max_points` points a day, first and last kept."""
     features: list[dict[str, Any]] = []
-    trusted = counted(accepts_unregistered(session, event_id))
+    accept = accepts_unregistered(uow, event_id)
     for day in event.days:
-        devices = [d for d, n in cars_by_device(session, event_id, day.number).items() if n == start_no]
+        devices = [d for d, n in cars_by_device(uow, event_id, day.number).items() if n == start_no]
         if not devices:
             continue
         begin = local_instant(day.date, dt.time(0), event.timezone)
         end = local_instant(day.date + dt.timedelta(days=1), dt.time(0), event.timezone)
-        rows = session.execute(
-            select(PositionRow.instant_us, PositionRow.lat, PositionRow.lon)
-            .where(
-                trusted,
-                PositionRow.device_id.in_(devices),
-                PositionRow.instant_us >= begin,
-                PositionRow.instant_us < end,
-            )
-            .order_by(PositionRow.instant_us)
-        ).all()
+        rows = uow.positions.points((devices, begin, end), accept)
         if not rows:
             continue
-        points = thin([(round(lon, 6), round(lat, 6)) for _, lat, lon in rows], max_points)
+        points = thin([(round(lon, 6), round(lat, 6)) for _, lat, lon, _ in rows], max_points)
         features.append(
             {
                 "type": "Feature",

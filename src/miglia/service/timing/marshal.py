@@ -22,18 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from miglia.domain.event import ControlKind, Event
-from miglia.domain.passages import LINES
+from miglia.domain.instants import NO_ZONE, is_naive
+from miglia.domain.passages import LINES, Passage
+from miglia.domain.rules import Source
 from miglia.formats import event_codec
 from miglia.service import news
 from miglia.service.clock import from_datetime, now_us
 from miglia.service.raw import store_raw
 from miglia.store.db import Database
-from miglia.store.models import EntryRow, EventRow, PassageRow
+from miglia.store.records import AlreadyStored, NewPassage, PassageView
+from miglia.store.unit_of_work import UnitOfWork
 from miglia.tracking.fix import PayloadError, parse_json, short
 
 MAX_BATCH = 500
@@ -104,14 +103,13 @@ class _Known:
         return frozenset(c.name for d in days for c in d.controls if c.kind is ControlKind.SECRET_CHECK)
 
 
-def _known(session: Session) -> _Known | None:
-    row = session.scalars(select(EventRow).order_by(EventRow.id.desc())).first()
+def _known(uow: UnitOfWork) -> _Known | None:
+    row = uow.events.find()
     if row is None:
         return None
-    entries = {
-        r.start_no: r.status for r in session.scalars(select(EntryRow).where(EntryRow.event_id == row.id))
-    }
-    return _Known(row.id, event_codec.from_json(row.definition), entries, row.results_published)
+    return _Known(
+        row.id, event_codec.from_json(row.definition), uow.entries.statuses(row.id), row.results_published
+    )
 
 
 def _whole(value: object) -> int | None:
@@ -144,9 +142,10 @@ def as_text(body: bytes) -> str:
 
 def refuse_batch(db: Database, username: str, body: str, problem: str) -> None:
     """A body refused whole (too large, not JSON, not a list): kept as received, with why."""
-    with db.transaction() as s:
-        event_id = s.scalars(select(EventRow.id).order_by(EventRow.id.desc())).first()
-        store_raw(s, event_id, "marshal_batch", f"marshal:{username}", "application/json", body, problem)
+    with db.unit_of_work() as uow:
+        found = uow.events.find()
+        event_id = None if found is None else found.id
+        store_raw(uow, event_id, "marshal_batch", f"marshal:{username}", "application/json", body, problem)
 
 
 def parse_item(raw: object, index: int, known: _Known) -> Item:
@@ -203,10 +202,8 @@ def _instant(raw: dict[str, Any], where: str) -> int:
             raise BadItem(
                 where, "time", raw["time"], "expected an ISO 8601 time, e.g. 2026-04-26T10:02:03.41-07:00"
             ) from None
-        if moment.tzinfo is None:
-            raise BadItem(
-                where, "time", raw["time"], "a time without a zone is ambiguous; add Z or an offset"
-            )
+        if is_naive(moment):
+            raise BadItem(where, "time", raw["time"], NO_ZONE)
         instant = from_datetime(moment)
     else:
         raise BadItem(where, "instant_us", None, "missing: give instant_us or time")
@@ -220,7 +217,7 @@ def record_passages(db: Database, username: str, items: Sequence[object]) -> lis
     for attempt in (1, 2):
         try:
             return _record(db, username, items)
-        except IntegrityError:
+        except AlreadyStored:
             # Another request stored one of these UUIDs between our look-up and our insert: the
             # second pass sees it and answers "duplicate".
             if attempt == 2:
@@ -232,8 +229,8 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
     outcomes: list[Outcome] = []
     source = f"marshal:{username}"
     news_worthy = False  # a passage at a secret check is not announced while results are unpublished
-    with db.transaction() as s:
-        known = _known(s)
+    with db.unit_of_work() as uow:
+        known = _known(uow)
         if known is None:
             return [Outcome(None, "error", field="event", error="no event in the database") for _ in items]
         parsed: list[Item | BadItem] = []
@@ -243,22 +240,14 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
             except BadItem as exc:
                 parsed.append(exc)
         uuids = [p.uuid for p in parsed if isinstance(p, Item)]
-        existing = (
-            dict(
-                s.execute(
-                    select(PassageRow.client_uuid, PassageRow.id).where(PassageRow.client_uuid.in_(uuids))
-                ).all()
-            )
-            if uuids
-            else {}
-        )
+        existing = uow.passages.ids_of_uuids(uuids)
         received = now_us()
         for raw, item in zip(items, parsed, strict=True):
             body = _as_received(raw)
             if isinstance(item, BadItem):
                 uuid = raw.get("uuid") if isinstance(raw, dict) else None
                 # Refused, but kept as received with the reason, like every other input.
-                store_raw(s, known.event_id, "marshal_passage", source, "application/json", body, str(item))
+                store_raw(uow, known.event_id, "marshal_passage", source, "application/json", body, str(item))
                 outcomes.append(
                     Outcome(str(uuid) if uuid else None, "error", field=item.field, error=str(item))
                 )
@@ -266,23 +255,25 @@ def _record(db: Database, username: str, items: Sequence[object]) -> list[Outcom
             if item.uuid in existing:
                 outcomes.append(Outcome(item.uuid, "duplicate", existing[item.uuid]))
                 continue
-            raw_id = store_raw(s, known.event_id, "marshal_passage", source, "application/json", body)
-            passage = PassageRow(
-                event_id=known.event_id,
-                raw_id=raw_id,
+            raw_id = store_raw(uow, known.event_id, "marshal_passage", source, "application/json", body)
+            passage = Passage(
                 start_no=item.start_no,
                 control=item.control,
                 line=item.line,
                 instant_us=item.instant_us,
-                source="marshal",
+                source=Source.MARSHAL,
+                recorded_by=username,
+            )
+            new = NewPassage(
+                passage=passage,
+                raw_id=raw_id,
                 recorded_by=username,
                 recorded_us=received,
                 client_uuid=item.uuid,
             )
-            s.add(passage)
-            s.flush()
-            existing[item.uuid] = passage.id
-            outcomes.append(Outcome(item.uuid, "stored", passage.id))
+            passage_id = uow.passages.add(known.event_id, new)
+            existing[item.uuid] = passage_id
+            outcomes.append(Outcome(item.uuid, "stored", passage_id))
             news_worthy = news_worthy or item.control not in known.secret
     if news_worthy:
         news.results_changed(known.event_id)
@@ -298,29 +289,8 @@ def _as_received(raw: object) -> str:
     return body
 
 
-@dataclass(frozen=True)
-class PassageView:
-    id: int
-    start_no: int
-    control: str
-    line: str
-    instant_us: int
-    source: str
-    recorded_by: str
-    recorded_us: int
-
-
 def passages(
-    session: Session, event_id: int, start_no: int | None = None, control: str | None = None
+    uow: UnitOfWork, event_id: int, start_no: int | None = None, control: str | None = None
 ) -> list[PassageView]:
     """Raw passages as stored (every source), in time order; for a car's private page or a control."""
-    query = select(PassageRow).where(PassageRow.event_id == event_id)
-    if start_no is not None:
-        query = query.where(PassageRow.start_no == start_no)
-    if control is not None:
-        query = query.where(PassageRow.control == control)
-    query = query.order_by(PassageRow.instant_us, PassageRow.id)
-    return [
-        PassageView(r.id, r.start_no, r.control, r.line, r.instant_us, r.source, r.recorded_by, r.recorded_us)
-        for r in session.scalars(query)
-    ]
+    return uow.passages.views(event_id, start_no, control)

@@ -7,63 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from miglia.domain.classification import Ranking
-from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Entry
 from miglia.domain.event import ControlKind, Event
-from miglia.domain.passages import Passage
-from miglia.domain.rules import RuleSet, Source
+from miglia.domain.instants import format_duration
+from miglia.domain.rules import RuleSet
 from miglia.domain.scoreboard import Scoreboard
-from miglia.domain.timecard import format_duration
 from miglia.rules import load_rules
 from miglia.service.clock import clock_text, now_us, to_datetime
 from miglia.service.event import events
-from miglia.store.models import CorrectionRow, PassageRow
-
-
-def stored_passages(s: Session, event_id: int) -> list[Passage]:
-    rows = s.scalars(select(PassageRow).where(PassageRow.event_id == event_id).order_by(PassageRow.id))
-    return [
-        Passage(
-            start_no=r.start_no,
-            control=r.control,
-            instant_us=r.instant_us,
-            source=Source(r.source),
-            line=r.line,
-            id=str(r.id),
-            recorded_by=r.recorded_by,
-        )
-        for r in rows
-    ]
-
-
-def stored_corrections(s: Session, event_id: int) -> list[Correction]:
-    rows = s.scalars(
-        select(CorrectionRow).where(CorrectionRow.event_id == event_id).order_by(CorrectionRow.id)
-    )
-    return [
-        Correction(
-            id=str(r.id),
-            kind=CorrectionKind(r.kind),
-            start_no=r.start_no,
-            by=r.who,
-            at_us=r.at_us,
-            why=r.reason,
-            control=r.control,
-            line=r.line,
-            instant_us=r.instant_us,
-            passage_id=None if r.passage_id is None else str(r.passage_id),
-            points=None if r.points is None else Decimal(r.points),
-            time_us=r.time_us,
-            cancels=None if r.reverses_id is None else str(r.reverses_id),
-        )
-        for r in rows
-    ]
+from miglia.store.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -83,20 +37,20 @@ def closed_controls(event: Event, today: dt.date) -> list[str] | None:
     return [c.name for day in event.days if day.date < today for c in day.controls]
 
 
-def score(s: Session, slug: str | None = None, today: dt.date | None = None) -> Scored:
+def score(uow: UnitOfWork, slug: str | None = None, today: dt.date | None = None) -> Scored:
     """Every car scored from what is stored; `today` (default: the date now in the event's zone) decides
     which controls are closed."""
-    row = events.event_row(s, slug)
-    event = events.load(s, row.slug)
-    entries = events.entries(s, row.id)
+    row = events.event_row(uow, slug)
+    event = events.event_of(row)
+    entries = uow.entries.all(row.id)
     rules = load_rules(event.rules)
     board = Scoreboard(
         event,
         entries,
         rules,
         closed=closed_controls(event, today or to_datetime(now_us(), event.timezone).date()),
-        passages=stored_passages(s, row.id),
-        corrections=stored_corrections(s, row.id),
+        passages=uow.passages.all(row.id),
+        corrections=uow.corrections.all(row.id),
     )
     return Scored(event, {e.start_no: e for e in entries}, rules, board, row.results_published)
 
@@ -172,8 +126,8 @@ def tables(scored: Scored) -> PageResults:
     return PageResults(ranked=True, tables=out)
 
 
-def for_page(s: Session, show_unpublished: bool = False) -> PageResults:
-    scored = score(s)
+def for_page(uow: UnitOfWork, show_unpublished: bool = False) -> PageResults:
+    scored = score(uow)
     if not scored.published and not show_unpublished:
         return PageResults(
             ranked=False,

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
-
 from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.errors import MigliaError
 from miglia.domain.passages import Passage
@@ -27,30 +24,22 @@ from miglia.service.event import events
 from miglia.service.raw import store_raw
 from miglia.service.timing.results import score
 from miglia.store.db import Database
-from miglia.store.models import CorrectionRow, PassageRow
+from miglia.store.records import NewPassage, passage_key
+from miglia.store.unit_of_work import UnitOfWork
 
 
 def store_passages(
-    s: Session, event_id: int, passages: Iterable[tuple[int | None, Passage]], by: str
+    uow: UnitOfWork, event_id: int, passages: Iterable[tuple[int | None, Passage]], by: str
 ) -> None:
     """Passages with the raw input each was read from; `by` unless the passage names who recorded it."""
     recorded = now_us()
-    rows = [
-        {
-            "event_id": event_id,
-            "raw_id": raw_id,
-            "start_no": p.start_no,
-            "control": p.control,
-            "line": p.line,
-            "instant_us": p.instant_us,
-            "source": p.source.value,
-            "recorded_by": p.recorded_by or by,
-            "recorded_us": recorded,
-        }
-        for raw_id, p in passages
-    ]
-    if rows:  # an empty executemany would insert one empty row
-        s.execute(insert(PassageRow), rows)
+    uow.passages.add_many(
+        event_id,
+        [
+            NewPassage(passage=p, raw_id=raw_id, recorded_by=by, recorded_us=recorded)
+            for raw_id, p in passages
+        ],
+    )
 
 
 def import_passages(
@@ -67,36 +56,24 @@ def import_passages(
     except (OSError, UnicodeDecodeError) as exc:
         raise MigliaError(f"{path}: cannot read the passages file: {exc}") from None
     try:
-        with db.transaction() as s:
-            row = events.event_row(s, slug)
-            event = events.load(s, row.slug)
-            numbers = {e.start_no for e in events.entries(s, row.id) if e.accepted}
-            raw_id = store_raw(s, row.id, "passages_file", str(path), "text/csv", text)
+        with db.unit_of_work() as uow:
+            row = events.event_row(uow, slug)
+            event = events.event_of(row)
+            numbers = {e.start_no for e in uow.entries.all(row.id) if e.accepted}
+            raw_id = store_raw(uow, row.id, "passages_file", str(path), "text/csv", text)
             passages = parse_passages(text, str(path), event, EventPlan.build(event), numbers)
-            stored = _stored_keys(s, row.id)
-            new = [p for p in passages if _key(p) not in stored]
-            store_passages(s, row.id, [(raw_id, p) for p in new], by)
+            stored = uow.passages.keys(row.id)
+            new = [p for p in passages if passage_key(p) not in stored]
+            store_passages(uow, row.id, [(raw_id, p) for p in new], by)
             event_id = row.id
     except MigliaError as exc:
-        with db.transaction() as s:
-            known = None if isinstance(exc, events.NotFound) else events.event_row(s, slug).id
-            store_raw(s, known, "passages_file", str(path), "text/csv", text, problem=str(exc))
+        with db.unit_of_work() as uow:
+            known = None if isinstance(exc, events.NotFound) else events.event_row(uow, slug).id
+            store_raw(uow, known, "passages_file", str(path), "text/csv", text, problem=str(exc))
         raise
     if new:
         news.results_changed(event_id)
     return new
-
-
-def _key(p: Passage) -> tuple[int, str, str, str, int]:
-    return (p.start_no, p.control, p.line, p.source.value, p.instant_us)
-
-
-def _stored_keys(s: Session, event_id: int) -> set[tuple[int, str, str, str, int]]:
-    p = PassageRow
-    rows = s.execute(
-        select(p.start_no, p.control, p.line, p.source, p.instant_us).where(p.event_id == event_id)
-    )
-    return {tuple(r) for r in rows}  # type: ignore[misc]
 
 
 def parse_amount(value: str | None, name: str) -> Decimal | None:
@@ -131,15 +108,14 @@ class CorrectionRequest:
 
 def add_correction(db: Database, request: CorrectionRequest, slug: str | None = None) -> int:
     """Store a correction (or a cancel of one) after the scoreboard accepts it; returns its id."""
-    with db.transaction() as s:
-        row = events.event_row(s, slug)
-        at = now_us()
+    with db.unit_of_work() as uow:
+        row = events.event_row(uow, slug)
         candidate = Correction(
             id="new",
             kind=request.kind,
             start_no=request.start_no,
             by=request.by,
-            at_us=at,
+            at_us=now_us(),
             why=request.why,
             control=request.control,
             line=request.line,
@@ -149,33 +125,15 @@ def add_correction(db: Database, request: CorrectionRequest, slug: str | None = 
             time_us=request.time_us,
             cancels=None if request.cancels is None else str(request.cancels),
         )
-        score(s, row.slug).board.add_correction(candidate)
+        score(uow, row.slug).board.add_correction(candidate)
         raw_id = store_raw(
-            s,
+            uow,
             row.id,
             "correction",
             request.by,
             "application/json",
             json.dumps({k: (str(v) if isinstance(v, Decimal) else v) for k, v in request.__dict__.items()}),
         )
-        stored = CorrectionRow(
-            event_id=row.id,
-            raw_id=raw_id,
-            start_no=request.start_no,
-            control=request.control,
-            kind=request.kind.value,
-            line=request.line,
-            instant_us=request.instant_us,
-            passage_id=request.passage_id,
-            points=None if request.points is None else str(request.points),
-            time_us=request.time_us,
-            reason=request.why,
-            who=request.by,
-            at_us=at,
-            reverses_id=request.cancels,
-        )
-        s.add(stored)
-        s.flush()
-        new_id, event_id = stored.id, row.id
-    news.results_changed(event_id)
+        new_id = uow.corrections.add(row.id, candidate, raw_id)
+    news.results_changed(row.id)
     return new_id

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from miglia.domain.accounts import ROLE_LABELS, User
 from miglia.service.accounts import users
-from miglia.service.accounts.users import User
 from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.web.security.csrf import csrf_checked
@@ -49,7 +49,7 @@ def require(*roles: str) -> Callable[[Request], User]:
         if user is None:
             raise NotLoggedIn()
         if roles and not user.has_role(*roles):
-            needed = " or ".join(users.ROLE_LABELS[r].lower() for r in roles)
+            needed = " or ".join(ROLE_LABELS[r].lower() for r in roles)
             raise Forbidden(f"This needs the {needed} role; you are signed in as {user.role_label.lower()}.")
         csrf_checked(request)
         return user
@@ -64,5 +64,5 @@ def results_visible(request: Request) -> bool:
     if user is not None and user.has_role("timekeeper"):
         return True
     db: Database = request.app.state.db
-    with db.sessions() as s:
-        return events.results_published(s)
+    with db.unit_of_work() as uow:
+        return events.results_published(uow)

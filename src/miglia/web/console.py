@@ -1,0 +1,53 @@
+"""What every staff page shares: the page frame with the current event and the flash message, and the
+redirect after a change (post/redirect/get)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from miglia.domain.accounts import ROLE_LABELS
+from miglia.domain.errors import MigliaError
+from miglia.domain.event import Event
+from miglia.service.event import events
+from miglia.store.records import EventRecord
+from miglia.store.unit_of_work import UnitOfWork
+from miglia.web.security.roles import require
+from miglia.web.security.sessions import session_of
+from miglia.web.templating import templates
+
+organiser_only = require("organiser")
+
+
+def current_event(uow: UnitOfWork) -> tuple[EventRecord | None, Event | None]:
+    try:
+        row = events.event_row(uow)
+    except MigliaError:
+        return None, None
+    return row, events.load(uow, row.slug)
+
+
+def render(
+    request: Request, name: str, nav: str, uow: UnitOfWork, status: int = 200, **context: Any
+) -> Response:
+    row, event = current_event(uow)
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "event": event,
+            "event_row": row,
+            "nav": nav,
+            "flash": session_of(request).pop_flash(),
+            "role_labels": ROLE_LABELS,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def done(request: Request, message: str, to: str) -> Response:
+    session_of(request).flash(message)
+    return RedirectResponse(to, status_code=303)

@@ -1,0 +1,1 @@
+"""Timing: the results page, the timekeeper's review and corrections, the marshal's phone page."""

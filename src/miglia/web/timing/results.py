@@ -1,0 +1,24 @@
+"""The public results page: the classifications, live while the event runs, once the timekeeper
+publishes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from miglia.service.timing import results
+from miglia.store.unit_of_work import UnitOfWork
+from miglia.web.deps import unit_of_work
+from miglia.web.event.pages import fragment, page
+from miglia.web.security.roles import results_visible
+from miglia.web.templating import templates
+
+router = APIRouter()
+
+
+@router.get("/results", response_class=HTMLResponse)
+def results_page(request: Request, uow: UnitOfWork = Depends(unit_of_work)) -> HTMLResponse:
+    tables = results.for_page(uow, show_unpublished=results_visible(request))
+    if fragment(request):
+        return templates.TemplateResponse(request, "timing/_results_tables.html", {"results": tables})
+    return page(request, "timing/results.html", "results", uow, results=tables)

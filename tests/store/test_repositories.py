@@ -1,0 +1,174 @@
+"""The repositories' contract, on the in-memory fake, SQLite and PostgreSQL alike: what a use case may
+rely on whichever store it is given. A case that passes on the databases and fails on the fake (or the
+other way round) means the fake has drifted and the use-case tests that use it prove nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from miglia.domain.accounts import User
+from miglia.domain.corrections import Correction, CorrectionKind
+from miglia.domain.entries import Car, Crew, Entry, EntryStatus
+from miglia.domain.passages import Passage
+from miglia.domain.rules import Source
+from miglia.store.records import AlreadyStored, EventImport, NewPassage, StoredRoute
+
+
+def _event(slug: str = "mille-2026", name: str = "California Mille 2026") -> EventImport:
+    return EventImport(
+        slug=slug,
+        name=name,
+        timezone="America/Los_Angeles",
+        rules="mille-miglia",
+        source_name="event.toml",
+        source_text="[event]\n",
+        definition={"name": name, "days": []},
+        imported_us=1_000,
+    )
+
+
+def _entry(start_no: int, status: EntryStatus = EntryStatus.ACCEPTED) -> Entry:
+    return Entry(
+        start_no=start_no,
+        car=Car(make="Bugatti", model="Type 35B", year=1927, chassis=f"BC{start_no}"),
+        crew=Crew(driver="Ada Lovelace", co_driver="", ladies=False),
+        class_name="A",
+        device_id=f"car-{start_no}",
+        team="",
+        status=status,
+        refusal_reason="" if status is EntryStatus.ACCEPTED else "built after 1957",
+    )
+
+
+def _passage(start_no: int, instant_us: int, uuid: str | None = None, by: str = "") -> NewPassage:
+    passage = Passage(
+        start_no=start_no, control="D1-TC1", instant_us=instant_us, source=Source.MARSHAL, recorded_by=by
+    )
+    return NewPassage(passage=passage, raw_id=None, recorded_by="import", recorded_us=5, client_uuid=uuid)
+
+
+def test_an_event_saved_again_keeps_its_id_and_publication(any_store: Any) -> None:
+    with any_store.unit_of_work() as uow:
+        first = uow.events.save(_event())
+        uow.events.set_published(first, True)
+        other = uow.events.save(_event("mille-2027", "California Mille 2027"))
+    with any_store.unit_of_work() as uow:
+        again = uow.events.save(_event(name="California Mille, revised"))
+        assert again == first
+        assert uow.events.find().id == other  # no slug: the latest imported
+        found = uow.events.find("mille-2026")
+        assert (found.name, found.results_published) == ("California Mille, revised", True)
+        assert uow.events.find("nope") is None
+
+
+def test_routes_and_entries_are_replaced_whole(any_store: Any) -> None:
+    route = StoredRoute(day_number=1, source_name="day1.gpx", length_m=12_345.5, coordinates=[[38.5, -122.5]])
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        uow.events.replace_routes(event_id, [route, dataclasses.replace(route, day_number=2)])
+        uow.entries.replace(event_id, [_entry(2), _entry(1, EntryStatus.REFUSED)])
+    with any_store.unit_of_work() as uow:
+        uow.events.replace_routes(event_id, [route])
+        uow.entries.replace(event_id, [_entry(3), _entry(1, EntryStatus.REFUSED)])
+    with any_store.unit_of_work() as uow:
+        assert uow.events.routes(event_id) == {1: route}
+        assert uow.entries.all(event_id) == [_entry(1, EntryStatus.REFUSED), _entry(3)]
+        assert uow.entries.statuses(event_id) == {1: "refused", 3: "accepted"}
+        counts = uow.events.counts(event_id)
+        assert (counts["accepted"], counts["refused"], counts["passages"]) == (1, 1, 0)
+
+
+def test_a_failed_unit_of_work_leaves_nothing(any_store: Any) -> None:
+    with pytest.raises(RuntimeError), any_store.unit_of_work() as uow:
+        uow.events.save(_event())
+        raise RuntimeError("the use case found a problem")
+    with any_store.unit_of_work() as uow:
+        assert uow.events.find() is None
+
+
+def test_passages_keep_order_keys_and_client_uuids(any_store: Any) -> None:
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        uow.passages.add_many(event_id, [_passage(2, 300), _passage(1, 200, by="microgate-1")])
+        marshal_id = uow.passages.add(event_id, _passage(1, 100, uuid="6f1c2b1e-0000-4000-8000-000000000001"))
+    with any_store.unit_of_work() as uow:
+        stored = uow.passages.all(event_id)
+        assert [(p.start_no, p.instant_us, p.recorded_by) for p in stored] == [
+            (2, 300, "import"),
+            (1, 200, "microgate-1"),
+            (1, 100, "import"),
+        ]
+        assert stored[2].id == str(marshal_id)
+        assert uow.passages.keys(event_id) == {
+            (2, "D1-TC1", "", "marshal", 300),
+            (1, "D1-TC1", "", "marshal", 200),
+            (1, "D1-TC1", "", "marshal", 100),
+        }
+        assert uow.passages.ids_of_uuids(["6f1c2b1e-0000-4000-8000-000000000001", "x"]) == {
+            "6f1c2b1e-0000-4000-8000-000000000001": marshal_id
+        }
+        assert [v.instant_us for v in uow.passages.views(event_id, start_no=1)] == [100, 200]
+    with pytest.raises(AlreadyStored), any_store.unit_of_work() as uow:
+        uow.passages.add(event_id, _passage(3, 400, uuid="6f1c2b1e-0000-4000-8000-000000000001"))
+    with any_store.unit_of_work() as uow:
+        assert len(uow.passages.all(event_id)) == 3
+
+
+def test_corrections_come_back_exactly(any_store: Any) -> None:
+    penalty = Correction(
+        id="new",
+        kind=CorrectionKind.ADD_PENALTY,
+        start_no=7,
+        by="clerk",
+        at_us=1_777_215_600_000_000,
+        why="push start",
+        points=Decimal("12.50"),
+    )
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        first = uow.corrections.add(event_id, penalty, None)
+        cancel = Correction(
+            id="new",
+            kind=CorrectionKind.CANCEL,
+            start_no=7,
+            by="clerk",
+            at_us=2,
+            why="appeal",
+            cancels=str(first),
+        )
+        second = uow.corrections.add(event_id, cancel, None)
+    with any_store.unit_of_work() as uow:
+        assert uow.corrections.all(event_id) == [
+            dataclasses.replace(penalty, id=str(first)),
+            dataclasses.replace(cancel, id=str(second)),
+        ]
+
+
+def test_users_and_their_sessions(any_store: Any) -> None:
+    with any_store.unit_of_work() as uow:
+        ada = uow.users.add(username="Ada", password_hash="h1", role="organiser", start_no=None)
+        uow.users.add(username="crew7", password_hash="h2", role="crew", start_no=7)
+        uow.user_sessions.add(id_hash="a" * 64, user_id=ada.id, now_us=1_000)
+        uow.user_sessions.add(id_hash="b" * 64, user_id=ada.id, now_us=2_000)
+    with any_store.unit_of_work() as uow:
+        assert uow.users.by_name("ADA") == (User(ada.id, "Ada", "organiser", None), "h1")
+        assert [u.username for u in uow.users.all()] == ["crew7", "Ada"]  # by role, then name
+        assert uow.users.count_with_role("organiser") == 1
+        assert uow.user_sessions.open_user("a" * 64, 999) == (
+            ada,
+            uow.user_sessions.open_user("a" * 64, 0)[1],
+            1_000,
+        )
+        assert uow.user_sessions.open_user("a" * 64, 1_000) is None  # started too long ago
+        uow.user_sessions.end("a" * 64, 3_000)
+        assert uow.user_sessions.open_user("a" * 64, 0) is None
+        uow.users.set_password_hash(ada.id, "h3")
+        uow.user_sessions.end_all_of(ada.id, 4_000)
+        assert uow.user_sessions.open_user("b" * 64, 0) is None
+        assert uow.users.set_role(ada.id, "timekeeper", None) == User(ada.id, "Ada", "timekeeper", None)
+    with any_store.unit_of_work() as uow:
+        assert uow.users.by_name("ada") == (User(ada.id, "Ada", "timekeeper", None), "h3")
