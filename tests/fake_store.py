@@ -3,7 +3,8 @@ database. `tests/store/test_repositories.py` runs the same checks on it and on S
 so the fake cannot drift from the real repositories unnoticed.
 
 A unit of work copies the state when it begins and puts the copy back if the block raises: what a
-rolled-back transaction leaves, nothing.
+rolled-back transaction leaves, nothing. Positions are not faked: the live path's tests run on the
+real databases (tests/tracking, tests/service/live).
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from miglia.domain.corrections import Correction
 from miglia.domain.entries import Entry
 from miglia.domain.passages import Passage
 from miglia.store.records import (
+    Alert,
     AlreadyStored,
+    AssignmentRecord,
     EventImport,
     EventRecord,
+    NewAlert,
     NewPassage,
     PassageKey,
     PassageView,
@@ -65,6 +69,11 @@ class State:
     corrections: list[tuple[int, Correction]] = field(default_factory=list)
     users: list[tuple[User, str]] = field(default_factory=list)
     sessions: list[_Session] = field(default_factory=list)
+    devices: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """device id -> (token hash, label)"""
+    assignments: list[tuple[int, AssignmentRecord]] = field(default_factory=list)
+    tracking: dict[int, tuple[bool, dict[str, Any]]] = field(default_factory=dict)
+    alerts: list[tuple[int, Alert]] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -117,7 +126,7 @@ class _Events:
                 "accepted": sum(e.accepted for e in entries),
                 "refused": sum(not e.accepted for e in entries),
                 "passages": sum(1 for ev, _, _ in self._st.passages if ev == event_id),
-                "open_alerts": 0,
+                "open_alerts": len(_Alerts(self._st).all(event_id, open_only=True)),
             }
         return figures
 
@@ -300,6 +309,114 @@ class _UserSessions:
                 s.ended_us = now_us
 
 
+class _Devices:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def token_hash(self, device_id: str) -> str | None:
+        found = self._st.devices.get(device_id)
+        return None if found is None else found[0]
+
+    def token_hashes(self, device_ids: Iterable[str] | None = None) -> dict[str, str]:
+        wanted = None if device_ids is None else set(device_ids)
+        return {d: h for d, (h, _) in self._st.devices.items() if wanted is None or d in wanted}
+
+    def save(self, device_id: str, token_hash: str, label: str) -> None:
+        old_label = self._st.devices.get(device_id, ("", ""))[1]
+        self._st.devices[device_id] = (token_hash, label or old_label or "")
+
+
+class _Assignments:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def add(self, event_id: int, assignment: AssignmentRecord) -> None:
+        self._st.assignments.append((event_id, assignment))
+
+    def history(self, event_id: int) -> list[AssignmentRecord]:
+        return [a for ev, a in self._st.assignments if ev == event_id]
+
+    def entry_devices(self, event_id: int) -> list[tuple[str, int]]:
+        return [(e.device_id, e.start_no) for e in _Entries(self._st).all(event_id) if e.device_id]
+
+
+class _Tracking:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def get(self, event_id: int) -> tuple[bool, dict[str, Any]] | None:
+        found = self._st.tracking.get(event_id)
+        return None if found is None else (found[0], copy.deepcopy(found[1]))
+
+    def save(self, event_id: int, accept_unregistered: bool, settings: dict[str, Any]) -> None:
+        self._st.tracking[event_id] = (accept_unregistered, copy.deepcopy(settings))
+
+
+class _Alerts:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def raise_new(self, event_id: int, alert: NewAlert) -> Alert | None:
+        key = (alert.start_no, alert.kind, alert.subject)
+        if any(
+            ev == event_id and (a.start_no, a.kind, a.subject) == key and a.resolved_us is None
+            for ev, a in self._st.alerts
+        ):
+            return None
+        stored = Alert(
+            id=self._st.new_id(),
+            start_no=alert.start_no,
+            kind=alert.kind,
+            subject=alert.subject,
+            raised_us=alert.raised_us,
+            lat=alert.lat,
+            lon=alert.lon,
+            message=alert.message,
+            acknowledged_by="",
+            acknowledged_us=None,
+            resolved_by="",
+            resolved_us=None,
+        )
+        self._st.alerts.append((event_id, stored))
+        return stored
+
+    def all(self, event_id: int, open_only: bool = False) -> list[Alert]:
+        found = [
+            a for ev, a in self._st.alerts if ev == event_id and not (open_only and a.resolved_us is not None)
+        ]
+        return sorted(found, key=lambda a: (a.raised_us, a.id))
+
+    def get(self, alert_id: int) -> Alert | None:
+        return next((a for _, a in self._st.alerts if a.id == alert_id), None)
+
+    def acknowledge(self, alert_id: int, by: str, at_us: int) -> Alert:
+        return self._change(
+            alert_id,
+            lambda a: (
+                a
+                if a.acknowledged_us is not None
+                else dataclasses.replace(a, acknowledged_by=by, acknowledged_us=at_us)
+            ),
+        )
+
+    def resolve(self, alert_id: int, by: str, at_us: int) -> Alert:
+        def resolved(a: Alert) -> Alert:
+            if a.resolved_us is not None:
+                return a
+            if a.acknowledged_us is None:
+                a = dataclasses.replace(a, acknowledged_by=by, acknowledged_us=at_us)
+            return dataclasses.replace(a, resolved_by=by, resolved_us=at_us)
+
+        return self._change(alert_id, resolved)
+
+    def _change(self, alert_id: int, how: Any) -> Alert:
+        for k, (ev, a) in enumerate(self._st.alerts):
+            if a.id == alert_id:
+                self._st.alerts[k] = (ev, how(a))
+                return self._st.alerts[k][1]
+        raise AssertionError(alert_id)
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:
         self.events = _Events(state)
@@ -309,6 +426,10 @@ class FakeUnitOfWork:
         self.corrections = _Corrections(state)
         self.users = _Users(state)
         self.user_sessions = _UserSessions(state)
+        self.devices = _Devices(state)
+        self.assignments = _Assignments(state)
+        self.tracking = _Tracking(state)
+        self.alerts = _Alerts(state)
 
 
 class FakeDatabase:

@@ -15,7 +15,14 @@ from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Car, Crew, Entry, EntryStatus
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
-from miglia.store.records import AlreadyStored, EventImport, NewPassage, StoredRoute
+from miglia.store.records import (
+    AlreadyStored,
+    AssignmentRecord,
+    EventImport,
+    NewAlert,
+    NewPassage,
+    StoredRoute,
+)
 
 
 def _event(slug: str = "mille-2026", name: str = "California Mille 2026") -> EventImport:
@@ -172,3 +179,62 @@ def test_users_and_their_sessions(any_store: Any) -> None:
         assert uow.users.set_role(ada.id, "timekeeper", None) == User(ada.id, "Ada", "timekeeper", None)
     with any_store.unit_of_work() as uow:
         assert uow.users.by_name("ada") == (User(ada.id, "Ada", "timekeeper", None), "h3")
+
+
+def test_devices_assignments_and_tracking_settings(any_store: Any) -> None:
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        uow.entries.replace(event_id, [_entry(7), _entry(8, EntryStatus.REFUSED)])
+        uow.devices.save("car-7", "sha256:aa", "phone in the glovebox")
+        uow.devices.save("spare", "", "")
+        first = AssignmentRecord(
+            device_id="spare", start_no=7, day_number=2, assigned_by="org", assigned_us=5
+        )
+        uow.assignments.add(event_id, first)
+        uow.tracking.save(event_id, True, {"thresholds": {"stopped_min": 8}})
+    with any_store.unit_of_work() as uow:
+        uow.devices.save("car-7", "sha256:bb", "")  # re-keyed; the label stays
+        assert uow.devices.token_hash("car-7") == "sha256:bb"
+        assert uow.devices.token_hash("nobody") is None
+        assert uow.devices.token_hashes() == {"car-7": "sha256:bb", "spare": ""}
+        assert uow.devices.token_hashes(["spare", "nobody"]) == {"spare": ""}
+        assert uow.assignments.history(event_id) == [first]
+        assert sorted(uow.assignments.entry_devices(event_id)) == [("car-7", 7), ("car-8", 8)]
+        assert uow.tracking.get(event_id) == (True, {"thresholds": {"stopped_min": 8}})
+        assert uow.tracking.get(event_id + 1) is None
+
+
+def test_one_open_alert_per_car_kind_and_subject(any_store: Any) -> None:
+    def alert(subject: str, at: int) -> NewAlert:
+        return NewAlert(
+            start_no=7,
+            kind="off_route",
+            subject=subject,
+            raised_us=at,
+            lat=45.0,
+            lon=9.0,
+            message="400 m off",
+        )
+
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        raised = uow.alerts.raise_new(event_id, alert("", 10))
+        assert raised is not None and (raised.kind, raised.raised_us, raised.resolved_us) == (
+            "off_route",
+            10,
+            None,
+        )
+        assert uow.alerts.raise_new(event_id, alert("", 20)) is None  # still open
+        other = uow.alerts.raise_new(event_id, alert("zone Calistoga", 30))
+        assert other is not None
+    with any_store.unit_of_work() as uow:
+        seen = uow.alerts.acknowledge(raised.id, "Sweep 1", 40)
+        assert (seen.acknowledged_by, seen.acknowledged_us) == ("Sweep 1", 40)
+        assert uow.alerts.acknowledge(raised.id, "Sweep 2", 50).acknowledged_by == "Sweep 1"
+        done = uow.alerts.resolve(other.id, "Marshal", 60)  # resolving also acknowledges
+        assert (done.acknowledged_by, done.acknowledged_us, done.resolved_us) == ("Marshal", 60, 60)
+        assert [a.id for a in uow.alerts.all(event_id, open_only=True)] == [raised.id]
+        again = uow.alerts.raise_new(event_id, alert("zone Calistoga", 70))  # after resolution: a new one
+        assert again is not None and again.id != other.id
+        assert [a.raised_us for a in uow.alerts.all(event_id)] == [10, 30, 70]
+        assert uow.events.counts(event_id)["open_alerts"] == 2
