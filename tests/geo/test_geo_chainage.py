@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
+from miglia.formats.trackfiles import read_route, read_track
 from miglia.geo import GeoError, Route, Track
 from miglia.geo.chainage import locate
-from miglia.tracking.trackfiles import read_route, read_track
 from tests.geo.geo_synth import T0, drive, figure_eight, loop, out_and_back, real_file, route_xy, to_latlon
 
 STRAIGHT = route_xy(np.array([0.0, 1000.0, 2000.0]), np.zeros(3))

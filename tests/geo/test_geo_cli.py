@@ -2,8 +2,8 @@ import numpy as np
 from typer.testing import CliRunner
 
 from miglia.cli.gps import app, format_instant
+from miglia.formats.trackfiles import read_route, read_track
 from miglia.geo.crossings import TimingLine, find_crossings, passages
-from miglia.tracking.trackfiles import read_route, read_track
 from tests.geo.geo_synth import real_file
 
 RUN = CliRunner()

@@ -4,13 +4,13 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from miglia.formats.trackfiles import read_route, read_track
 from miglia.geo import NO_TIME, GeoError, Route, Track
 from miglia.geo.chainage import locate
 from miglia.geo.common import m_per_deg_lat
 from miglia.geo.crossings import LineSet, TimingLine, find_crossings, find_crossings_many, passages
 from miglia.geo.pipeline import time_track
 from miglia.geo.tsd import actual_instant_us
-from miglia.tracking.trackfiles import read_route, read_track
 from tests.geo.geo_synth import (
     LAT0,
     LON0,

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from miglia.formats.trackfiles import TrackFileError, read_route, read_track
 from miglia.tracking import osmand, owntracks, traccar
 from miglia.tracking.fix import (
     EARLIEST_US,
@@ -36,7 +37,6 @@ from miglia.tracking.fix import (
     PayloadError,
     parse_json,
 )
-from miglia.tracking.trackfiles import TrackFileError, read_route, read_track
 
 RECEIVED = 1_750_000_000_000_000
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

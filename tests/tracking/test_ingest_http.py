@@ -193,7 +193,7 @@ def test_an_unregistered_car_device_moves_nothing_until_enrolled(db: Database, c
 
 def test_upload_of_a_logger_track(db: Database, client: TestClient, real_data: Path) -> None:
     pytest.importorskip(
-        "miglia.tracking.trackfiles", reason="tracking/trackfiles.py (read_track) is not there yet"
+        "miglia.formats.trackfiles", reason="formats/trackfiles.py (read_track) is not there yet"
     )
     add_event(db, {7: "car7-phone"}, day=dt.date(2019, 2, 18))
     gpx = real_data / "limerick-bus-304-2019-02-18.gpx"

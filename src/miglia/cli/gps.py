@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from miglia.domain.instants import us_to_datetime
+from miglia.formats.trackfiles import TrackFileError, read_route, read_track
 from miglia.geo.chainage import locate
 from miglia.geo.common import HUNDREDTH_US, NO_TIME, GeoError
 from miglia.geo.crossings import TimingLine, find_crossings, passages
-from miglia.tracking.trackfiles import TrackFileError, read_route, read_track
 
 app = typer.Typer(help="GPS virtual timing: crossings of timing lines and chainage along a route.")
 

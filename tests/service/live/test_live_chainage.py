@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from miglia.domain.live import CarState, observe_many
+from miglia.formats.trackfiles import read_route
 from miglia.geo.chainage import locate
 from miglia.geo.track import Track
 from miglia.service.live.tracker import Tracker
 from miglia.store.db import Database
 from miglia.tracking.fix import Fix
-from miglia.tracking.trackfiles import read_route
 from tests.conftest import SMALL
 
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Control, Day, Event, Stop
+from miglia.formats.trackfiles import read_route
 from miglia.geo.route import Route
-from miglia.tracking.trackfiles import read_route
 
 # A control given by lat/lon further than this from its day's route is almost surely a typo.
 MAX_OFFSET_M = 500.0

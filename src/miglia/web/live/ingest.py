@@ -144,7 +144,7 @@ async def upload_endpoint(request: Request) -> JSONResponse:
     def decode() -> list[Fix]:
         if not device_field and not start_field:
             raise PayloadError("upload", "device_id", "", "give device_id or start_no")
-        from miglia.tracking.trackfiles import read_track
+        from miglia.formats.trackfiles import read_track
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name

@@ -4,7 +4,7 @@ from functools import reduce
 import numpy as np
 import pytest
 
-from miglia.tracking.trackfiles import NoZoneError, TrackFileError, parse_time, read_route, read_track
+from miglia.formats.trackfiles import NoZoneError, TrackFileError, parse_time, read_route, read_track
 from tests.geo.geo_synth import real_file
 
 
