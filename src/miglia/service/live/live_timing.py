@@ -377,11 +377,11 @@ class LiveTiming:
     ) -> TimingNews:
         board = timing.board
         if board is None or timing.fingerprint != before:
-            old = _positions(board) if board is not None else {}
+            old = _places(board) if board is not None else {}
             with self.db.unit_of_work() as uow:
                 board = score(uow, timing.slug).board
             timing.board = board
-            new = _positions(board)
+            new = _places(board)
             moves = tuple(
                 Move(start_no=n, before=old.get(n), after=p) for n, p in new.items() if old.get(n, -1) != p
             )
@@ -496,5 +496,5 @@ def _firsts(lines: DayLines, car: int, points: _Points) -> list[tuple[int, Passa
     return out
 
 
-def _positions(board: Scoreboard) -> dict[int, int | None]:
+def _places(board: Scoreboard) -> dict[int, int | None]:
     return {st.start_no: st.position for st in board.overall().standings}
