@@ -73,21 +73,23 @@ def prepare(url: str) -> None:
 
     db = Database(url)
     event = Event(
-        "bench",
-        "Benchmark Rally",
-        "UTC",
-        "tour",
-        (
+        slug="bench",
+        name="Benchmark Rally",
+        timezone="UTC",
+        rules="tour",
+        days=(
             Day(
-                1,
-                dt.date(2025, 6, 15),
-                "Day 1",
-                "r.gpx",
-                dt.time(8),
-                30,
-                (
-                    Control("START", ControlKind.START, km=Decimal(0)),
-                    Control("TC1", ControlKind.TIME_CONTROL, km=Decimal(90), average_kmh=Decimal(50)),
+                number=1,
+                date=dt.date(2025, 6, 15),
+                title="Day 1",
+                route="r.gpx",
+                first_start=dt.time(8),
+                start_interval_s=30,
+                controls=(
+                    Control(name="START", kind=ControlKind.START, km=Decimal(0)),
+                    Control(
+                        name="TC1", kind=ControlKind.TIME_CONTROL, km=Decimal(90), average_kmh=Decimal(50)
+                    ),
                 ),
             ),
         ),

@@ -28,7 +28,7 @@ CONTROLS = 120
 
 
 def build_event(n_controls: int = CONTROLS) -> Event:
-    controls = [Control("S", ControlKind.START, km=Decimal(0))]
+    controls = [Control(name="S", kind=ControlKind.START, km=Decimal(0))]
     km = Decimal(0)
     pattern = (
         ControlKind.TIMED_TRIAL,
@@ -42,13 +42,13 @@ def build_event(n_controls: int = CONTROLS) -> Event:
         km += 5
         name = f"C{i:03d}"
         if kind is ControlKind.TIMED_TRIAL:
-            controls.append(Control(name, kind, km=km, end_km=km + 1, target=Decimal("21.00")))
+            controls.append(Control(name=name, kind=kind, km=km, end_km=km + 1, target=Decimal("21.00")))
         elif kind is ControlKind.TIME_CONTROL:
-            controls.append(Control(name, kind, km=km, average_kmh=Decimal(50)))
+            controls.append(Control(name=name, kind=kind, km=km, average_kmh=Decimal(50)))
         else:
-            controls.append(Control(name, kind, km=km))
+            controls.append(Control(name=name, kind=kind, km=km))
         i += 1
-    controls.append(Control("F", ControlKind.FINISH, km=km + 10, average_kmh=Decimal(50)))
+    controls.append(Control(name="F", kind=ControlKind.FINISH, km=km + 10, average_kmh=Decimal(50)))
     day = Day(
         number=1,
         date=dt.date(2027, 5, 1),
@@ -86,17 +86,35 @@ def build_passages(event: Event, entries: list[Entry]) -> list[Passage]:
         for line in card.lines:
             if line.kind is ControlKind.TIMED_TRIAL:
                 start = card.day_start_us[0] + 3_600_000_000 + rng.randint(0, 10**9)
-                out.append(Passage(n, line.control, start, Source.DEVICE))
+                out.append(Passage(start_no=n, control=line.control, instant_us=start, source=Source.DEVICE))
                 finish = start + 21_000_000 + rng.randint(-2_000_000, 2_000_000)
-                out.append(Passage(n, line.control, finish, Source.DEVICE, "finish"))
+                out.append(
+                    Passage(
+                        start_no=n,
+                        control=line.control,
+                        instant_us=finish,
+                        source=Source.DEVICE,
+                        line="finish",
+                    )
+                )
             else:
                 due = line.due_us if line.due_us is not None else card.day_start_us[0] + 3_600_000_000
                 out.append(
-                    Passage(n, line.control, due + rng.randint(-90_000_000, 150_000_000), Source.DEVICE)
+                    Passage(
+                        start_no=n,
+                        control=line.control,
+                        instant_us=due + rng.randint(-90_000_000, 150_000_000),
+                        source=Source.DEVICE,
+                    )
                 )
                 if rng.random() < 0.3:
                     out.append(
-                        Passage(n, line.control, due + rng.randint(-90_000_000, 150_000_000), Source.GPS)
+                        Passage(
+                            start_no=n,
+                            control=line.control,
+                            instant_us=due + rng.randint(-90_000_000, 150_000_000),
+                            source=Source.GPS,
+                        )
                     )
     return out
 
@@ -122,7 +140,7 @@ def main() -> None:
         control = rng.choice(controls)
         instant = board.time_card(n).day_start_us[0] + rng.randint(0, 10**10)
         t0 = time.perf_counter()
-        board.add_passage(Passage(n, control, instant, Source.MARSHAL))
+        board.add_passage(Passage(start_no=n, control=control, instant_us=instant, source=Source.MARSHAL))
         incs.append(time.perf_counter() - t0)
     full = min(fulls)
     inc = statistics.median(incs)

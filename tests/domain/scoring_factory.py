@@ -25,12 +25,18 @@ def event(
     """One day: S1 (km 0), PT1 (timed trial 21.00 s), SC1 (secret check at km 20), TC1 (km 40, 1 h),
     PC1 (passage control), F (finish, km 80, 1 h)."""
     controls = (
-        Control("S1", ControlKind.START, km=D(0)),
-        Control("PT1", ControlKind.TIMED_TRIAL, km=D(5), end_km=D("5.3"), target=D("21.00")),
-        Control("SC1", ControlKind.SECRET_CHECK, km=D(20)),
-        Control("TC1", ControlKind.TIME_CONTROL, km=D(40), average_kmh=D(40), speed_changes=speed_changes),
-        Control("PC1", ControlKind.PASSAGE_CONTROL, km=D(50)),
-        Control("F", ControlKind.FINISH, km=D(80), target=D(3600)),
+        Control(name="S1", kind=ControlKind.START, km=D(0)),
+        Control(name="PT1", kind=ControlKind.TIMED_TRIAL, km=D(5), end_km=D("5.3"), target=D("21.00")),
+        Control(name="SC1", kind=ControlKind.SECRET_CHECK, km=D(20)),
+        Control(
+            name="TC1",
+            kind=ControlKind.TIME_CONTROL,
+            km=D(40),
+            average_kmh=D(40),
+            speed_changes=speed_changes,
+        ),
+        Control(name="PC1", kind=ControlKind.PASSAGE_CONTROL, km=D(50)),
+        Control(name="F", kind=ControlKind.FINISH, km=D(80), target=D(3600)),
     )
     day = Day(
         number=1,

@@ -74,7 +74,12 @@ def test_trial_times_are_truncated_to_the_hundredth():
     passages = on_time_run(1, 0)
     passages = [x for x in passages if not (x.control == "PT1" and x.line == "finish")]
     finish = at("09:30:21") + 9_999  # 21.009999 s: truncates to 21.00
-    car = run([*passages, Passage(1, "PT1", finish, Source.DEVICE, "finish")]).result(1)
+    car = run(
+        [
+            *passages,
+            Passage(start_no=1, control="PT1", instant_us=finish, source=Source.DEVICE, line="finish"),
+        ]
+    ).result(1)
     assert car.line("PT1").penalty == 0
     assert car.clean_trials == 2  # PT1 and SC1
 
@@ -279,7 +284,15 @@ def test_precedence_per_control_from_the_rule_set():
 
 
 def corr(id: str, kind: str, **kw: object) -> Correction:
-    return Correction(id, CorrectionKind(kind), 1, "timekeeper", at("18:00:00"), "protest 4", **kw)  # type: ignore[arg-type]
+    return Correction(
+        id=id,
+        kind=CorrectionKind(kind),
+        start_no=1,
+        by="timekeeper",
+        at_us=at("18:00:00"),
+        why="protest 4",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_replace_void_penalty_exclude_and_cancel():
@@ -335,7 +348,7 @@ def test_bad_corrections_are_refused_with_field_and_value():
     with pytest.raises(InvalidInput, match="control = 'TC9'"):
         board.add_correction(corr("c1", "replace_time", control="TC9", instant_us=0))
     with pytest.raises(InvalidInput, match="why = ' '"):
-        Correction("x", CorrectionKind.EXCLUDE, 1, "me", 0, " ")
+        Correction(id="x", kind=CorrectionKind.EXCLUDE, start_no=1, by="me", at_us=0, why=" ")
     board.add_correction(corr("c1", "exclude"))
     with pytest.raises(InvalidInput, match="id = 'c1'"):
         board.add_correction(corr("c1", "exclude"))
@@ -351,5 +364,5 @@ def test_bad_passages_are_refused_and_change_nothing():
     with pytest.raises(InvalidInput, match="line = 'finish'"):
         board.add_passage(p(1, "TC1", "10:00:00", line="finish"))
     with pytest.raises(InvalidInput, match="source = 'radio'"):
-        Passage(1, "TC1", 0, "radio")  # type: ignore[arg-type]
+        Passage(start_no=1, control="TC1", instant_us=0, source="radio")  # type: ignore[arg-type]
     assert board.result(1) == before

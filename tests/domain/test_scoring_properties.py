@@ -23,7 +23,9 @@ SLOTS = [(c.name, "") for c in PLAN.controls] + [("PT1", "finish")]
 BASE = at("09:20:00")
 
 passage = st.builds(
-    lambda n, slot, offset, source, k: Passage(n, slot[0], BASE + offset, source, slot[1], f"p{k}"),
+    lambda n, slot, offset, source, k: Passage(
+        start_no=n, control=slot[0], instant_us=BASE + offset, source=source, line=slot[1], id=f"p{k}"
+    ),
     st.sampled_from([1, 2, 3]),
     st.sampled_from(SLOTS),
     st.integers(0, 3 * 3_600_000_000),
@@ -53,9 +55,20 @@ def test_input_order_never_changes_results(ps, rnd):
 @settings(max_examples=60, deadline=None)
 @given(passages, passages)
 def test_a_cars_result_does_not_depend_on_other_cars_passages(mine, others):
-    mine = [Passage(1, x.control, x.instant_us, x.source, x.line, x.id) for x in mine]
+    mine = [
+        Passage(start_no=1, control=x.control, instant_us=x.instant_us, source=x.source, line=x.line, id=x.id)
+        for x in mine
+    ]
     others = [
-        Passage(2 + (i % 2), x.control, x.instant_us, x.source, x.line, x.id) for i, x in enumerate(others)
+        Passage(
+            start_no=2 + (i % 2),
+            control=x.control,
+            instant_us=x.instant_us,
+            source=x.source,
+            line=x.line,
+            id=x.id,
+        )
+        for i, x in enumerate(others)
     ]
     alone = score_event(EVENT, ENTRIES, RULES, mine).result(1)
     together = score_event(EVENT, ENTRIES, RULES, mine + others).result(1)
@@ -88,10 +101,20 @@ def test_a_correction_and_its_reversal_give_back_the_original_table(ps, specs, c
     for i, original in enumerate(specs):
         spec = dict(original)
         kind = CorrectionKind(spec.pop("kind"))
-        board.add_correction(Correction(f"c{i}", kind, car, "tk", i, "why", **spec))
+        board.add_correction(
+            Correction(id=f"c{i}", kind=kind, start_no=car, by="tk", at_us=i, why="why", **spec)
+        )
     for i in range(len(specs)):
         board.add_correction(
-            Correction(f"x{i}", CorrectionKind.CANCEL, car, "tk", 100 + i, "undo", cancels=f"c{i}")
+            Correction(
+                id=f"x{i}",
+                kind=CorrectionKind.CANCEL,
+                start_no=car,
+                by="tk",
+                at_us=100 + i,
+                why="undo",
+                cancels=f"c{i}",
+            )
         )
     assert (table(board), dict(board.results)) == before
 
@@ -100,7 +123,9 @@ def test_a_correction_and_its_reversal_give_back_the_original_table(ps, specs, c
 @given(st.integers(-10 * 60_000_000, 10 * 60_000_000))
 def test_minute_convention_on_time_exactly_during_the_due_minute(offset_us):
     due = at("10:23:00")
-    slots = {("TC1", ""): [Passage(1, "TC1", due + offset_us, Source.DEVICE)]}
+    slots = {
+        ("TC1", ""): [Passage(start_no=1, control="TC1", instant_us=due + offset_us, source=Source.DEVICE)]
+    }
     line = score_car(PLAN, 1, 0, slots, (), RULES, Decimal(1)).line("TC1")
     seconds = offset_us // 1_000_000  # measured: truncated to the second
     if 0 <= seconds < 60:

@@ -53,10 +53,12 @@ def event(day: dt.date = dt.date(2025, 6, 15)) -> Event:
                 first_start=dt.time(8, 0),
                 start_interval_s=60,
                 controls=(
-                    Control("START", ControlKind.START, km=Decimal("0")),
-                    Control("TC1", ControlKind.TIME_CONTROL, km=Decimal("10"), average_kmh=Decimal("40")),
+                    Control(name="START", kind=ControlKind.START, km=Decimal("0")),
+                    Control(
+                        name="TC1", kind=ControlKind.TIME_CONTROL, km=Decimal("10"), average_kmh=Decimal("40")
+                    ),
                 ),
-                stops=(Stop(StopKind.LUNCH, "Trattoria", lat=45.05, lon=9.0),),
+                stops=(Stop(kind=StopKind.LUNCH, name="Trattoria", lat=45.05, lon=9.0),),
             ),
         ),
     )

@@ -33,7 +33,7 @@ class CorrectionKind(StrEnum):
     CANCEL = "cancel"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Correction:
     id: str
     kind: CorrectionKind

@@ -33,7 +33,7 @@ class Crew:
     """True when the whole crew is female (the ladies' cup)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Entry:
     start_no: int
     car: Car

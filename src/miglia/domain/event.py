@@ -58,7 +58,7 @@ class SpeedChange:
     kmh: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Control:
     """A place along a day's route where cars are timed or checked.
 
@@ -85,7 +85,7 @@ class Control:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Stop:
     kind: StopKind
     name: str
@@ -98,7 +98,7 @@ class Stop:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Day:
     number: int
     date: dt.date
@@ -126,7 +126,7 @@ class Eligibility:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Event:
     slug: str
     name: str

@@ -23,7 +23,7 @@ LINES = ("", "finish")
 _SINGLE = {s: f"{s.value} time" for s in Source}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Passage:
     start_no: int
     control: str
