@@ -366,3 +366,18 @@ def test_bad_passages_are_refused_and_change_nothing():
     with pytest.raises(InvalidInput, match="source = 'radio'"):
         Passage(start_no=1, control="TC1", instant_us=0, source="radio")  # type: ignore[arg-type]
     assert board.result(1) == before
+
+
+def test_driving_a_leg_with_a_speed_change_exactly_is_on_time_at_its_end():
+    # TC1 (km 40, 40 km/h) with 60 km/h from km 10: SC1 at km 20 is due 09:48:00 (15 + 10 min) and TC1
+    # 10:08 (15 + 30 min). A crew that drives that schedule is on time at both, not 15 minutes early at TC1.
+    ev = event(speed_changes=(SpeedChange(km=D(10), kmh=D(60)),))
+    passages = replace_at(on_time_run(1, 0), "SC1", "09:48:00")
+    passages = replace_at(passages, "TC1", "10:08:30")
+    car = score_event(ev, [entry(1)], rules(), passages).result(1)
+    assert (car.line("SC1").penalty, car.line("TC1").status, car.line("TC1").penalty) == (
+        0,
+        Status.ON_TIME,
+        0,
+    )
+    assert car.line("TC1").due_us == at("10:08:00")

@@ -161,3 +161,104 @@ def test_each_day_starts_at_its_own_first_start():
     plan = EventPlan.build(dataclasses.replace(ev, days=(ev.days[0], day2)))
     assert plan.by_name["S2"].day == 1 and plan.by_name["S2"].index == 6
     assert plan.start_us(1, 3) == at("08:01:30", dt.date(2027, 5, 2))
+
+
+# -- one schedule for the whole leg (issue 14.1) ----------------------------------------------------------
+
+
+def _leg(*controls: Control):
+    ev = event()
+    return EventPlan.build(
+        dataclasses.replace(ev, days=(dataclasses.replace(ev.days[0], controls=controls),))
+    )
+
+
+def test_the_docs_example_finish_follows_its_speed_change():
+    # docs/event-file.md: D1-TC1 at km 61.5, then D1-FINISH at km 140 at 48 km/h, 40 km/h from km 100.
+    # By hand: km 61.5-100 at 48 km/h = 38.5 / 48 h = 48 min 7.5 s; km 100-140 at 40 km/h = 1 h.
+    # The leg is 1 h 48 min 7.5 s (a single 48 km/h average over 78.5 km would say 1 h 38 min 7.5 s).
+    plan = _leg(
+        Control(name="S", kind=ControlKind.START, km=D(0)),
+        Control(name="TC1", kind=ControlKind.TIME_CONTROL, km=D("61.5"), target=D(4800)),
+        Control(name="SC1", kind=ControlKind.SECRET_CHECK, km=D("80.2")),
+        Control(name="SC2", kind=ControlKind.SECRET_CHECK, km=D(120)),
+        Control(
+            name="F",
+            kind=ControlKind.FINISH,
+            km=D(140),
+            average_kmh=D(48),
+            speed_changes=(SpeedChange(km=D(100), kmh=D(40)),),
+        ),
+    )
+    # 18.7 km at 48 km/h = 0.389583... h = 23 min 22.5 s
+    assert plan.by_name["SC1"].leg_us == (23 * 60 + 22) * 1_000_000 + 500_000
+    # 38.5 km at 48 km/h + 20 km at 40 km/h = 48 min 7.5 s + 30 min = 1 h 18 min 7.5 s
+    assert plan.by_name["SC2"].leg_us == (78 * 60 + 7) * 1_000_000 + 500_000
+    assert plan.by_name["F"].leg_us == (108 * 60 + 7) * 1_000_000 + 500_000
+    # due after the day's start: TC1's 1 h 20 min + the leg
+    assert plan.by_name["F"].offset_us == (80 * 60 + 108 * 60 + 7) * 1_000_000 + 500_000
+    assert plan.by_name["SC2"].offset_us == (80 * 60 + 78 * 60 + 7) * 1_000_000 + 500_000
+
+
+def test_a_speed_change_moves_the_time_control_closing_the_leg():
+    # The factory's TC1 (km 40, 40 km/h) with 60 km/h from km 10: 10 km in 15 min + 30 km in 30 min = 45 min.
+    plan = EventPlan.build(event(speed_changes=(SpeedChange(km=D(10), kmh=D(60)),)))
+    assert plan.by_name["TC1"].leg_us == 45 * 60_000_000
+    assert time_card(plan, 1, 0).line("TC1").due_us == at("10:08:00")
+
+
+def test_a_change_at_the_leg_start_sets_its_average():
+    plan = _leg(
+        Control(name="S", kind=ControlKind.START, km=D(0)),
+        Control(name="SC", kind=ControlKind.SECRET_CHECK, km=D(30)),
+        Control(
+            name="TC",
+            kind=ControlKind.TIME_CONTROL,
+            km=D(60),
+            average_kmh=D(40),
+            speed_changes=(SpeedChange(km=D(0), kmh=D(60)),),
+        ),
+    )
+    assert plan.by_name["SC"].leg_us == 30 * 60_000_000  # 30 km at 60 km/h
+    assert plan.by_name["TC"].leg_us == 60 * 60_000_000
+
+
+@pytest.mark.parametrize(
+    ("tc", "check", "message"),
+    [
+        (
+            {"average_kmh": D(40)},
+            {"average_kmh": D(50)},
+            "control SC: average_kmh = '50': differs from the leg's 40 km/h at TC; change the average along "
+            "the leg with speed_changes",
+        ),
+        (
+            {"speed_changes": (SpeedChange(km=D(10), kmh=D(60)),)},
+            {},
+            "control TC: speed_changes = ['10']: a leg with speed changes needs its average_kmh",
+        ),
+        (
+            {"target": D(3600), "speed_changes": (SpeedChange(km=D(10), kmh=D(60)),)},
+            {},
+            "control TC: target = '60 min 00 s': give either a target or average_kmh with speed_changes",
+        ),
+        (
+            {"target": D(3600), "average_kmh": D(40), "speed_changes": (SpeedChange(km=D(10), kmh=D(60)),)},
+            {},
+            "control TC: target = '60 min 00 s': give either a target or average_kmh with speed_changes",
+        ),
+        (
+            {"average_kmh": D(40), "speed_changes": (SpeedChange(km=D(10), kmh=D(60)),)},
+            {"speed_changes": (SpeedChange(km=D(10), kmh=D(50)),)},
+            "control SC: speed_changes = 'km 10: 50 km/h': another control of the leg sets 60 km/h",
+        ),
+    ],
+)
+def test_a_leg_that_cannot_have_one_schedule_is_refused(tc: dict, check: dict, message: str):
+    with pytest.raises(InvalidInput) as caught:
+        _leg(
+            Control(name="S", kind=ControlKind.START, km=D(0)),
+            Control(name="SC", kind=ControlKind.SECRET_CHECK, km=D(20), **check),
+            Control(name="TC", kind=ControlKind.TIME_CONTROL, km=D(40), **tc),
+        )
+    assert str(caught.value).startswith(message)

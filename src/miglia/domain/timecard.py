@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from miglia.domain.entries import Entry
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import Control, ControlKind, Event, SpeedChange
-from miglia.domain.instants import US_PER_HOUR, US_PER_S, local_to_utc_us, seconds_to_us
+from miglia.domain.instants import US_PER_HOUR, US_PER_S, format_duration, local_to_utc_us, seconds_to_us
 
 # Re-exported for cli/results.py, cli/timing.py and service/timing/results.py, which import them from here
 # (they are being reworked for the unit of work); the time functions live in domain.instants.
@@ -104,147 +104,215 @@ def _require_km(control: Control) -> Decimal:
     return control.km
 
 
-def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list[ControlPlan]:
-    # First pass: the timed controls and their offsets after the start of the day.
-    timed: list[tuple[int, Control, int]] = []  # (index in the day, control, offset)
-    offsets: dict[int, int] = {}
-    leg_of: dict[int, tuple[Control | None, int | None]] = {}
-    previous: tuple[Control, int] | None = None
-    for i, control in enumerate(controls):
-        if control.kind not in TIMED_KINDS:
-            continue
-        if control.kind is ControlKind.START or previous is None:
-            offset, leg = 0, None
-            if control.kind is not ControlKind.START:
-                leg = _leg_us(control, None)
-                offset = leg
-        else:
-            leg = _leg_us(control, previous[0])
-            offset = previous[1] + leg
-        offsets[i] = offset
-        leg_of[i] = (previous[0] if previous else None, leg)
-        timed.append((i, control, offset))
-        previous = (control, offset)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegSchedule:
+    """The set averages of a leg: `kmh` from `start_km` on, then each speed change from its km on.
 
-    plans: list[ControlPlan] = []
-    for i, control in enumerate(controls):
-        index = first_index + i
-        if control.kind in TIMED_KINDS:
-            start_control, leg = leg_of[i]
-            plans.append(
-                ControlPlan(
-                    name=control.name,
-                    kind=control.kind,
-                    day=day,
-                    index=index,
-                    km=control.km,
-                    offset_us=offsets[i],
-                    leg_start=start_control.name if start_control else None,
-                    leg_us=leg,
-                    trial_target_us=None,
-                )
+    The one source of ideal times on an average-speed leg: the secret checks on it and, unless the
+    closing control gives a `target`, the closing time control or finish (so a crew that drives the
+    schedule exactly is on time at every control of the leg)."""
+
+    start_km: Decimal
+    kmh: Decimal
+    changes: tuple[SpeedChange, ...]
+    """After `start_km`, in increasing km."""
+
+    def ideal_us(self, km: Decimal) -> int:
+        """Ideal time from the leg's start to `km`, in whole microseconds (rounded half up, once)."""
+        hours = Decimal(0)
+        at_km, speed = self.start_km, self.kmh
+        for change in self.changes:
+            if change.km >= km:
+                break
+            hours += (change.km - at_km) / speed
+            at_km, speed = change.km, change.kmh
+        hours += (km - at_km) / speed
+        return int((hours * US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
+
+
+def leg_schedule(
+    leg_start: Control | None, leg_end: Control, checks: Iterable[Control] = ()
+) -> LegSchedule | None:
+    """The schedule of the leg from `leg_start` (None: the day's start, km 0) to `leg_end` through the
+    secret checks `checks`; None when the leg is set by a `target` alone and has nothing to time on it.
+
+    The leg's average is the closing control's `average_kmh`, else one given on a secret check of the
+    leg, else the leg's distance over its `target`. Its speed changes are those of the closing control
+    and of the checks (a change at or before the leg's start sets the starting average)."""
+    checks = tuple(checks)
+    start_km = Decimal(0) if leg_start is None else _require_km(leg_start)
+    changes = _speed_changes(leg_end, checks)
+    if leg_end.target is not None and changes:
+        raise InvalidInput(
+            _where(leg_end),
+            "target",
+            format_duration(seconds_to_us(leg_end.target), places=0),
+            "give either a target or average_kmh with speed_changes: the leg's time follows its speeds",
+        )
+    kmh = _leg_average(leg_end, checks, start_km)
+    if kmh is None:
+        if changes:
+            raise InvalidInput(
+                _where(leg_end),
+                "speed_changes",
+                [str(c.km) for c in changes],
+                "a leg with speed changes needs its average_kmh (its target cannot say the speeds)",
             )
-        elif control.kind is ControlKind.SECRET_CHECK:
-            before = [t for t in timed if t[0] < i]
-            after = [t for t in timed if t[0] > i]
-            if not before or not after:
+        return None
+    later = []
+    for change in changes:
+        if change.km <= start_km:
+            kmh = change.kmh
+        else:
+            later.append(change)
+    return LegSchedule(start_km=start_km, kmh=kmh, changes=tuple(later))
+
+
+def _leg_average(leg_end: Control, checks: tuple[Control, ...], start_km: Decimal) -> Decimal | None:
+    given = [c for c in (leg_end, *checks) if c.average_kmh is not None]
+    for control in given[1:]:
+        if control.average_kmh != given[0].average_kmh:
+            raise InvalidInput(
+                _where(control),
+                "average_kmh",
+                str(control.average_kmh),
+                f"differs from the leg's {given[0].average_kmh} km/h at {given[0].name}; "
+                "change the average along the leg with speed_changes",
+            )
+    if given:
+        return given[0].average_kmh
+    if leg_end.target is None or leg_end.km is None or not checks:
+        return None
+    distance = leg_end.km - start_km
+    if distance <= 0 or leg_end.target <= 0:
+        return None
+    return distance / (leg_end.target / 3600)
+
+
+def _speed_changes(leg_end: Control, checks: tuple[Control, ...]) -> tuple[SpeedChange, ...]:
+    by_km: dict[Decimal, SpeedChange] = {}
+    for control in (leg_end, *checks):
+        for change in control.speed_changes:
+            known = by_km.get(change.km)
+            if known is not None and known.kmh != change.kmh:
                 raise InvalidInput(
                     _where(control),
-                    "kind",
-                    control.kind.value,
-                    "a secret check lies between two timed controls",
+                    "speed_changes",
+                    f"km {change.km}: {change.kmh} km/h",
+                    f"another control of the leg sets {known.kmh} km/h at that km",
                 )
-            leg_start, leg_start_offset = before[-1][1], before[-1][2]
-            leg_end = after[0][1]
-            ideal = _secret_check_us(control, leg_start, leg_end)
-            plans.append(
-                ControlPlan(
-                    name=control.name,
-                    kind=control.kind,
-                    day=day,
-                    index=index,
-                    km=control.km,
-                    offset_us=leg_start_offset + ideal,
-                    leg_start=leg_start.name,
-                    leg_us=ideal,
-                    trial_target_us=None,
-                )
-            )
-        elif control.kind is ControlKind.TIMED_TRIAL:
-            if control.target is None:
-                raise InvalidInput(_where(control), "target", None, "a timed trial needs a target time")
-            plans.append(
-                ControlPlan(
-                    name=control.name,
-                    kind=control.kind,
-                    day=day,
-                    index=index,
-                    km=control.km,
-                    offset_us=None,
-                    leg_start=None,
-                    leg_us=None,
-                    trial_target_us=seconds_to_us(control.target),
-                )
-            )
-        else:
-            plans.append(
-                ControlPlan(
-                    name=control.name,
-                    kind=control.kind,
-                    day=day,
-                    index=index,
-                    km=control.km,
-                    offset_us=None,
-                    leg_start=None,
-                    leg_us=None,
-                    trial_target_us=None,
-                )
-            )
-    return plans
+            by_km[change.km] = change
+    return tuple(sorted(by_km.values(), key=lambda c: c.km))
 
 
-def _leg_us(control: Control, previous: Control | None) -> int:
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    """A timed control with the one its leg starts at (None: the day's start) and the checks on it."""
+
+    start: Control | None
+    end: Control
+    checks: tuple[Control, ...]
+
+
+def _legs(controls: tuple[Control, ...]) -> list[_Leg]:
+    legs: list[_Leg] = []
+    previous: Control | None = None
+    checks: list[Control] = []
+    for control in controls:
+        if control.kind is ControlKind.SECRET_CHECK:
+            checks.append(control)
+        elif control.kind in TIMED_KINDS:
+            start = None if control.kind is ControlKind.START else previous
+            legs.append(_Leg(start, control, tuple(checks) if start is not None or previous is None else ()))
+            previous, checks = control, []
+    return legs
+
+
+def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list[ControlPlan]:
+    legs = {leg.end.name: leg for leg in _legs(controls)}
+    offsets: dict[str, int] = {}  # ideal time after the start of the day
+    legs_us: dict[str, int | None] = {}
+    leg_starts: dict[str, str | None] = {}
+    offset = 0
+    for control in controls:
+        if control.kind in TIMED_KINDS:
+            leg = legs[control.name]
+            if control.kind is ControlKind.START:
+                legs_us[control.name], leg_starts[control.name], offset = None, None, 0
+            else:
+                schedule = leg_schedule(leg.start, control, leg.checks)
+                leg_us = _leg_us(control, leg.start, schedule)
+                legs_us[control.name] = leg_us
+                leg_starts[control.name] = leg.start.name if leg.start else None
+                start_offset = offsets[leg.start.name] if leg.start else 0
+                for check in leg.checks:
+                    if schedule is None:
+                        raise InvalidInput(
+                            _where(check), "average_kmh", None, "no average speed for the leg it lies on"
+                        )
+                    check_us = _check_us(check, leg.start, schedule)
+                    legs_us[check.name] = check_us
+                    leg_starts[check.name] = leg.start.name if leg.start else None
+                    offsets[check.name] = start_offset + check_us
+                offset = start_offset + leg_us
+            offsets[control.name] = offset
+    return [
+        _control_plan(day, first_index + i, c, offsets, legs_us, leg_starts) for i, c in enumerate(controls)
+    ]
+
+
+def _check_us(check: Control, leg_start: Control | None, schedule: LegSchedule) -> int:
+    km = _require_km(check)
+    if km < schedule.start_km:
+        name = leg_start.name if leg_start else "the start"
+        raise InvalidInput(
+            _where(check), "km", km, f"before the leg's start {name} at km {schedule.start_km}"
+        )
+    return schedule.ideal_us(km)
+
+
+def _control_plan(
+    day: int,
+    index: int,
+    control: Control,
+    offsets: Mapping[str, int],
+    legs_us: Mapping[str, int | None],
+    leg_starts: Mapping[str, str | None],
+) -> ControlPlan:
+    if control.kind is ControlKind.SECRET_CHECK and control.name not in offsets:
+        raise InvalidInput(
+            _where(control), "kind", control.kind.value, "a secret check lies between two timed controls"
+        )
+    if control.kind is ControlKind.TIMED_TRIAL and control.target is None:
+        raise InvalidInput(_where(control), "target", None, "a timed trial needs a target time")
+    timed = control.kind in TIMED_KINDS or control.kind is ControlKind.SECRET_CHECK
+    return ControlPlan(
+        name=control.name,
+        kind=control.kind,
+        day=day,
+        index=index,
+        km=control.km,
+        offset_us=offsets[control.name] if timed else None,
+        leg_start=leg_starts.get(control.name) if timed else None,
+        leg_us=legs_us.get(control.name) if timed else None,
+        trial_target_us=seconds_to_us(control.target)
+        if control.kind is ControlKind.TIMED_TRIAL and control.target is not None
+        else None,
+    )
+
+
+def _leg_us(control: Control, previous: Control | None, schedule: LegSchedule | None) -> int:
+    """The ideal time of a whole leg: its `target`, else its schedule to the closing control's km."""
     if control.target is not None:
         return seconds_to_us(control.target)
-    if control.average_kmh is None:
+    if schedule is None:
         raise InvalidInput(_where(control), "target", None, "a time control needs a target or an average_kmh")
-    start_km = Decimal(0) if previous is None else _require_km(previous)
-    distance = _require_km(control) - start_km
-    if distance <= 0:
+    start_km = schedule.start_km
+    if _require_km(control) <= start_km:
         raise InvalidInput(
             _where(control), "km", control.km, f"must be after the leg's start at km {start_km}"
         )
-    return travel_us(distance, control.average_kmh)
-
-
-def _secret_check_us(check: Control, leg_start: Control, leg_end: Control) -> int:
-    start_km = _require_km(leg_start)
-    km = _require_km(check)
-    speed = check.average_kmh or leg_end.average_kmh
-    if speed is None:
-        if leg_end.target is None:
-            raise InvalidInput(_where(check), "average_kmh", None, "no average speed for the leg it lies on")
-        distance = _require_km(leg_end) - start_km
-        speed = distance / (leg_end.target / 3600)
-    changes: dict[Decimal, SpeedChange] = {c.km: c for c in leg_end.speed_changes}
-    changes.update({c.km: c for c in check.speed_changes})
-    hours = Decimal(0)
-    at_km = start_km
-    for change in sorted(changes.values(), key=lambda c: c.km):
-        if change.km <= start_km:
-            speed = change.kmh
-            continue
-        if change.km >= km:
-            break
-        hours += (change.km - at_km) / speed
-        at_km = change.km
-        speed = change.kmh
-    hours += (km - at_km) / speed
-    if km < start_km:
-        raise InvalidInput(
-            _where(check), "km", km, f"before the leg's start {leg_start.name} at km {start_km}"
-        )
-    return int((hours * US_PER_HOUR).to_integral_value(ROUND_HALF_UP))
+    return schedule.ideal_us(_require_km(control))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

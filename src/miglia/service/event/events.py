@@ -8,6 +8,7 @@ from pathlib import Path
 from miglia.domain.entries import Entry
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
+from miglia.domain.timecard import EventPlan
 from miglia.formats import event_codec
 from miglia.formats.entries_csv import read_entries
 from miglia.formats.event_file import EventFileError, load_event
@@ -37,6 +38,7 @@ def check_event(path: Path) -> CheckedEvent:
     event = load_event(path, known_rules=set(shipped()))
     try:
         placed, routes = place_event(event)
+        EventPlan.build(placed)  # every leg has one schedule: refused here, not when the first car is scored
     except MigliaError as exc:
         raise EventFileError([f"{path}: {exc}"]) from None
     return CheckedEvent(placed, routes, path.read_text(encoding="utf-8"))
