@@ -15,6 +15,7 @@ from miglia.service.live.alerts import raise_alerts
 from miglia.service.timing import timekeeper
 from miglia.store.db import Database
 from miglia.store.models import AlertRow, CorrectionRow
+from tests.browser.conftest import SCREENSHOTS
 from tests.web.helpers import make_user, password_of, use_fast_hashes
 
 pytestmark = pytest.mark.browser
@@ -93,3 +94,31 @@ def test_a_crew_sees_its_own_car_and_not_another(live_server: str, small_db: Dat
     assert "1930 Alfa Romeo 6C 1750 Gran Sport" in page.locator("h1").inner_text()
     answer = page.goto(live_server + "/cars/2/private")
     assert answer is not None and answer.status == 403
+
+
+def test_timekeeper_neutralises_a_trial_for_every_car(
+    live_server: str, small_db: Database, page: Any, tmp_path: Path
+) -> None:
+    make_user(small_db, "tim", "timekeeper")
+    passages = tmp_path / "p.csv"
+    passages.write_text(
+        "start_no,control,time,source\n1,D1-PT1,08:05:00.00,device\n1,D1-PT1/finish,08:05:21.37,device\n"
+    )
+    timekeeper.import_passages(small_db, passages)
+    log_in(page, live_server, "tim")
+    page.goto(live_server + "/organiser/timing/cars/1")
+    assert "37" in page.locator("tr", has_text="D1-PT1").first.inner_text()
+    page.goto(live_server + "/organiser/timing")
+    page.get_by_label("Control", exact=True).select_option("D1-PT1")
+    page.locator("#neutralise-why").fill("tractor on the trial")
+    page.get_by_role("button", name="Neutralise for every car").click()
+    page.get_by_text("Correction 1 stored for every car; results recomputed.").wait_for()
+    corrections = page.locator("#corrections-title").locator("xpath=..").inner_text()
+    assert "every car" in corrections and "neutralise at D1-PT1" in corrections
+    page.screenshot(path=str(SCREENSHOTS / "timing_neutralised.png"), full_page=True)
+    page.goto(live_server + "/organiser/timing/cars/1")
+    trial = page.locator("tr", has_text="D1-PT1").first.inner_text()
+    assert "neutralised for every car by correction 1 (tim: tractor on the trial)" in trial
+    with small_db.unit_of_work() as uow:
+        (row,) = uow.session.scalars(select(CorrectionRow)).all()
+    assert (row.kind, row.start_no, row.control, row.who) == ("neutralise", 0, "D1-PT1", "tim")

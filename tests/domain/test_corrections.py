@@ -27,7 +27,7 @@ def correction(
         (
             {"kind": "forgive"},
             "correction c1: kind = 'forgive': expected one of replace_time, void_passage, "
-            "add_penalty, exclude, cancel",
+            "add_penalty, exclude, neutralise, cancel",
         ),
         ({"by": " "}, "correction c1: by = ' ': required: who made the correction"),
         ({"why": ""}, "correction c1: why = '': required: the reason, shown with the results"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from miglia.domain.corrections import Correction, CorrectionKind
+from miglia.domain.corrections import EVERY_CAR, Correction, CorrectionKind
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import SpeedChange
 from miglia.domain.passages import Passage
@@ -381,3 +381,70 @@ def test_driving_a_leg_with_a_speed_change_exactly_is_on_time_at_its_end():
         0,
     )
     assert car.line("TC1").due_us == at("10:08:00")
+
+
+# -- a control neutralised for every car (issue 14.3) -----------------------------------------------------
+
+
+def test_a_neutralised_trial_costs_nobody_anything_and_its_cancel_restores_it():
+    # Car 1 is 0.37 s slow at PT1 (37 points), car 2 on time; traffic spoiled the trial: neutralised.
+    passages = [*on_time_run(1, 0, trial_s="21.37"), *on_time_run(2, 1)]
+    board = run(passages, years=(1955, 1955))
+    before = {n: board.result(n) for n in (1, 2)}
+    assert before[1].line("PT1").penalty == 37
+    update = board.add_correction(
+        Correction(
+            id="n1",
+            kind=CorrectionKind.NEUTRALISE,
+            start_no=EVERY_CAR,
+            control="PT1",
+            by="clerk",
+            at_us=at("18:00:00"),
+            why="tractor on the trial",
+        )
+    )
+    assert update.rescored == (1, 2)
+    line = board.result(1).line("PT1")
+    assert (line.status, line.penalty, line.deviation_us, line.corrections) == (
+        Status.NEUTRALISED,
+        0,
+        370_000,  # the measured time stays shown
+        ("n1",),
+    )
+    assert line.reason == "PT1 neutralised for every car by correction n1 (clerk: tractor on the trial)"
+    assert board.result(1).penalty == before[1].penalty - 37
+    assert board.result(2).penalty == before[2].penalty
+    board.add_correction(
+        Correction(
+            id="n2",
+            kind=CorrectionKind.CANCEL,
+            start_no=EVERY_CAR,
+            cancels="n1",
+            by="clerk",
+            at_us=at("18:05:00"),
+            why="the trial stands",
+        )
+    )
+    assert {n: board.result(n) for n in (1, 2)} == before
+
+
+def test_a_neutralise_names_a_control_and_every_car():
+    with pytest.raises(InvalidInput, match="start_no = 3: a neutralised control is for every car: 0"):
+        Correction(
+            id="n", kind=CorrectionKind.NEUTRALISE, start_no=3, control="PT1", by="c", at_us=0, why="w"
+        )
+    with pytest.raises(InvalidInput, match="control = '': required for neutralise"):
+        Correction(id="n", kind=CorrectionKind.NEUTRALISE, start_no=EVERY_CAR, by="c", at_us=0, why="w")
+    board = run(on_time_run(1, 0))
+    with pytest.raises(InvalidInput, match="control = 'PT9': no control of the event has this name"):
+        board.add_correction(
+            Correction(
+                id="n",
+                kind=CorrectionKind.NEUTRALISE,
+                start_no=EVERY_CAR,
+                control="PT9",
+                by="c",
+                at_us=0,
+                why="w",
+            )
+        )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miglia.domain.corrections import Correction, CorrectionKind
+from miglia.domain.corrections import EVERY_CAR, Correction, CorrectionKind
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
 from miglia.domain.scoreboard import Scoreboard, score_event
@@ -134,3 +134,29 @@ def test_minute_convention_on_time_exactly_during_the_due_minute(offset_us):
         assert line.penalty == min(300, 100 * (seconds // 60))
     else:
         assert line.penalty == 100 * ((-seconds + 59) // 60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(passages, st.sampled_from([c.name for c in PLAN.controls]))
+def test_a_neutralised_control_changes_each_score_only_by_that_control(ps, control):
+    board = score_event(EVENT, ENTRIES, RULES, ps)
+    before = dict(board.results)
+    board.add_correction(
+        Correction(
+            id="n",
+            kind=CorrectionKind.NEUTRALISE,
+            start_no=EVERY_CAR,
+            control=control,
+            by="tk",
+            at_us=0,
+            why="x",
+        )
+    )
+    for n, old in before.items():
+        new = board.result(n)
+        # every other line as it was; this one free; the total lower by exactly what this line cost
+        assert [line for line in new.lines if line.control != control] == [
+            line for line in old.lines if line.control != control
+        ]
+        assert new.line(control).penalty == 0
+        assert new.penalty == old.penalty - old.line(control).penalty

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from miglia.cli.common import DbOption, open_db, reported
-from miglia.domain.corrections import CorrectionKind
+from miglia.domain.corrections import EVERY_CAR, CorrectionKind
 from miglia.domain.instants import format_local, seconds_to_us
 from miglia.service.timing import timekeeper
 from miglia.service.timing.results import score
@@ -63,10 +63,30 @@ def correction_add(
     typer.echo(f"correction {new_id} stored")
 
 
+@correction_app.command("neutralise")
+def correction_neutralise(
+    control: str = typer.Option(..., help="The control no car is scored at (a trial spoiled by traffic)."),
+    by: str = typer.Option(..., help="Who decides it (the clerk of the course)."),
+    why: str = typer.Option(..., help="The reason, shown with the results."),
+    db: str | None = DbOption,
+) -> None:
+    """Neutralise a control for every car; undone by `miglia correction cancel ID --car 0`."""
+    with reported():
+        new_id = timekeeper.add_correction(
+            open_db(db),
+            timekeeper.CorrectionRequest(
+                kind=CorrectionKind.NEUTRALISE, start_no=EVERY_CAR, by=by, why=why, control=control
+            ),
+        )
+    typer.echo(f"correction {new_id} neutralises {control} for every car")
+
+
 @correction_app.command("cancel")
 def correction_cancel(
     correction_id: int = typer.Argument(..., help="The id of the correction to cancel."),
-    car: int = typer.Option(..., "--car", help="Its start number."),
+    car: int = typer.Option(
+        ..., "--car", help="Its start number (0 for a control neutralised for every car)."
+    ),
     by: str = typer.Option(..., help="Who cancels it."),
     why: str = typer.Option(..., help="Why."),
     db: str | None = DbOption,
@@ -91,9 +111,9 @@ def correction_list(db: str | None = DbOption) -> None:
             scored = score(uow)
     tz = scored.event.timezone
     for c in scored.board.corrections:
+        whom = "every car" if c.start_no == EVERY_CAR else f"car {c.start_no}"
         typer.echo(
-            f"{c.id}: car {c.start_no} {c.kind.value} {c.control} "
-            f"by {c.by} at {format_local(c.at_us, tz)}: {c.why}"
+            f"{c.id}: {whom} {c.kind.value} {c.control} by {c.by} at {format_local(c.at_us, tz)}: {c.why}"
         )
     conflicts = scored.board.conflicts()
     typer.echo(f"{len(conflicts)} conflicts between sources")

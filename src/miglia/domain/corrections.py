@@ -8,6 +8,8 @@ Kinds:
 - `add_penalty`: `points`, or a time `time_us` turned into points at the late rate of the control's kind
   (of a time control when no control is named), without cap;
 - `exclude`: the car is excluded (not classified), with `why` shown;
+- `neutralise`: the control `control` counts for no car (a trial spoiled by traffic, a closed road): every
+  car's line there costs nothing, its times stay shown; the correction's `start_no` is `EVERY_CAR`;
 - `cancel`: reverses the correction `cancels` (a cancel can itself be cancelled).
 
 Results are always recomputed from the raw passages + the effective corrections + the rules, so a
@@ -30,7 +32,12 @@ class CorrectionKind(StrEnum):
     VOID_PASSAGE = "void_passage"
     ADD_PENALTY = "add_penalty"
     EXCLUDE = "exclude"
+    NEUTRALISE = "neutralise"
     CANCEL = "cancel"
+
+
+EVERY_CAR = 0
+"""The start number of a correction for every car (a neutralised control) and of its cancel."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +75,13 @@ class Correction:
         if self.line not in LINES:
             raise InvalidInput(where, "line", self.line, 'expected "" or "finish"')
         kind = self.kind
-        if kind in (CorrectionKind.REPLACE_TIME, CorrectionKind.VOID_PASSAGE) and not self.control:
+        if kind is CorrectionKind.NEUTRALISE and self.start_no != EVERY_CAR:
+            raise InvalidInput(
+                where, "start_no", self.start_no, f"a neutralised control is for every car: {EVERY_CAR}"
+            )
+        if kind in (CorrectionKind.REPLACE_TIME, CorrectionKind.VOID_PASSAGE, CorrectionKind.NEUTRALISE) and (
+            not self.control
+        ):
             raise InvalidInput(where, "control", self.control, f"required for {kind.value}")
         if kind is CorrectionKind.REPLACE_TIME and self.instant_us is None:
             raise InvalidInput(where, "instant_us", None, "required for replace_time")

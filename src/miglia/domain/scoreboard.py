@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from miglia.domain.classification import Classification, Ranking, RankKey, classify, ordered, standings
-from miglia.domain.corrections import Correction, CorrectionKind, check_new, effective
+from miglia.domain.corrections import EVERY_CAR, Correction, CorrectionKind, check_new, effective
 from miglia.domain.entries import Entry
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind, Event
@@ -27,6 +27,9 @@ from miglia.domain.passages import Conflict, Passage
 from miglia.domain.rules import RuleSet
 from miglia.domain.scoring import CarResult, Slot, coefficient_for, score_car
 from miglia.domain.timecard import EventPlan, TimeCard, start_order, time_card
+
+_FOR_EVERY_CAR = (CorrectionKind.NEUTRALISE, CorrectionKind.CANCEL)
+"""The kinds of correction that may name every car (`EVERY_CAR`) instead of one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +152,7 @@ class Scoreboard:
         return Update(rescored=tuple(touched), moves=self._rerank())
 
     def add_correction(self, correction: Correction) -> Update:
-        self._check_correction(correction)
-        self._corrections[correction.id] = correction
-        n = correction.start_no
-        self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
-        self._rescore(n)
-        return Update(rescored=(n,), moves=self._rerank())
+        return self.add_corrections([correction])
 
     def add_corrections(self, corrections: Iterable[Correction]) -> Update:
         touched: set[int] = set()
@@ -164,6 +162,9 @@ class Scoreboard:
             touched.add(c.start_no)
         for n in sorted(touched):
             self._effective[n] = effective(c for c in self._corrections.values() if c.start_no == n)
+        if EVERY_CAR in touched:  # a control neutralised (or no longer): every car's line there changes
+            touched = set(self.entries)
+        for n in sorted(touched):
             self._rescore(n)
         return Update(rescored=tuple(sorted(touched)), moves=self._rerank())
 
@@ -202,7 +203,7 @@ class Scoreboard:
 
     def _check_correction(self, c: Correction) -> None:
         where = f"correction {c.id}"
-        if c.start_no not in self.entries:
+        if c.start_no not in self.entries and not (c.start_no == EVERY_CAR and c.kind in _FOR_EVERY_CAR):
             raise InvalidInput(where, "start_no", c.start_no, "no accepted entry has this start number")
         if c.control and c.control not in self.plan.by_name:
             raise InvalidInput(where, "control", c.control, "no control of the event has this name")
@@ -225,7 +226,7 @@ class Scoreboard:
             start_no=start_no,
             start_index=self.start_order[start_no],
             slots=self._passages[start_no],
-            corrections=self._effective.get(start_no, ()),
+            corrections=(*self._effective.get(start_no, ()), *self._effective.get(EVERY_CAR, ())),
             rules=self.rules,
             coefficient=self.coefficients[start_no],
             closed=self.closed,

@@ -20,6 +20,7 @@ then sum the penalties and apply the coefficient (`_penalty_sums`, `_score`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -65,6 +66,7 @@ class Status(StrEnum):
     PENDING = "pending"
     OUT_OF_TIME = "out_of_time"
     PENALTY = "penalty"
+    NEUTRALISED = "neutralised"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,6 +145,8 @@ class _SortedCorrections:
     """void_passage with a passage id: that passage no longer counts."""
     penalties: tuple[Correction, ...]
     exclusions: tuple[Correction, ...]
+    neutralised: Mapping[str, Correction]
+    """Control -> the correction that neutralised it for every car."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,9 @@ def score_car(
     exclusion_reasons: list[str] = []
     for control in plan.controls:
         line, excludes = _control_line(control, car)
+        neutralised = sorted_corrections.neutralised.get(control.name)
+        if neutralised is not None:
+            line, excludes = _neutralised(line, neutralised), False
         control_lines.append(line)
         if excludes:
             exclusion_reasons.append(line.reason)
@@ -242,6 +249,7 @@ def _sort_corrections(corrections: Sequence[Correction]) -> _SortedCorrections:
     voided_passages: set[str] = set()
     penalties: list[Correction] = []
     exclusions: list[Correction] = []
+    neutralised: dict[str, Correction] = {}
     for correction in corrections:
         if correction.kind is CorrectionKind.REPLACE_TIME:
             replaced[(correction.control, correction.line)] = correction
@@ -254,12 +262,15 @@ def _sort_corrections(corrections: Sequence[Correction]) -> _SortedCorrections:
             penalties.append(correction)
         elif correction.kind is CorrectionKind.EXCLUDE:
             exclusions.append(correction)
+        elif correction.kind is CorrectionKind.NEUTRALISE:
+            neutralised.setdefault(correction.control, correction)
     return _SortedCorrections(
         replaced=replaced,
         voided_lines=voided_lines,
         voided_passages=frozenset(voided_passages),
         penalties=tuple(penalties),
         exclusions=tuple(exclusions),
+        neutralised=neutralised,
     )
 
 
@@ -339,6 +350,19 @@ def _control_line(control: ControlPlan, car: _Car) -> tuple[ControlResult, bool]
     if control.kind is ControlKind.SECRET_CHECK:
         return _secret_check_line(control, car, reading.instant_us, choices, used), False
     return _passed_line(control, reading.instant_us, choices, used), False
+
+
+def _neutralised(line: ControlResult, correction: Correction) -> ControlResult:
+    """The line as measured (times and passages stay shown), at no cost: the control counts for no car."""
+    return dataclasses.replace(
+        line,
+        status=Status.NEUTRALISED,
+        penalty=Decimal(0),
+        capped=False,
+        reason=f"{line.control} neutralised for every car by correction {correction.id} "
+        f"({correction.by}: {correction.why})",
+        corrections=(*line.corrections, correction.id),
+    )
 
 
 def _provenance(reading: _Reading, finish: _Reading | None) -> tuple[tuple[Choice, ...], tuple[str, ...]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from miglia.domain.corrections import CorrectionKind
+from miglia.domain.corrections import EVERY_CAR, CorrectionKind
 from miglia.domain.errors import MigliaError
 from miglia.service.event import events
 from miglia.service.timing import results, timekeeper
@@ -147,3 +147,35 @@ def test_under_the_tour_rules_nobody_is_ranked(fake_db: FakeDatabase, tmp_path: 
     page = results.tables(scored(db))
     assert not page.ranked and page.tables == []
     assert "nobody is ranked" in page.note
+
+
+def test_a_neutralised_trial_is_recomputed_for_every_car_and_undone_by_its_cancel(
+    small: FakeDatabase, tmp_path: Path
+) -> None:
+    timekeeper.import_passages(
+        small, write(tmp_path, "1,D1-PT1,08:05:00.00,,\n1,D1-PT1/finish,08:05:21.37,,\n")
+    )
+    before = results.tables(scored(small))
+    assert scored(small).board.result(1).line("D1-PT1").penalty == 37
+    neutralised = timekeeper.add_correction(
+        small,
+        timekeeper.CorrectionRequest(
+            kind=CorrectionKind.NEUTRALISE, start_no=EVERY_CAR, by="clerk", why="tractor", control="D1-PT1"
+        ),
+    )
+    board = scored(small).board
+    assert {n: board.result(n).line("D1-PT1").status.value for n in (1, 2, 3)} == dict.fromkeys(
+        (1, 2, 3), "neutralised"
+    )
+    assert board.result(1).line("D1-PT1").penalty == 0
+    card = results.card_rows(scored(small), 1)
+    (trial,) = [r for r in card if r.control == "D1-PT1"]
+    assert (trial.status, trial.penalty) == ("neutralised", "0")
+    assert results.tables(scored(small)).neutralised == ["D1-PT1 (clerk: tractor)"]
+    timekeeper.add_correction(
+        small,
+        timekeeper.CorrectionRequest(
+            kind=CorrectionKind.CANCEL, start_no=EVERY_CAR, by="clerk", why="it stands", cancels=neutralised
+        ),
+    )
+    assert results.tables(scored(small)) == before

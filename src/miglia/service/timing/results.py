@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from miglia.domain.classification import Ranking
+from miglia.domain.corrections import CorrectionKind, effective
 from miglia.domain.entries import Entry
 from miglia.domain.event import ControlKind, Event
 from miglia.domain.instants import format_duration
@@ -68,6 +69,8 @@ class PageResults:
     ranked: bool
     note: str = ""
     tables: list[ResultTable] = field(default_factory=list)
+    neutralised: list[str] = field(default_factory=list)
+    """The controls neutralised for every car, each with who and why, for a line above the tables."""
 
 
 HEADERS = ["Pos.", "No.", "Car", "Crew", "Penalty", "Coeff.", "Score"]
@@ -123,7 +126,16 @@ def tables(scored: Scored) -> PageResults:
                 ],
             )
         )
-    return PageResults(ranked=True, tables=out)
+    return PageResults(ranked=True, tables=out, neutralised=neutralised_controls(scored))
+
+
+def neutralised_controls(scored: Scored) -> list[str]:
+    """ "D1-PT3 (clerk: tractor on the road)" for each control neutralised for every car now."""
+    return [
+        f"{c.control} ({c.by}: {c.why})"
+        for c in effective(scored.board.corrections)
+        if c.kind is CorrectionKind.NEUTRALISE
+    ]
 
 
 def for_page(uow: UnitOfWork, show_unpublished: bool = False) -> PageResults:
@@ -174,6 +186,7 @@ _STATUS_TEXT = {
     "pending": "to come",
     "out_of_time": "out of time",
     "penalty": "penalty",
+    "neutralised": "neutralised",
 }
 
 

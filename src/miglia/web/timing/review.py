@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from miglia.domain.accounts import User
-from miglia.domain.corrections import CorrectionKind, effective
+from miglia.domain.corrections import EVERY_CAR, CorrectionKind, effective
 from miglia.domain.errors import MigliaError
 from miglia.domain.instants import seconds_to_us
 from miglia.formats.passages_csv import parse_time
@@ -132,4 +132,5 @@ def add_correction(
     except MigliaError as exc:
         return done(request, f"Not stored: {exc}", back)
     verb = "cancels correction " + cancels if correction_kind is CorrectionKind.CANCEL else "stored"
-    return done(request, f"Correction {new_id} {verb} for car {start_no}; results recomputed.", back)
+    whom = "every car" if start_no == EVERY_CAR else f"car {start_no}"
+    return done(request, f"Correction {new_id} {verb} for {whom}; results recomputed.", back)
