@@ -13,12 +13,33 @@ class EntryStatus(StrEnum):
     REFUSED = "refused"
 
 
+class CarCategory(StrEnum):
+    """The 1000 Miglia's categories of car (millemiglia.it, "Coefficients")."""
+
+    SPORT = "sport"
+    GRAN_TURISMO = "gran_turismo"
+    TOURING = "touring"
+
+
+class RaceHistory(StrEnum):
+    """What this very car (by its chassis number) did in a historic Mille Miglia speed race (1927-1957)."""
+
+    NONE = ""
+    ENTERED = "entered"
+    """Entered, but did not take part."""
+    RACED = "raced"
+
+
 @dataclass(frozen=True)
 class Car:
     make: str
     model: str
     year: int
     chassis: str = ""
+    displacement_cc: int | None = None
+    """Nominal displacement, without a compressor's effect (the coefficient's class)."""
+    category: CarCategory | None = None
+    history: RaceHistory = RaceHistory.NONE
 
     @property
     def title(self) -> str:
