@@ -4,6 +4,8 @@
   shows; the error lines it quotes are what the reader says of that example with two mistakes; its key
   tables list exactly the keys the reader accepts.
 - The error messages quoted in docs/web.md (entries CSV) and docs/rules.md (a rule-set file).
+- docs/entries-file.md: its table lists exactly the columns the entries reader knows, in order; its
+  example is a valid entries file with the values it shows.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from miglia.domain.entries import CarCategory, RaceHistory
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import ControlKind, Eligibility, SpeedChange, StopKind
 from miglia.formats import event_file
-from miglia.formats.entries_csv import EntriesFileError, read_entries
+from miglia.formats.entries_csv import OPTIONAL, REQUIRED, EntriesFileError, read_entries
 from miglia.formats.event_file import EventFileError, load_event
 from miglia.rules import load_rules, shipped
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EVENT_FILE_DOC = DOCS / "event-file.md"
+ENTRIES_FILE_DOC = DOCS / "entries-file.md"
 
 
 def fenced(path: Path, language: str = "") -> list[str]:
@@ -154,3 +158,25 @@ def test_the_rule_set_error_quoted_in_the_rules_doc(tmp_path: Path, monkeypatch:
     with pytest.raises(MigliaError) as caught:
         load_rules("my.toml")
     assert str(caught.value) == found.group(1)
+
+
+def test_the_entries_file_doc_lists_exactly_the_columns_the_reader_knows() -> None:
+    rows = re.findall(r"^\| `(\w+)` \| (yes|no) \|", ENTRIES_FILE_DOC.read_text("utf-8"), flags=re.M)
+    assert [c for c, _ in rows] == list(REQUIRED + OPTIONAL)
+    assert [c for c, required in rows if required == "yes"] == list(REQUIRED)
+
+
+def test_the_entries_file_example_is_read_with_the_values_it_shows(tmp_path: Path) -> None:
+    [example] = fenced(ENTRIES_FILE_DOC, "csv")
+    (tmp_path / "entries.csv").write_text(example, encoding="utf-8")
+    entries = read_entries(tmp_path / "entries.csv", Eligibility(latest_year=1957))
+    assert [(e.start_no, e.car.title, e.crew.ladies, e.team) for e in entries] == [
+        (1, "1927 Bugatti Type 35B", True, ""),
+        (2, "1951 Lancia Aurelia B20 GT", False, "Cats"),
+        (3, "1938 Lancia Aprilia", False, ""),
+    ]
+    assert [(e.car.displacement_cc, e.car.category, e.car.history) for e in entries] == [
+        (2262, CarCategory.SPORT, RaceHistory.RACED),
+        (1991, CarCategory.GRAN_TURISMO, RaceHistory.NONE),
+        (1352, CarCategory.TOURING, RaceHistory.ENTERED),
+    ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from miglia.domain.entries import EntryStatus
+from miglia.domain.entries import CarCategory, EntryStatus, RaceHistory
 from miglia.domain.event import Eligibility
 from miglia.formats.entries_csv import EntriesFileError, parse_entries, read_entries
 
@@ -63,3 +63,51 @@ def test_missing_and_unknown_columns() -> None:
         parse_entries("start_no,driver,colour\n1,A,red\n", "f.csv", Eligibility())
     assert "f.csv:1: missing column 'co_driver'" in caught.value.problems
     assert any("unknown column 'colour'" in p for p in caught.value.problems)
+
+
+COEFFICIENT_HEADER = HEADER.rstrip("\n") + ",displacement_cc,category,mm_history\n"
+
+
+def test_the_coefficient_columns_are_read_exactly() -> None:
+    text = COEFFICIENT_HEADER + (
+        "1,A,B,Bugatti,Type 35B,1927,4871,Pre-war,d1,2262,sport,raced\n"
+        "2,A,B,Lancia,Aurelia B20 GT,1951,B20-1012,GT,d2,1991,gran_turismo,entered\n"
+        "3,A,B,Lancia,Aprilia,1938,238-1234,Pre-war,d3,1352,touring,\n"
+        "4,A,B,Jaguar,XK120,1951,660123,GT,d4, , ,\n"
+    )
+    cars = [e.car for e in parse_entries(text, "f.csv", Eligibility())]
+    assert [(c.displacement_cc, c.category, c.history) for c in cars] == [
+        (2262, CarCategory.SPORT, RaceHistory.RACED),
+        (1991, CarCategory.GRAN_TURISMO, RaceHistory.ENTERED),
+        (1352, CarCategory.TOURING, RaceHistory.NONE),
+        (None, None, RaceHistory.NONE),
+    ]
+
+
+def test_without_the_coefficient_columns_the_parts_are_unknown() -> None:
+    [entry] = parse_entries(HEADER + "5,A,B,Jaguar,XK120,1951,1,C,d\n", "f.csv", Eligibility())
+    car = entry.car
+    assert (car.displacement_cc, car.category, car.history) == (None, None, RaceHistory.NONE)
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ("3.4 l,sport,", "f.csv:2: displacement_cc = '3.4 l': expected the nominal displacement in whole cc"),
+        ("3442.5,sport,", "f.csv:2: displacement_cc = '3442.5': expected the nominal displacement"),
+        ("0,sport,", "f.csv:2: displacement_cc = '0': expected the nominal displacement in whole cc, from 1"),
+        ("20001,sport,", "f.csv:2: displacement_cc = '20001': expected"),
+        ("-750,sport,", "f.csv:2: displacement_cc = '-750': expected"),
+        ("3442,gt,", "f.csv:2: category = 'gt': expected one of sport, gran_turismo, touring, or empty"),
+        ("3442,gran turismo,", "f.csv:2: category = 'gran turismo': expected one of sport, gran_turismo"),
+        ("3442,Sport,", "f.csv:2: category = 'Sport': expected one of sport, gran_turismo, touring"),
+        ("3442,sport,yes", "f.csv:2: mm_history = 'yes': expected entered or raced"),
+        ("3442,sport,1952", "f.csv:2: mm_history = '1952': expected entered or raced"),
+    ],
+)
+def test_a_bad_coefficient_part_names_its_line_column_and_value(cells: str, problem: str) -> None:
+    text = COEFFICIENT_HEADER + "5,A,B,Jaguar,XK120,1951,1,C,d," + cells + "\n"
+    with pytest.raises(EntriesFileError) as caught:
+        parse_entries(text, "f.csv", Eligibility())
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(problem), caught.value.problems

@@ -49,7 +49,7 @@ def classification_csv(board: Scoreboard) -> str:
 def score(
     event_file: Path = typer.Argument(..., help="The event file (TOML, docs/event-file.md)."),
     passages_file: Path = typer.Argument(..., help="Passages CSV: start_no,control,time[,source]."),
-    entries: Path = typer.Option(..., "--entries", help="Entries CSV (docs: service.entries_csv)."),
+    entries: Path = typer.Option(..., "--entries", help="Entries CSV (docs/entries-file.md)."),
 ) -> None:
     """Print the overall classification as CSV: position,start_no,penalty,coefficient,score."""
     from miglia.formats.entries_csv import read_entries

@@ -1,8 +1,11 @@
 """Read the entry list from a CSV file: one row per car and crew.
 
-Columns: start_no, driver, co_driver, make, model, year, chassis, class, device_id; optional team and
-ladies (yes when the whole crew is female). Every row is checked before anything is kept; a car the
-event's eligibility rule refuses is kept as a refused entry with its reason.
+Columns: start_no, driver, co_driver, make, model, year, chassis, class, device_id; optional team,
+ladies (yes when the whole crew is female) and the parts of a 1000 Miglia coefficient: displacement_cc
+(the nominal displacement in whole cc), category (sport, gran_turismo or touring) and mm_history
+(entered or raced when this very chassis was in a historic Mille Miglia); empty when not known.
+Every row is checked before anything is kept; a car the event's eligibility rule refuses is kept as a
+refused entry with its reason. docs/entries-file.md describes the columns.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import csv
 import io
 from pathlib import Path
 
-from miglia.domain.entries import Car, Crew, Entry, judge
+from miglia.domain.entries import Car, CarCategory, Crew, Entry, RaceHistory, judge
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Eligibility
 
 REQUIRED = ("start_no", "driver", "co_driver", "make", "model", "year", "chassis", "class", "device_id")
-OPTIONAL = ("team", "ladies")
+OPTIONAL = ("team", "ladies", "displacement_cc", "category", "mm_history")
+MAX_DISPLACEMENT_CC = 20000
 _YES = {"yes", "y", "true", "1", "x"}
 _NO = {"no", "n", "false", "0", ""}
 
@@ -102,10 +106,51 @@ def _entry(row: dict[str, str | None], where: str) -> Entry:
     return Entry(
         start_no=int(start_no),
         car=Car(
-            make=_cell(row, "make"), model=_cell(row, "model"), year=int(year), chassis=_cell(row, "chassis")
+            make=_cell(row, "make"),
+            model=_cell(row, "model"),
+            year=int(year),
+            chassis=_cell(row, "chassis"),
+            displacement_cc=_displacement(row, where),
+            category=_category(row, where),
+            history=_history(row, where),
         ),
         crew=Crew(driver=_cell(row, "driver"), co_driver=_cell(row, "co_driver"), ladies=ladies in _YES),
         class_name=_cell(row, "class"),
         device_id=_cell(row, "device_id"),
         team=_cell(row, "team"),
     )
+
+
+def _displacement(row: dict[str, str | None], where: str) -> int | None:
+    cc = _cell(row, "displacement_cc")
+    if not cc:
+        return None
+    if not (cc.isascii() and cc.isdigit() and 1 <= int(cc) <= MAX_DISPLACEMENT_CC):
+        raise MigliaError(
+            f"{where}: displacement_cc = {cc!r}: expected the nominal displacement in whole cc, "
+            f"from 1 to {MAX_DISPLACEMENT_CC}, e.g. 1991, or empty"
+        )
+    return int(cc)
+
+
+def _category(row: dict[str, str | None], where: str) -> CarCategory | None:
+    category = _cell(row, "category")
+    if not category:
+        return None
+    try:
+        return CarCategory(category)
+    except ValueError:
+        expected = ", ".join(c.value for c in CarCategory)
+        raise MigliaError(f"{where}: category = {category!r}: expected one of {expected}, or empty") from None
+
+
+def _history(row: dict[str, str | None], where: str) -> RaceHistory:
+    history = _cell(row, "mm_history")
+    try:
+        return RaceHistory(history)
+    except ValueError:
+        expected = " or ".join(h.value for h in RaceHistory if h.value)
+        raise MigliaError(
+            f"{where}: mm_history = {history!r}: expected {expected} "
+            "(this chassis in a historic Mille Miglia), or empty"
+        ) from None
