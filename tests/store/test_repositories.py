@@ -12,7 +12,7 @@ import pytest
 
 from miglia.domain.accounts import User
 from miglia.domain.corrections import Correction, CorrectionKind
-from miglia.domain.entries import Car, Crew, Entry, EntryStatus
+from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, RaceHistory
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
 from miglia.store.records import (
@@ -41,7 +41,15 @@ def _event(slug: str = "mille-2026", name: str = "California Mille 2026") -> Eve
 def _entry(start_no: int, status: EntryStatus = EntryStatus.ACCEPTED) -> Entry:
     return Entry(
         start_no=start_no,
-        car=Car(make="Bugatti", model="Type 35B", year=1927, chassis=f"BC{start_no}"),
+        car=Car(
+            make="Bugatti",
+            model="Type 35B",
+            year=1927,
+            chassis=f"BC{start_no}",
+            displacement_cc=2262,
+            category=CarCategory.SPORT,
+            history=RaceHistory.RACED,
+        ),
         crew=Crew(driver="Ada Lovelace", co_driver="", ladies=False),
         class_name="A",
         device_id=f"car-{start_no}",
@@ -87,6 +95,22 @@ def test_routes_and_entries_are_replaced_whole(any_store: Any) -> None:
         assert uow.entries.statuses(event_id) == {1: "refused", 3: "accepted"}
         counts = uow.events.counts(event_id)
         assert (counts["accepted"], counts["refused"], counts["passages"]) == (1, 1, 0)
+
+
+def test_a_car_keeps_its_coefficient_parts_known_or_not(any_store: Any) -> None:
+    gt = dataclasses.replace(
+        _entry(1).car, displacement_cc=1991, category=CarCategory.GRAN_TURISMO, history=RaceHistory.ENTERED
+    )
+    unknown = dataclasses.replace(
+        _entry(2).car, displacement_cc=None, category=None, history=RaceHistory.NONE
+    )
+    touring = dataclasses.replace(_entry(3).car, displacement_cc=1352, category=CarCategory.TOURING)
+    cars = {1: gt, 2: unknown, 3: touring}
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        uow.entries.replace(event_id, [dataclasses.replace(_entry(n), car=car) for n, car in cars.items()])
+    with any_store.unit_of_work() as uow:
+        assert {e.start_no: e.car for e in uow.entries.all(event_id)} == cars
 
 
 def test_a_failed_unit_of_work_leaves_nothing(any_store: Any) -> None:

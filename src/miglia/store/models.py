@@ -72,6 +72,10 @@ class EntryRow(Base):
     team: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20))
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    # The parts of a 1000 Miglia coefficient; NULL / "" when not known (migration 0007).
+    displacement_cc: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    category: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    mm_history: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class RawInputRow(Base):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from miglia.domain.entries import Car, Crew, Entry, EntryStatus
+from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, RaceHistory
 from miglia.store.models import AlertRow, CorrectionRow, EntryRow, EventRow, PassageRow, RouteRow, UserRow
 from miglia.store.records import EventImport, EventRecord, StoredRoute
 
@@ -140,7 +140,15 @@ class EntryRepository:
         return [
             Entry(
                 start_no=r.start_no,
-                car=Car(make=r.make, model=r.model, year=r.year, chassis=r.chassis),
+                car=Car(
+                    make=r.make,
+                    model=r.model,
+                    year=r.year,
+                    chassis=r.chassis,
+                    displacement_cc=r.displacement_cc,
+                    category=CarCategory(r.category) if r.category else None,
+                    history=RaceHistory(r.mm_history),
+                ),
                 crew=Crew(driver=r.driver, co_driver=r.co_driver, ladies=r.ladies),
                 class_name=r.class_name,
                 device_id=r.device_id,
@@ -170,6 +178,9 @@ def _entry_row(event_id: int, entry: Entry) -> EntryRow:
         model=entry.car.model,
         year=entry.car.year,
         chassis=entry.car.chassis,
+        displacement_cc=entry.car.displacement_cc,
+        category=entry.car.category.value if entry.car.category is not None else "",
+        mm_history=entry.car.history.value,
         class_name=entry.class_name,
         device_id=entry.device_id,
         team=entry.team,
