@@ -276,6 +276,10 @@ def test_public_api_keeps_secret_checks_and_device_ids_private(small_db: Databas
     entries = c.get("/api/entries").json()
     assert [e["start_no"] for e in entries] == [1, 2, 3, 4]
     assert all("device_id" not in e for e in entries)
+    # The small list gives no coefficient parts: not known.
+    assert {(e["car"]["displacement_cc"], e["car"]["category"], e["car"]["history"]) for e in entries} == {
+        (None, None, "")
+    }
 
 
 def test_map_page_has_the_live_map_and_its_legend(small_db: Database) -> None:

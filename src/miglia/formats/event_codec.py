@@ -1,4 +1,8 @@
-"""The event as JSON for the database, and back: the resolved event, with every control's km known."""
+"""The event as JSON for the database, and back: the resolved event, with every control's km known.
+
+An entry goes the same way (`to_json`, `entry_from_json`), as the JSON API shows it: the car's
+`displacement_cc` and `category` are null when not known, its `history` "" (no historic Mille Miglia).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, RaceHistory
 from miglia.domain.event import (
     Control,
     ControlKind,
@@ -96,4 +101,30 @@ def from_json(d: dict[str, Any]) -> Event:
         description=d["description"],
         sponsor=d["sponsor"],
         tile_url=d["tile_url"],
+    )
+
+
+def entry_from_json(d: dict[str, Any]) -> Entry:
+    """The entry `to_json` wrote; the car's coefficient parts, absent or null, are not known."""
+    car, crew = d["car"], d["crew"]
+    category = car.get("category")
+    return Entry(
+        start_no=d["start_no"],
+        car=Car(
+            make=car["make"],
+            model=car["model"],
+            year=car["year"],
+            chassis=car.get("chassis", ""),
+            displacement_cc=car.get("displacement_cc"),
+            category=CarCategory(category) if category else None,
+            history=RaceHistory(car.get("history") or ""),
+        ),
+        crew=Crew(
+            driver=crew["driver"], co_driver=crew.get("co_driver", ""), ladies=crew.get("ladies", False)
+        ),
+        class_name=d.get("class_name", ""),
+        device_id=d.get("device_id", ""),
+        team=d.get("team", ""),
+        status=EntryStatus(d.get("status", EntryStatus.ACCEPTED.value)),
+        refusal_reason=d.get("refusal_reason", ""),
     )
