@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from miglia.demo import DemoFiles, write_demo_event
+from miglia.demo.entries import demo_entries
 from miglia.demo.roads import geodesic_chainage
+from miglia.domain.entries import CarCategory, RaceHistory
 from miglia.domain.event import ControlKind, Event, StopKind
 from miglia.domain.timecard import EventPlan
 from miglia.formats.entries_csv import OPTIONAL, REQUIRED, read_entries
@@ -163,6 +165,49 @@ def test_about_70_entries_of_cars_built_before_1958_and_one_refused(demo: DemoFi
     teams = Counter(e.team for e in entries if e.team)
     assert len(teams) == 5 and set(teams.values()) == {3}
     assert {e.class_name for e in accepted} == {"Pre-war", "1946-1953", "1954-1957"}
+
+
+def test_every_demo_car_has_the_parts_of_its_1000_miglia_coefficient(demo: DemoFiles, event: Event) -> None:
+    cars = {e.start_no: e.car for e in read_entries(demo.entries_csv, event.eligibility)}
+    assert all(c.displacement_cc is not None and 500 <= c.displacement_cc <= 8000 for c in cars.values())
+    assert all(c.category is not None for c in cars.values())
+    # Real figures for real models; a supercharged Bugatti counts its nominal cc, the Aprilia is a saloon.
+    known = {(c.make, c.model): (c.displacement_cc, c.category) for c in cars.values()}
+    assert known[("Bugatti", "Type 35B")] == (2262, CarCategory.SPORT)
+    assert known[("Fiat", "508 CS Balilla Mille Miglia")] == (995, CarCategory.SPORT)
+    assert known[("Lancia", "Aurelia B20 GT")] == (1991, CarCategory.GRAN_TURISMO)
+    assert known[("Lancia", "Aurelia B20 GT 2500")] == (2451, CarCategory.GRAN_TURISMO)
+    assert known[("Jaguar", "XK120 Roadster")] == (3442, CarCategory.SPORT)
+    assert known[("MG", "TC")] == (1250, CarCategory.SPORT)
+    assert known[("Lancia", "Aprilia")] == (1352, CarCategory.TOURING)
+    # Every class of displacement and every category is there; a few chassis raced or were entered.
+    classes = Counter(
+        "750" if c.displacement_cc <= 750 else "1100" if c.displacement_cc <= 1100 else "over"
+        for c in cars.values()
+        if c.displacement_cc is not None
+    )
+    assert set(classes) == {"750", "1100", "over"}
+    assert {c.category for c in cars.values()} == set(CarCategory)
+    history = {n: c.history for n, c in cars.items() if c.history is not RaceHistory.NONE}
+    assert history == {
+        4: RaceHistory.RACED,
+        7: RaceHistory.RACED,
+        13: RaceHistory.ENTERED,
+        18: RaceHistory.RACED,
+        28: RaceHistory.RACED,
+        36: RaceHistory.ENTERED,
+        49: RaceHistory.RACED,
+    }
+
+
+def test_the_crews_and_chassis_drawn_for_a_seed_stay_the_same() -> None:
+    """The coefficient parts come from the table, not the generator: the draws keep their order."""
+    rows = demo_entries(1927)
+    assert [(r["driver"], r["co_driver"], r["chassis"]) for r in rows[:2]] == [
+        ("James Kowalski", "Ivan Fitzgerald", "4821"),
+        ("Ivan Moreau", "Nadia Moreau", "36170"),
+    ]
+    assert rows[-1]["chassis"] == "HBN7L/5420"
 
 
 def test_the_entries_csv_has_the_documented_columns(demo: DemoFiles) -> None:

@@ -1,8 +1,14 @@
-"""The demo entry list: 71 real makes and models built from 1927 to 1957, and one built in 1959.
+"""The demo entry list: 70 real makes and models built from 1927 to 1957, and one built in 1959.
 
 Crews are invented (names drawn from a seeded generator); chassis numbers are invented in the style
 of each maker. The 1959 Austin-Healey 3000 is there on purpose: the event accepts cars built up to
 1957, so the demo shows an entry refused with its reason.
+
+Each car has the parts of its 1000 Miglia coefficient: the model's nominal displacement (real figures;
+where a model came with several engines, one of them), its category (sport, gran turismo or touring, as
+a 1000 Miglia scrutineer would likely class it) and, for a few of the invented chassis, an invented
+history in the historic Mille Miglia (raced or entered). They come from the table below, not from the
+random generator, so the crews and chassis numbers drawn for a seed stay the same.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from miglia.domain.entries import CarCategory, RaceHistory
 from miglia.formats.entries_csv import OPTIONAL, REQUIRED
 
 COLUMNS = REQUIRED + OPTIONAL
@@ -26,81 +33,89 @@ class DemoCar:
     model: str
     chassis: str
     """Chassis number pattern: each # becomes a digit."""
+    displacement_cc: int
+    """Nominal, in whole cc (a compressor does not count)."""
+    category: CarCategory
+    history: RaceHistory = RaceHistory.NONE
+    """What this car (its invented chassis) did in a historic Mille Miglia."""
 
+
+SPORT, GT, TOURING = CarCategory.SPORT, CarCategory.GRAN_TURISMO, CarCategory.TOURING
+RACED, ENTERED = RaceHistory.RACED, RaceHistory.ENTERED
 
 # In start order, oldest first, as on the Mille Miglia.
 CARS: tuple[DemoCar, ...] = (
-    DemoCar(1927, "Bugatti", "Type 35B", "48##"),
-    DemoCar(1928, "Mercedes-Benz", "SSK", "36###"),
-    DemoCar(1929, "Bentley", "4½ Litre", "KL3###"),
-    DemoCar(1930, "Alfa Romeo", "6C 1750 Gran Sport", "8513###"),
-    DemoCar(1931, "Invicta", "S-Type 4½ Litre", "S##"),
-    DemoCar(1932, "Ford", "Model 18 V8 Roadster", "18-###-###"),
-    DemoCar(1933, "Alfa Romeo", "8C 2300 Monza", "2211###"),
-    DemoCar(1934, "MG", "PA Midget", "PA/0###"),
-    DemoCar(1935, "Lagonda", "M45 Rapide", "Z11###"),
-    DemoCar(1935, "Auburn", "851 Speedster", "33###E"),
-    DemoCar(1936, "Delahaye", "135 Competition", "46###"),
-    DemoCar(1936, "Aston Martin", "2-Litre Speed Model", "K6/7##/U"),
-    DemoCar(1937, "BMW", "328", "85###"),
-    DemoCar(1937, "Cord", "812 Supercharged", "32###H"),
-    DemoCar(1937, "Riley", "Sprite", "46T ###"),
-    DemoCar(1938, "Talbot-Lago", "T150C", "90###"),
-    DemoCar(1938, "Lancia", "Aprilia", "238-####"),
-    DemoCar(1938, "Fiat", "508 CS Balilla Mille Miglia", "508CS-0####"),
-    DemoCar(1939, "Lincoln", "Zephyr Coupé", "H####"),
-    DemoCar(1948, "Cisitalia", "202 SC", "###SC"),
-    DemoCar(1949, "MG", "TC", "TC/#####"),
-    DemoCar(1949, "Healey", "Silverstone", "E###"),
-    DemoCar(1950, "Jaguar", "XK120 Roadster", "660###"),
-    DemoCar(1950, "Ferrari", "166 Inter", "00##S"),
-    DemoCar(1950, "Frazer Nash", "Le Mans Replica", "421/100/###"),
-    DemoCar(1950, "Cadillac", "Series 61 Coupe", "506####"),
-    DemoCar(1951, "Jaguar", "XK120 Fixed Head Coupé", "669###"),
-    DemoCar(1951, "Lancia", "Aurelia B20 GT", "B20-1###"),
-    DemoCar(1951, "OSCA", "MT4 1100", "11##"),
-    DemoCar(1951, "Nash-Healey", "Roadster", "N2###"),
-    DemoCar(1951, "Aston Martin", "DB2", "LML/50/###"),
-    DemoCar(1952, "Ferrari", "212 Export", "01##E"),
-    DemoCar(1952, "Porsche", "356 Pre-A Coupé", "11###"),
-    DemoCar(1952, "Allard", "J2X", "31##"),
-    DemoCar(1952, "Jowett", "Jupiter", "E1/SA/###R"),
-    DemoCar(1952, "Siata", "208 S Spider", "BS5##"),
-    DemoCar(1953, "Fiat", "8V", "106*000###"),
-    DemoCar(1953, "Lancia", "Aurelia B20 GT 2500", "B20-3###"),
-    DemoCar(1953, "Austin-Healey", "100 BN1", "BN1L/22####"),
-    DemoCar(1953, "Alfa Romeo", "1900 C Sprint", "AR1900C-01###"),
-    DemoCar(1953, "Bristol", "401", "401/###"),
-    DemoCar(1954, "Mercedes-Benz", "300 SL Gullwing", "198.040-45-00###"),
-    DemoCar(1954, "Chevrolet", "Corvette", "E54S00####"),
-    DemoCar(1954, "Triumph", "TR2", "TS ####"),
-    DemoCar(1954, "Fiat", "1100 TV Trasformabile", "103-0####"),
-    DemoCar(1954, "Aston Martin", "DB2/4", "LML/###"),
-    DemoCar(1955, "Mercedes-Benz", "300 SL Gullwing", "198.040-55-00###"),
-    DemoCar(1955, "Porsche", "550 Spyder", "550-0##"),
-    DemoCar(1955, "Maserati", "A6GCS/53", "20##"),
-    DemoCar(1955, "Ford", "Thunderbird", "P5FH2#####"),
-    DemoCar(1955, "AC", "Ace", "AE###"),
-    DemoCar(1955, "Austin-Healey", "100M", "BN2L/22####"),
-    DemoCar(1955, "Alfa Romeo", "Giulietta Sprint", "AR1493#####"),
-    DemoCar(1955, "Ferrari", "250 Europa GT", "0###GT"),
-    DemoCar(1956, "Mercedes-Benz", "190 SL", "121.040-65-0####"),
-    DemoCar(1956, "Mercedes-Benz", "300 SL Gullwing", "198.040-65-00###"),
-    DemoCar(1956, "Porsche", "356A Carrera 1500 GS", "5####"),
-    DemoCar(1956, "Jaguar", "XK140 Roadster", "S81####"),
-    DemoCar(1956, "Triumph", "TR3", "TS #####L"),
-    DemoCar(1956, "Alfa Romeo", "Giulietta Spider", "AR1495#####"),
-    DemoCar(1956, "Lancia", "Aurelia B24 Spider America", "B24S-1###"),
-    DemoCar(1956, "Abarth", "750 GT Zagato", "221-0####"),
-    DemoCar(1956, "MG", "MGA 1500", "HDR43/####"),
-    DemoCar(1957, "Porsche", "356A Speedster", "8####"),
-    DemoCar(1957, "Ford", "Thunderbird", "D7FH######"),
-    DemoCar(1957, "Austin-Healey", "100-6 BN4", "BN4L/2####"),
-    DemoCar(1957, "Jaguar", "XK150 Fixed Head Coupé", "S824###"),
-    DemoCar(1957, "BMW", "507", "70###"),
-    DemoCar(1957, "Chevrolet", "Corvette Fuel Injection", "E57S10####"),
-    DemoCar(1957, "Maserati", "A6G/54 2000 Zagato", "21##"),
-    DemoCar(INELIGIBLE_YEAR, "Austin-Healey", "3000 BN7", "HBN7L/####"),
+    DemoCar(1927, "Bugatti", "Type 35B", "48##", 2262, SPORT),
+    DemoCar(1928, "Mercedes-Benz", "SSK", "36###", 7065, SPORT),
+    DemoCar(1929, "Bentley", "4½ Litre", "KL3###", 4398, SPORT),
+    DemoCar(1930, "Alfa Romeo", "6C 1750 Gran Sport", "8513###", 1752, SPORT, RACED),
+    DemoCar(1931, "Invicta", "S-Type 4½ Litre", "S##", 4467, SPORT),
+    DemoCar(1932, "Ford", "Model 18 V8 Roadster", "18-###-###", 3622, TOURING),
+    DemoCar(1933, "Alfa Romeo", "8C 2300 Monza", "2211###", 2336, SPORT, RACED),
+    DemoCar(1934, "MG", "PA Midget", "PA/0###", 847, SPORT),
+    DemoCar(1935, "Lagonda", "M45 Rapide", "Z11###", 4453, SPORT),
+    DemoCar(1935, "Auburn", "851 Speedster", "33###E", 4587, SPORT),
+    DemoCar(1936, "Delahaye", "135 Competition", "46###", 3557, SPORT),
+    DemoCar(1936, "Aston Martin", "2-Litre Speed Model", "K6/7##/U", 1950, SPORT),
+    DemoCar(1937, "BMW", "328", "85###", 1971, SPORT, ENTERED),
+    DemoCar(1937, "Cord", "812 Supercharged", "32###H", 4730, TOURING),
+    DemoCar(1937, "Riley", "Sprite", "46T ###", 1496, SPORT),
+    DemoCar(1938, "Talbot-Lago", "T150C", "90###", 3996, SPORT),
+    DemoCar(1938, "Lancia", "Aprilia", "238-####", 1352, TOURING),
+    DemoCar(1938, "Fiat", "508 CS Balilla Mille Miglia", "508CS-0####", 995, SPORT, RACED),
+    DemoCar(1939, "Lincoln", "Zephyr Coupé", "H####", 4378, TOURING),
+    DemoCar(1948, "Cisitalia", "202 SC", "###SC", 1089, GT),
+    DemoCar(1949, "MG", "TC", "TC/#####", 1250, SPORT),
+    DemoCar(1949, "Healey", "Silverstone", "E###", 2443, SPORT),
+    DemoCar(1950, "Jaguar", "XK120 Roadster", "660###", 3442, SPORT),
+    DemoCar(1950, "Ferrari", "166 Inter", "00##S", 1995, GT),
+    DemoCar(1950, "Frazer Nash", "Le Mans Replica", "421/100/###", 1971, SPORT),
+    DemoCar(1950, "Cadillac", "Series 61 Coupe", "506####", 5424, TOURING),
+    DemoCar(1951, "Jaguar", "XK120 Fixed Head Coupé", "669###", 3442, GT),
+    DemoCar(1951, "Lancia", "Aurelia B20 GT", "B20-1###", 1991, GT, RACED),
+    DemoCar(1951, "OSCA", "MT4 1100", "11##", 1092, SPORT),
+    DemoCar(1951, "Nash-Healey", "Roadster", "N2###", 3848, SPORT),
+    DemoCar(1951, "Aston Martin", "DB2", "LML/50/###", 2580, GT),
+    DemoCar(1952, "Ferrari", "212 Export", "01##E", 2562, SPORT),
+    DemoCar(1952, "Porsche", "356 Pre-A Coupé", "11###", 1488, GT),
+    DemoCar(1952, "Allard", "J2X", "31##", 5424, SPORT),
+    DemoCar(1952, "Jowett", "Jupiter", "E1/SA/###R", 1486, SPORT),
+    DemoCar(1952, "Siata", "208 S Spider", "BS5##", 1996, SPORT, ENTERED),
+    DemoCar(1953, "Fiat", "8V", "106*000###", 1996, GT),
+    DemoCar(1953, "Lancia", "Aurelia B20 GT 2500", "B20-3###", 2451, GT),
+    DemoCar(1953, "Austin-Healey", "100 BN1", "BN1L/22####", 2660, SPORT),
+    DemoCar(1953, "Alfa Romeo", "1900 C Sprint", "AR1900C-01###", 1884, GT),
+    DemoCar(1953, "Bristol", "401", "401/###", 1971, TOURING),
+    DemoCar(1954, "Mercedes-Benz", "300 SL Gullwing", "198.040-45-00###", 2996, GT),
+    DemoCar(1954, "Chevrolet", "Corvette", "E54S00####", 3859, SPORT),
+    DemoCar(1954, "Triumph", "TR2", "TS ####", 1991, SPORT),
+    DemoCar(1954, "Fiat", "1100 TV Trasformabile", "103-0####", 1089, SPORT),
+    DemoCar(1954, "Aston Martin", "DB2/4", "LML/###", 2580, GT),
+    DemoCar(1955, "Mercedes-Benz", "300 SL Gullwing", "198.040-55-00###", 2996, GT),
+    DemoCar(1955, "Porsche", "550 Spyder", "550-0##", 1498, SPORT),
+    DemoCar(1955, "Maserati", "A6GCS/53", "20##", 1986, SPORT, RACED),
+    DemoCar(1955, "Ford", "Thunderbird", "P5FH2#####", 4785, TOURING),
+    DemoCar(1955, "AC", "Ace", "AE###", 1991, SPORT),
+    DemoCar(1955, "Austin-Healey", "100M", "BN2L/22####", 2660, SPORT),
+    DemoCar(1955, "Alfa Romeo", "Giulietta Sprint", "AR1493#####", 1290, GT),
+    DemoCar(1955, "Ferrari", "250 Europa GT", "0###GT", 2953, GT),
+    DemoCar(1956, "Mercedes-Benz", "190 SL", "121.040-65-0####", 1897, SPORT),
+    DemoCar(1956, "Mercedes-Benz", "300 SL Gullwing", "198.040-65-00###", 2996, GT),
+    DemoCar(1956, "Porsche", "356A Carrera 1500 GS", "5####", 1498, GT),
+    DemoCar(1956, "Jaguar", "XK140 Roadster", "S81####", 3442, SPORT),
+    DemoCar(1956, "Triumph", "TR3", "TS #####L", 1991, SPORT),
+    DemoCar(1956, "Alfa Romeo", "Giulietta Spider", "AR1495#####", 1290, SPORT),
+    DemoCar(1956, "Lancia", "Aurelia B24 Spider America", "B24S-1###", 2451, SPORT),
+    DemoCar(1956, "Abarth", "750 GT Zagato", "221-0####", 747, GT),
+    DemoCar(1956, "MG", "MGA 1500", "HDR43/####", 1489, SPORT),
+    DemoCar(1957, "Porsche", "356A Speedster", "8####", 1582, SPORT),
+    DemoCar(1957, "Ford", "Thunderbird", "D7FH######", 5113, TOURING),
+    DemoCar(1957, "Austin-Healey", "100-6 BN4", "BN4L/2####", 2639, SPORT),
+    DemoCar(1957, "Jaguar", "XK150 Fixed Head Coupé", "S824###", 3442, GT),
+    DemoCar(1957, "BMW", "507", "70###", 3168, SPORT),
+    DemoCar(1957, "Chevrolet", "Corvette Fuel Injection", "E57S10####", 4638, SPORT),
+    DemoCar(1957, "Maserati", "A6G/54 2000 Zagato", "21##", 1985, GT),
+    DemoCar(INELIGIBLE_YEAR, "Austin-Healey", "3000 BN7", "HBN7L/####", 2912, SPORT),
 )
 
 TEAMS: dict[str, tuple[int, int, int]] = {
@@ -301,6 +316,9 @@ def demo_entries(seed: int = 1927) -> list[dict[str, str]]:
                 "device_id": f"mille-{start_no:03d}",
                 "team": team_of.get(start_no, ""),
                 "ladies": "yes" if ladies else "no",
+                "displacement_cc": str(car.displacement_cc),
+                "category": car.category.value,
+                "mm_history": car.history.value,
             }
         )
     return rows
