@@ -58,7 +58,9 @@ def event_import(
 @entries_app.command("import")
 def entries_import(
     csv: Path = typer.Argument(
-        ..., help="Entries CSV: start_no,driver,co_driver,make,model,year,chassis,class,device_id"
+        ...,
+        help="Entries CSV: start_no,driver,co_driver,make,model,year,chassis,class,device_id; optional "
+        "team,ladies,displacement_cc,category,mm_history (docs/entries-file.md)",
     ),
     event: str | None = typer.Option(None, help="Event slug (default: the latest imported event)."),
     db: str | None = DbOption,
