@@ -15,7 +15,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from miglia.domain.entries import Car, Crew, Entry
+from miglia.domain.entries import Car, CarCategory, Crew, Entry
 from miglia.domain.event import Control, ControlKind, Day, Event
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
@@ -68,7 +68,13 @@ def build_entries() -> list[Entry]:
     return [
         Entry(
             start_no=n,
-            car=Car(make="Fiat", model="508", year=rng.randint(1927, 1957)),
+            car=Car(
+                make="Fiat",
+                model="508",
+                year=rng.randint(1927, 1957),
+                displacement_cc=(747, 1089, 1991, 2953)[n % 4],
+                category=tuple(CarCategory)[n % 3],
+            ),
             crew=Crew(driver=f"D{n}", co_driver=f"C{n}", ladies=n % 7 == 0),
             class_name=f"K{n % 6}",
             team=f"T{n % 40}",

@@ -14,7 +14,7 @@ EVENT = """
 [event]
 name = "Coppa Test"
 timezone = "Europe/Rome"
-rules = "mille-miglia"
+rules = "regularity"
 
 [[days]]
 date = 2027-05-01
@@ -127,3 +127,26 @@ def test_bad_event_file_exits_2(files):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "target = 'soon'" in result.stderr
+
+
+def test_a_points_rule_set_keeps_the_columns(files):
+    # The 1000 Miglia's points method (rules/mille-miglia.toml), worked by hand:
+    # car 1, OM 665 Superba 1927, 1991 cc, Sports: coefficient 1 + 0.60 + (0.20 - 0) = 1.80; PT1 0.37 s
+    #   slow: 37 hundredths, past the 12-value table: 331 - (37 - 12 + 1) = 305 points; on time at TC1:
+    #   305 x 1.80 = 549.00; its penalty before conversion 37.
+    # car 2, Fiat 1100 1955, 1089 cc, Touring: 1 + 0.25 + (0.15 - 0.20) = 1.20; PT1 0.10 s slow: 334
+    #   points; TC1 2 minutes late: 200 deducted: 334 x 1.20 - 200 = 200.80; penalty 10 + 200 = 210.
+    event, entries, passages = files
+    event.write_text(EVENT.replace('rules = "regularity"', 'rules = "mille-miglia"'))
+    entries.write_text(
+        "start_no,driver,co_driver,make,model,year,chassis,class,device_id,team,ladies,"
+        "displacement_cc,category,mm_history\n"
+        "1,Anna,Bea,OM,665 Superba,1927,,A,,,yes,1991,sport,\n"
+        "2,Carlo,Dino,Fiat,1100,1955,,B,,,no,1089,touring,\n"
+        "3,Ezio,Fabio,Lancia,Aurelia,1961,,B,,,no,2266,gran_turismo,\n"
+    )
+    result = invoke(app, str(event), str(passages), "--entries", str(entries))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "position,start_no,penalty,coefficient,score\n1,1,37.00,1.80,549.00\n2,2,210.00,1.20,200.80\n"
+    )

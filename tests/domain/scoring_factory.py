@@ -47,7 +47,7 @@ def event(
         start_interval_s=interval_s,
         controls=controls,
     )
-    return Event(slug="test", name="Test rally", timezone=TZ, rules="mille-miglia", days=(day,))
+    return Event(slug="test", name="Test rally", timezone=TZ, rules="regularity", days=(day,))
 
 
 def entry(
@@ -82,7 +82,7 @@ def p(
     )
 
 
-def rules(name: str = "mille-miglia", **changes: Any) -> RuleSet:
+def rules(name: str = "regularity", **changes: Any) -> RuleSet:
     """A shipped rule set, or one built from the shipped file's data with tables changed."""
     if not changes:
         return load_rules(name)

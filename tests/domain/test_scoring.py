@@ -184,7 +184,7 @@ def test_secret_check_reference_actual_runs_from_the_measured_start():
 
 
 def test_secret_check_reference_due_runs_from_the_timetable():
-    # mille-miglia: the ideal time runs from the due time, so a late start stays late at the check.
+    # regularity: the ideal time runs from the due time, so a late start stays late at the check.
     passages = replace_at(on_time_run(1, 0), "S1", "09:23:20")
     passages = replace_at(passages, "SC1", "09:53:20")
     line = run(passages).result(1).line("SC1")

@@ -64,7 +64,7 @@ def test_bad_durations(text: object) -> None:
 
 def errors_of(text: str) -> list[str]:
     with pytest.raises(EventFileError) as caught:
-        parse_event(text, Path("event.toml"), known_rules={"mille-miglia", "tsd", "tour"})
+        parse_event(text, Path("event.toml"), known_rules={"mille-miglia", "regularity", "tsd", "tour"})
     return caught.value.problems
 
 
@@ -119,7 +119,7 @@ def test_duplicate_control_names_and_km_out_of_order() -> None:
 
 
 def test_unknown_rule_set() -> None:
-    text = small_text().replace('rules = "mille-miglia"', 'rules = "rally-monte-carlo"')
+    text = small_text().replace('rules = "regularity"', 'rules = "rally-monte-carlo"')
     (problem,) = errors_of(text)
     assert problem.startswith(
         f"event.toml:{line_of(text, 'rules =')}: event.rules: rules = 'rally-monte-carlo'"

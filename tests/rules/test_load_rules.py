@@ -8,21 +8,33 @@ from pathlib import Path
 import pytest
 
 from miglia.domain.errors import InvalidInput, MigliaError
-from miglia.domain.rules import Source, TieBreak
+from miglia.domain.rules import CoefficientOperation, Order, Source, TieBreak
 from miglia.rules import load_rules, shipped
 
 D = Decimal
 
 
-def test_the_three_shipped_rule_sets_load():
-    assert shipped() == ["mille-miglia", "tour", "tsd"]
+def test_the_shipped_rule_sets_load():
+    assert shipped() == ["mille-miglia", "regularity", "tour", "tsd"]
+    aci = load_rules("regularity")
+    assert (aci.timed_trial.unit_us, aci.timed_trial.late_points, aci.timed_trial.late_cap) == (
+        10_000,
+        1,
+        300,
+    )
+    assert (aci.time_control.measure.late_points, aci.time_control.measure.late_cap) == (100, 300)
+    assert aci.coefficient.for_year(1927) == D("1.85")
+    assert aci.coefficient.for_year(1957) == D("1.00")
+    assert aci.passages.precedence == (Source.DEVICE, Source.GPS, Source.MARSHAL)
+    assert aci.classification.tie_breaks == (TieBreak.CLEAN_TRIALS, TieBreak.OLDER_CAR, TieBreak.START_NO)
+    assert (aci.points, aci.classification.order) == (None, Order.LOWEST)
     mm = load_rules("mille-miglia")
-    assert (mm.timed_trial.unit_us, mm.timed_trial.late_points, mm.timed_trial.late_cap) == (10_000, 1, 300)
-    assert (mm.time_control.measure.late_points, mm.time_control.measure.late_cap) == (100, 300)
-    assert mm.coefficient.for_year(1927) == D("1.85")
-    assert mm.coefficient.for_year(1957) == D("1.00")
-    assert mm.passages.precedence == (Source.DEVICE, Source.GPS, Source.MARSHAL)
-    assert mm.classification.tie_breaks == (TieBreak.CLEAN_TRIALS, TieBreak.OLDER_CAR, TieBreak.START_NO)
+    assert (mm.classification.order, mm.coefficient.operation) == (
+        Order.HIGHEST,
+        CoefficientOperation.MULTIPLY,
+    )
+    assert mm.points is not None and mm.points.table[:2] == (D(420), D(395))  # La Gazzetta, 18 May 2017
+    assert (mm.timed_trial.unit_us, mm.timed_trial.late_cap) == (10_000, 300)
     tsd = load_rules("tsd")
     assert (tsd.secret_check.measure.unit_us, tsd.secret_check.measure.late_cap) == (600_000, 500)
     assert not load_rules("tour").ranked

@@ -186,7 +186,58 @@ def test_bad_rule_sets_name_the_key_and_the_value(change, message):
         ),
         (
             {"rule_set": {"name": "x"}, "coefficient": {"applies_to": "trials"}},
-            "rule set: coefficient.bands = []: a coefficient needs bands or a default",
+            "rule set: coefficient.bands = []: a coefficient needs bands, parts or a default",
+        ),
+        (
+            {"rule_set": {"name": "x"}, "points": {"table": [420, 395]}},
+            "rule set: classification.order = 'lowest': the points method ranks the highest total first",
+        ),
+        (
+            {
+                "rule_set": {"name": "x"},
+                "classification": {"order": "highest"},
+                "points": {"table": [395, 420]},
+            },
+            "rule set: points.table[1] = 420: the table must not increase",
+        ),
+        (
+            {"rule_set": {"name": "x"}, "classification": {"order": "highest"}, "points": {"table": []}},
+            "rule set: points.table = []: expected the points for a penalty of 0, 1, 2, ...",
+        ),
+        (
+            {
+                "rule_set": {"name": "x"},
+                "classification": {"order": "highest"},
+                "points": {"table": [420, 10], "floor": 20},
+            },
+            "rule set: points.floor = '20': must not be above the table's last value",
+        ),
+        (
+            {
+                "rule_set": {"name": "x"},
+                "coefficient": {
+                    "applies_to": "trials",
+                    "parts": {
+                        "periods": [{"from": 1927, "to": 1957, "value": "0.5"}],
+                        "classes": [{"value": 1}, {"up_to_cc": 750, "value": 1}],
+                    },
+                },
+            },
+            "rule set: coefficient.parts.classes[1].up_to_cc = 750: classes go from the smallest up",
+        ),
+        (
+            {
+                "rule_set": {"name": "x"},
+                "coefficient": {
+                    "applies_to": "trials",
+                    "parts": {
+                        "periods": [{"from": 1927, "to": 1957, "value": "0.5"}],
+                        "classes": [{"value": 1}],
+                        "categories": {"saloon": "0.2"},
+                    },
+                },
+            },
+            "rule set: coefficient.parts.categories = 'saloon': expected one of sport, gran_turismo, touring",
         ),
         (
             {

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from miglia.domain.entries import Car, CarCategory, RaceHistory
+from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
 
 
@@ -147,18 +149,83 @@ class CoefficientBand:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DisplacementClass:
+    """Cars up to `up_to_cc` (None: any larger) take `value` (the 1000 Miglia's class coefficient)."""
+
+    up_to_cc: int | None
+    value: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoefficientParts:
+    """A coefficient built from the car: 1 + period + (class - category) + history bonus
+    (millemiglia.it, "Coefficients"). Periods are year bands; classes by displacement, smallest first."""
+
+    periods: tuple[CoefficientBand, ...]
+    classes: tuple[DisplacementClass, ...]
+    categories: Mapping[CarCategory, Decimal]
+    history: Mapping[RaceHistory, Decimal]
+
+    def for_car(self, car: Car, where: str) -> Decimal:
+        """The car's coefficient; `InvalidInput` naming the entry (`where`) and the missing part."""
+        period = next((p.value for p in self.periods if p.first_year <= car.year <= p.last_year), None)
+        if period is None:
+            raise InvalidInput(where, "year", car.year, "no period of the rule set's coefficient covers it")
+        if car.displacement_cc is None:
+            raise InvalidInput(where, "displacement_cc", None, "needed for the coefficient's class")
+        size = next(
+            (c.value for c in self.classes if c.up_to_cc is None or car.displacement_cc <= c.up_to_cc), None
+        )
+        if size is None:
+            raise InvalidInput(
+                where, "displacement_cc", car.displacement_cc, "no class of the rule set fits it"
+            )
+        if car.category is None:
+            raise InvalidInput(
+                where, "category", None, "needed for the coefficient: sport, gran_turismo, touring"
+            )
+        category = self.categories.get(car.category, Decimal(0))
+        bonus = self.history.get(car.history, Decimal(0))
+        return 1 + period + (size - category) + bonus
+
+
+@dataclass(frozen=True, kw_only=True)
 class CoefficientRules:
     applies_to: CoefficientTarget
     operation: CoefficientOperation
     kinds: frozenset[ControlKind]
     bands: tuple[CoefficientBand, ...]
     default: Decimal | None
+    parts: CoefficientParts | None = None
+    """When given, each car's coefficient is built from its parts instead of a year band."""
 
     def for_year(self, year: int) -> Decimal | None:
         for band in self.bands:
             if band.first_year <= year <= band.last_year:
                 return band.value
         return self.default
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointsTable:
+    """The 1000 Miglia's method: each scored trial's penalty becomes points from a decreasing table (420
+    for none, 395 for one hundredth, ...), multiplied by the car's coefficient; the highest total wins.
+
+    `table[k]` is the points for a penalty of k units; past the table the points fall by `then_per_unit`
+    a unit, never below `floor`. A missed or excluded trial earns `floor`."""
+
+    kinds: frozenset[ControlKind]
+    table: tuple[Decimal, ...]
+    then_per_unit: Decimal
+    floor: Decimal
+    drop_worst: int
+    """Each car's N lowest-scoring trials are not counted (a bad day at one trial is forgiven)."""
+
+    def points(self, penalty: Decimal) -> Decimal:
+        units = int(penalty)
+        if units < len(self.table):
+            return self.table[units]
+        return max(self.floor, self.table[-1] - (units - len(self.table) + 1) * self.then_per_unit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,6 +268,8 @@ class RuleSet:
     passages: PassageRules
     coefficient: CoefficientRules
     classification: ClassificationRules
+    points: PointsTable | None = None
+    """The points method (the 1000 Miglia's); None: the total penalty is the score."""
 
     @property
     def ranked(self) -> bool:

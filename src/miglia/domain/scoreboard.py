@@ -70,7 +70,7 @@ class Scoreboard:
         self.entries: dict[int, Entry] = {e.start_no: e for e in accepted}
         self.start_order = start_order(accepted)  # start number -> index (0-based) in start-number order
         self.coefficients = {
-            n: coefficient_for(rules, n, e.car.year, coefficients) for n, e in self.entries.items()
+            n: coefficient_for(rules, n, e.car, coefficients) for n, e in self.entries.items()
         }
         self.closed: frozenset[str] | None = None
         if closed is not None:

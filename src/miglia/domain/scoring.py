@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from miglia.domain.corrections import Correction, CorrectionKind
+from miglia.domain.entries import Car
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
 from miglia.domain.instants import US_PER_MIN, format_duration
@@ -37,6 +38,7 @@ from miglia.domain.rules import (
     CoefficientRules,
     CoefficientTarget,
     Measure,
+    PointsTable,
     Reference,
     RuleSet,
 )
@@ -93,6 +95,10 @@ class ControlResult:
     choices: tuple[Choice, ...] = ()
     corrections: tuple[str, ...] = ()
     """Ids of the corrections that acted on this line."""
+    points: Decimal | None = None
+    """The points method: what this trial earned from the table (before the coefficient)."""
+    counted: bool = True
+    """The points method: False for a trial dropped as one of the car's worst."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,9 +111,12 @@ class CarResult:
     """The part of `penalty` the coefficient acts on."""
     coefficient: Decimal
     score: Decimal
-    """The penalty with the coefficient applied, rounded half up to the rule set's decimals."""
+    """The penalty with the coefficient applied, rounded half up to the rule set's decimals; under the
+    points method, the trials' points x the coefficient less the other penalties."""
     clean_trials: int
     """Timed trials and secret checks passed with zero deviation (a tie-break)."""
+    points: Decimal | None = None
+    """The points method: the counted trials' points, before the coefficient."""
     excluded: bool
     exclusion: str
     conflicts: tuple[Conflict, ...]
@@ -164,13 +173,17 @@ class _Car:
 
 
 def coefficient_for(
-    rules: RuleSet, start_no: int, year: int, overrides: Mapping[int, Decimal] | None = None
+    rules: RuleSet, start_no: int, car: Car, overrides: Mapping[int, Decimal] | None = None
 ) -> Decimal:
-    """The car's coefficient: an override (e.g. a published per-model table), else the year band."""
+    """The car's coefficient: an override (e.g. a published per-model table), else built from the car's
+    parts when the rule set says so, else the band of its year."""
     if overrides and start_no in overrides:
         return overrides[start_no]
     if rules.coefficient.applies_to is CoefficientTarget.NONE:
         return Decimal(1)
+    if rules.coefficient.parts is not None:
+        return rules.coefficient.parts.for_car(car, f"entry {start_no}")
+    year = car.year
     value = rules.coefficient.for_year(year)
     if value is None:
         raise InvalidInput(
@@ -224,13 +237,19 @@ def score_car(
         f"excluded by correction {x.id} ({x.by}: {x.why})" for x in sorted_corrections.exclusions
     )
     penalty, coefficient_penalty = _penalty_sums(control_lines, penalty_lines, rules.coefficient)
+    points = None
+    score = _score(penalty, coefficient_penalty, coefficient, rules)
+    if rules.points is not None:
+        control_lines = _with_points(control_lines, rules.points)
+        points, score = _points_score(control_lines, penalty, coefficient, rules)
     return CarResult(
         start_no=start_no,
         lines=(*control_lines, *penalty_lines),
         penalty=penalty,
         coefficient_penalty=coefficient_penalty,
         coefficient=coefficient,
-        score=_score(penalty, coefficient_penalty, coefficient, rules),
+        score=score,
+        points=points,
         clean_trials=sum(
             1 for line in control_lines if line.status is Status.ON_TIME and line.kind in _TRIAL_KINDS
         ),
@@ -730,6 +749,41 @@ def _penalty_sums(
         if on_total:
             coefficient_penalty += line.penalty
     return penalty, coefficient_penalty
+
+
+_EARNS_POINTS = frozenset((Status.ON_TIME, Status.EARLY, Status.LATE, Status.MISSED, Status.OUT_OF_TIME))
+"""A trial line that has its points: measured, or missed (floor); pending and neutralised ones have none."""
+
+
+def _with_points(lines: list[ControlResult], table: PointsTable) -> list[ControlResult]:
+    """Each scored trial's points from the table (a missed one the floor), the worst `drop_worst` of them
+    marked not counted."""
+    out = list(lines)
+    scored = [i for i, line in enumerate(out) if line.kind in table.kinds and line.status in _EARNS_POINTS]
+    for i in scored:
+        earned = table.floor if out[i].status is Status.MISSED else table.points(out[i].penalty)
+        out[i] = dataclasses.replace(out[i], points=earned)
+    worst = sorted(scored, key=lambda i: (out[i].points, out[i].control))[: table.drop_worst]
+    for i in worst:
+        out[i] = dataclasses.replace(
+            out[i],
+            counted=False,
+            reason=f"{out[i].reason}; not counted: one of the car's {table.drop_worst} worst",
+        )
+    return out
+
+
+def _points_score(
+    lines: Sequence[ControlResult], penalty: Decimal, coefficient: Decimal, rules: RuleSet
+) -> tuple[Decimal, Decimal]:
+    """The counted trials' points, and the score: those points x the coefficient, less every penalty
+    that is not a points trial's (time controls, secret checks, official penalties), rounded half up."""
+    table = rules.points
+    assert table is not None
+    points = sum((line.points or _ZERO for line in lines if line.counted and line.points is not None), _ZERO)
+    trials_penalty = sum((line.penalty for line in lines if line.kind in table.kinds), _ZERO)
+    score = points * coefficient - (penalty - trials_penalty)
+    return points, score.quantize(Decimal(1).scaleb(-rules.classification.decimals), ROUND_HALF_UP)
 
 
 def _score(penalty: Decimal, coefficient_penalty: Decimal, coefficient: Decimal, rules: RuleSet) -> Decimal:

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from miglia.domain.entries import CarCategory, RaceHistory
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
 from miglia.domain.instants import US_PER_HOUR, US_PER_MIN, US_PER_S
@@ -24,12 +25,15 @@ from miglia.domain.rules import (
     ClassificationRules,
     CoefficientBand,
     CoefficientOperation,
+    CoefficientParts,
     CoefficientRules,
     CoefficientTarget,
+    DisplacementClass,
     Era,
     Measure,
     Order,
     PassageRules,
+    PointsTable,
     Reference,
     Rounding,
     RuleSet,
@@ -142,7 +146,7 @@ def rule_set_from_dict(data: Mapping[str, Any]) -> RuleSet:
     """The rule set of a rule-set file's TOML, read as a dict; `InvalidInput` names a bad key and value.
 
     The tables are checked in the order of the file's documentation: `rule_set`, `timed_trial`,
-    `secret_check`, `time_control`, `missed`, `passages`, `coefficient`, `classification`.
+    `secret_check`, `time_control`, `missed`, `passages`, `coefficient`, `classification`, `points`.
     """
     root = _Table(data, "")
     name, version, description = _head(_Table(root.take("rule_set", {}), "rule_set"))
@@ -153,7 +157,15 @@ def rule_set_from_dict(data: Mapping[str, Any]) -> RuleSet:
     passages = _passage_rules(_Table(root.take("passages", {}), "passages"))
     coefficient = _coefficient_rules(_Table(root.take("coefficient", {}), "coefficient"))
     classification = _classification_rules(_Table(root.take("classification", {}), "classification"))
+    points = _points_table(_Table(root.take("points"), "points")) if root.has("points") else None
     root.done()
+    if points is not None and classification.order is not Order.HIGHEST:
+        raise InvalidInput(
+            _WHERE,
+            "classification.order",
+            classification.order.value,
+            'the points method ranks the highest total first: set order = "highest"',
+        )
     return RuleSet(
         name=name,
         version=version,
@@ -165,6 +177,7 @@ def rule_set_from_dict(data: Mapping[str, Any]) -> RuleSet:
         passages=passages,
         coefficient=coefficient,
         classification=classification,
+        points=points,
     )
 
 
@@ -318,18 +331,95 @@ def _coefficient_rules(table: _Table) -> CoefficientRules:
         if default_value is None
         else _decimal(default_value, "coefficient.default", minimum=Decimal("0.01"))
     )
-    bands_value = table.take("bands", [])
-    if not isinstance(bands_value, list):
-        raise InvalidInput(_WHERE, "coefficient.bands", bands_value, "expected a list of bands")
-    bands: list[CoefficientBand] = []
-    for i, raw in enumerate(bands_value):
-        bands.append(_coefficient_band(_Table(raw, f"coefficient.bands[{i}]"), bands))
-    table.done()
-    if applies_to is not CoefficientTarget.NONE and not bands and default is None:
-        raise InvalidInput(_WHERE, "coefficient.bands", [], "a coefficient needs bands or a default")
-    return CoefficientRules(
-        applies_to=applies_to, operation=operation, kinds=kinds, bands=tuple(bands), default=default
+    bands = _bands(table.take("bands", []), "coefficient.bands")
+    parts = (
+        _coefficient_parts(_Table(table.take("parts"), "coefficient.parts")) if table.has("parts") else None
     )
+    table.done()
+    if applies_to is not CoefficientTarget.NONE and not bands and default is None and parts is None:
+        raise InvalidInput(_WHERE, "coefficient.bands", [], "a coefficient needs bands, parts or a default")
+    return CoefficientRules(
+        applies_to=applies_to,
+        operation=operation,
+        kinds=kinds,
+        bands=bands,
+        default=default,
+        parts=parts,
+    )
+
+
+def _bands(value: object, key: str) -> tuple[CoefficientBand, ...]:
+    if not isinstance(value, list):
+        raise InvalidInput(_WHERE, key, value, "expected a list of bands")
+    bands: list[CoefficientBand] = []
+    for i, raw in enumerate(value):
+        bands.append(_coefficient_band(_Table(raw, f"{key}[{i}]"), bands))
+    return tuple(bands)
+
+
+def _coefficient_parts(table: _Table) -> CoefficientParts:
+    """[coefficient.parts]: periods (year bands), classes (by displacement), categories, history."""
+    periods = _bands(table.take("periods", []), "coefficient.parts.periods")
+    if not periods:
+        raise InvalidInput(_WHERE, "coefficient.parts.periods", [], "required: the period of each year")
+    classes = _displacement_classes(table.take("classes", []), "coefficient.parts.classes")
+    categories = {
+        _enum(CarCategory, name, "coefficient.parts.categories"): _decimal(
+            value, f"coefficient.parts.categories.{name}"
+        )
+        for name, value in _Table(table.take("categories", {}), "coefficient.parts.categories").data.items()
+    }
+    history = {
+        _enum(RaceHistory, name, "coefficient.parts.history"): _decimal(
+            value, f"coefficient.parts.history.{name}"
+        )
+        for name, value in _Table(table.take("history", {}), "coefficient.parts.history").data.items()
+    }
+    table.done()
+    return CoefficientParts(periods=periods, classes=classes, categories=categories, history=history)
+
+
+def _displacement_classes(value: object, key: str) -> tuple[DisplacementClass, ...]:
+    if not isinstance(value, list) or not value:
+        raise InvalidInput(_WHERE, key, value, "expected a list of classes, smallest first")
+    classes: list[DisplacementClass] = []
+    for i, raw in enumerate(value):
+        entry = _Table(raw, f"{key}[{i}]")
+        limit = entry.take("up_to_cc")
+        up_to = None if limit is None else _int(limit, entry.path("up_to_cc"), minimum=1)
+        if classes and (
+            classes[-1].up_to_cc is None or (up_to is not None and up_to <= classes[-1].up_to_cc)
+        ):
+            raise InvalidInput(_WHERE, entry.path("up_to_cc"), limit, "classes go from the smallest up")
+        classes.append(
+            DisplacementClass(up_to_cc=up_to, value=_decimal(entry.take("value"), entry.path("value")))
+        )
+        entry.done()
+    return tuple(classes)
+
+
+def _points_table(table: _Table) -> PointsTable:
+    """[points]: the points method (1000 Miglia): a decreasing table of points by trial penalty."""
+    kinds_value = table.take("kinds", ["timed_trial"])
+    if not isinstance(kinds_value, list) or not kinds_value:
+        raise InvalidInput(_WHERE, "points.kinds", kinds_value, "expected a list of control kinds")
+    kinds = frozenset(_enum(ControlKind, k, "points.kinds") for k in kinds_value)
+    values = table.take("table", [])
+    if not isinstance(values, list) or not values:
+        raise InvalidInput(
+            _WHERE, "points.table", values, "expected the points for a penalty of 0, 1, 2, ..."
+        )
+    points = tuple(_decimal(v, f"points.table[{i}]") for i, v in enumerate(values))
+    for i in range(1, len(points)):
+        if points[i] > points[i - 1]:
+            raise InvalidInput(_WHERE, f"points.table[{i}]", values[i], "the table must not increase")
+    then = _decimal(table.take("then_per_unit", 1), "points.then_per_unit")
+    floor = _decimal(table.take("floor", 0), "points.floor")
+    if floor > points[-1]:
+        raise InvalidInput(_WHERE, "points.floor", str(floor), "must not be above the table's last value")
+    drop_worst = _int(table.take("drop_worst", 0), "points.drop_worst")
+    table.done()
+    return PointsTable(kinds=kinds, table=points, then_per_unit=then, floor=floor, drop_worst=drop_worst)
 
 
 def _coefficient_band(band: _Table, earlier: list[CoefficientBand]) -> CoefficientBand:

@@ -140,7 +140,7 @@ def test_under_the_tour_rules_nobody_is_ranked(fake_db: FakeDatabase, tmp_path: 
     db = fake_db
     (tmp_path / "day1.gpx").write_text((SMALL / "day1.gpx").read_text())
     (tmp_path / "event.toml").write_text(
-        (SMALL / "event.toml").read_text().replace('rules = "mille-miglia"', 'rules = "tour"')
+        (SMALL / "event.toml").read_text().replace('rules = "regularity"', 'rules = "tour"')
     )
     events.import_event(db, tmp_path / "event.toml")
     events.import_entries(db, SMALL / "entries.csv")

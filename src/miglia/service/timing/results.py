@@ -219,7 +219,7 @@ def card_rows(scored: Scored, start_no: int) -> list[CardRow]:
                 due=due,
                 actual=actual,
                 deviation=_deviation(line.deviation_us),
-                penalty=f"{line.penalty}",
+                penalty=f"{line.penalty}" if line.points is None else f"{line.penalty} → {line.points} pts",
                 reason=line.reason,
             )
         )
