@@ -192,6 +192,17 @@ class _Passages:
         self._st.passages.append((event_id, passage, passage_id))
         return passage_id
 
+    def delete(self, event_id: int, source: Any, controls: Iterable[str]) -> int:
+        names = set(controls)
+        kept = [
+            (ev, p, i)
+            for ev, p, i in self._st.passages
+            if not (ev == event_id and p.passage.source == source and p.passage.control in names)
+        ]
+        removed = len(self._st.passages) - len(kept)
+        self._st.passages = kept
+        return removed
+
     def keys(self, event_id: int) -> set[PassageKey]:
         return {passage_key(p.passage) for ev, p, _ in self._st.passages if ev == event_id}
 

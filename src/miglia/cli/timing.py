@@ -9,10 +9,12 @@ import typer
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.corrections import EVERY_CAR, CorrectionKind
 from miglia.domain.instants import format_local, seconds_to_us
+from miglia.service.live.rebuild import rebuild
 from miglia.service.timing import timekeeper
 from miglia.service.timing.results import score
 
 passages_app = typer.Typer(help="Passages from timing devices.", no_args_is_help=True)
+timing_app = typer.Typer(help="GPS timing: re-time passages from the stored positions.", no_args_is_help=True)
 correction_app = typer.Typer(
     help="Corrections and official penalties (who, when, why).", no_args_is_help=True
 )
@@ -119,3 +121,19 @@ def correction_list(db: str | None = DbOption) -> None:
     typer.echo(f"{len(conflicts)} conflicts between sources")
     for conflict in conflicts:
         typer.echo(f"  {conflict.message}")
+
+
+@timing_app.command("rebuild")
+def timing_rebuild(
+    day: int | None = typer.Option(None, help="Only this day (default: every day with a route)."),
+    control: str | None = typer.Option(None, help="Only this control (e.g. after its timing line moved)."),
+    db: str | None = DbOption,
+) -> None:
+    """Derive the GPS passages again from the stored positions, as the live path does, and store them in
+    place of the GPS passages of those controls; other sources are not touched."""
+    with reported():
+        done = rebuild(open_db(db), day, control, progress=lambda message: typer.echo(message, err=True))
+    typer.echo(
+        f"re-timed {done.cars} cars from {done.positions:,} positions on day(s) "
+        f"{', '.join(map(str, done.days))}: {done.removed} GPS passages replaced by {len(done.stored)}"
+    )

@@ -125,7 +125,7 @@ def test_the_quick_test_never_skips_a_car_that_crosses() -> None:
     import numpy as np
 
     from miglia.geo.crossings import find_crossings
-    from miglia.service.live.live_timing import _near_lines, _Points
+    from miglia.service.live.live_timing import Points, _near_lines
 
     _, lines = small_lines()
     track = drive(lines.route, T0, 25.0)
@@ -138,7 +138,7 @@ def test_the_quick_test_never_skips_a_car_that_crosses() -> None:
         lat, lon = track.lat[k].copy(), track.lon[k].copy()
         if rng.random() < 0.2:
             lat[rng.integers(0, k.size)] += 0.01  # a multipath spike
-        windows.append(_Points(track.t_us[k].tolist(), lat.tolist(), lon.tolist(), list(range(k.size))))
+        windows.append(Points(track.t_us[k].tolist(), lat.tolist(), lon.tolist(), list(range(k.size))))
     near = _near_lines(lines, windows)
     quiet = 0
     for window, hot in zip(windows, near, strict=True):

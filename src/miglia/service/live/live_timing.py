@@ -25,14 +25,14 @@ import logging
 import threading
 import time
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from miglia.domain.errors import MigliaError
-from miglia.domain.event import ControlKind
+from miglia.domain.event import ControlKind, Event
 from miglia.domain.passages import Passage
 from miglia.domain.rules import Source
 from miglia.domain.scoreboard import Move, Scoreboard
@@ -46,7 +46,7 @@ from miglia.service.live.alerts import Watch
 from miglia.service.timing.gps_timing import DayLines, day_lines, fill_missed
 from miglia.service.timing.results import score
 from miglia.store.db import Database
-from miglia.store.records import NewPassage, PositionSpan
+from miglia.store.records import NewPassage, PositionSpan, StoredRoute
 from miglia.tracking.fix import Fix
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ Slot = tuple[int, str, str]
 
 
 @dataclass
-class _Points:
+class Points:
     t: list[int] = field(default_factory=list)
     lat: list[float] = field(default_factory=list)
     lon: list[float] = field(default_factory=list)
@@ -76,18 +76,18 @@ class _Points:
         self.lon.append(lon)
         self.raw.append(raw)
 
-    def extend(self, other: _Points) -> None:
+    def extend(self, other: Points) -> None:
         self.t += other.t
         self.lat += other.lat
         self.lon += other.lon
         self.raw += other.raw
 
-    def last(self, n: int) -> _Points:
-        return _Points(self.t[-n:], self.lat[-n:], self.lon[-n:], self.raw[-n:])
+    def last(self, n: int) -> Points:
+        return Points(self.t[-n:], self.lat[-n:], self.lon[-n:], self.raw[-n:])
 
-    def sorted(self) -> _Points:
+    def sorted(self) -> Points:
         order = sorted(range(len(self.t)), key=self.t.__getitem__)
-        out = _Points()
+        out = Points()
         for i in order:
             if not out.t or self.t[i] != out.t[-1]:
                 out.add(self.t[i], self.lat[i], self.lon[i], self.raw[i])
@@ -133,7 +133,7 @@ class LiveTiming:
         self.settle_s = settle_s
         self._write_lock = write_lock if write_lock is not None else contextlib.nullcontext()
         self._event: _EventTiming | None = None
-        self._tails: dict[tuple[int, int], _Points] = {}
+        self._tails: dict[tuple[int, int], Points] = {}
         self._pending: dict[tuple[int, int], tuple[float, list[tuple[int, Passage]]]] = {}
         self._lock = threading.Lock()
 
@@ -145,7 +145,7 @@ class LiveTiming:
             timing = self._timing(watch.event_id)
             if not timing.lines:
                 return None
-            groups: dict[tuple[int, int], _Points] = {}
+            groups: dict[tuple[int, int], Points] = {}
             courses: dict[Any, Any] = {}
             for fix, raw_id in fixes:
                 course = watch.course(fix.instant_us)
@@ -158,7 +158,7 @@ class LiveTiming:
                     continue
                 points = groups.get((car, course.number))
                 if points is None:
-                    points = groups[(car, course.number)] = _Points()
+                    points = groups[(car, course.number)] = Points()
                 points.add(fix.instant_us, fix.lat, fix.lon, raw_id)
             ordered = {key: points.sorted() for key, points in groups.items()}
             missing = [(key, new.t[0]) for key, new in ordered.items() if key not in self._tails]
@@ -214,13 +214,7 @@ class LiveTiming:
             event = events.event_of(row)
             stored = events.routes(uow, event_id)
             done = uow.passages.slots(event_id, Source.GPS)
-        routes = {
-            n: DayRoute(r.source_name, r.length_m, r.coordinates).geometry()
-            for n, r in stored.items()
-            if len(r.coordinates) >= 2
-        }
-        timed = dataclasses.replace(event, days=tuple(d for d in event.days if d.number in routes))
-        lines = {n: d for n, d in day_lines(timed, routes).items() if len(d.lines)} if timed.days else {}
+        lines = timing_lines(event, stored)
         secret = frozenset(
             c.name for d in event.days for c in d.controls if c.kind is ControlKind.SECRET_CHECK
         )
@@ -229,19 +223,19 @@ class LiveTiming:
         return self._event
 
     def _cars(
-        self, timing: _EventTiming, watch: Watch, groups: dict[tuple[int, int], _Points]
+        self, timing: _EventTiming, watch: Watch, groups: dict[tuple[int, int], Points]
     ) -> list[tuple[int, Passage]]:
         """Every car's new fixes timed with its tail: one vectorised test tells which cars came near no
         line (most of them, most of the time); only the others go through `find_crossings`."""
         out: list[tuple[int, Passage]] = []
-        windows: dict[tuple[int, int], tuple[_Points, _Points]] = {}
+        windows: dict[tuple[int, int], tuple[Points, Points]] = {}
         for key, new in groups.items():
-            tail = self._tails.get(key) or _Points()
+            tail = self._tails.get(key) or Points()
             if tail.t and new.t[0] <= tail.t[-1]:
                 self._pending.pop(key, None)
                 out += self._recompute(timing, watch, *key)
                 continue
-            merged = _Points()
+            merged = Points()
             merged.extend(tail)
             merged.extend(new)
             self._tails[key] = merged.last(TAIL)
@@ -255,7 +249,7 @@ class LiveTiming:
             near = _near_lines(lines, [windows[k][1] for k in keys])
             for key, hot in zip(keys, near, strict=True):
                 tail, merged = windows[key]
-                found = _firsts(lines, key[0], merged) if hot else []
+                found = first_crossings(lines, key[0], merged) if hot else []
                 timed = [
                     (raw, p)
                     for raw, p, step in found
@@ -275,7 +269,7 @@ class LiveTiming:
         """The car's day timed again from all its stored positions (after a late fix)."""
         points = self._stored(timing, watch, car, day)
         self._tails[(car, day)] = points.last(TAIL)
-        found = _firsts(timing.lines[day], car, points)
+        found = first_crossings(timing.lines[day], car, points)
         with self.db.unit_of_work() as uow:
             stored = uow.passages.instants_of(timing.event_id, car, Source.GPS)
         for _, p, _ in found:
@@ -302,11 +296,11 @@ class LiveTiming:
         day: int,
         before_us: int | None = None,
         limit: int | None = None,
-    ) -> _Points:
+    ) -> Points:
         """The car's stored positions that day (its devices that day), in time order; with `before_us`
         and `limit`, only the last `limit` before that instant."""
         span = self._span(timing, watch, car, day, before_us)
-        out = _Points()
+        out = Points()
         if span is None:
             return out
         with self.db.unit_of_work() as uow:
@@ -316,14 +310,14 @@ class LiveTiming:
 
     def _stored_tails(
         self, timing: _EventTiming, watch: Watch, wanted: Sequence[tuple[tuple[int, int], int | None]]
-    ) -> dict[tuple[int, int], _Points]:
+    ) -> dict[tuple[int, int], Points]:
         """`_stored(..., before_us, limit=TAIL)` for many (car, day) at once: one statement per 200 cars
         instead of one round trip each."""
-        out: dict[tuple[int, int], _Points] = {}
+        out: dict[tuple[int, int], Points] = {}
         keys: list[tuple[int, int]] = []
         spans: list[PositionSpan] = []
         for (car, day), before_us in wanted:
-            out[(car, day)] = _Points()
+            out[(car, day)] = Points()
             span = self._span(timing, watch, car, day, before_us)
             if span is not None:
                 keys.append((car, day))
@@ -340,18 +334,7 @@ class LiveTiming:
     def _span(
         self, timing: _EventTiming, watch: Watch, car: int, day: int, before_us: int | None
     ) -> PositionSpan | None:
-        """The car's devices that day and the day's local midnight to midnight (or to `before_us`)."""
-        table = watch.cars.get(day, watch.default_cars)
-        devices = sorted(d for d, n in table.items() if n == car)
-        date = next((d for d, c in watch.days.items() if c.number == day), None)
-        if not devices or date is None:
-            return None
-        start = dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(timing.timezone))
-        first_us = from_datetime(start)
-        last_us = from_datetime(start + dt.timedelta(days=1))
-        if before_us is not None:
-            last_us = min(last_us, before_us)
-        return (devices, first_us, last_us)
+        return car_day_span(watch, timing.timezone, car, day, before_us)
 
     # -- storing and scoring ----------------------------------------------------------------------------
 
@@ -418,7 +401,35 @@ class LiveTiming:
         return TimingNews(timing.event_id, tuple(added), rescored, moves, public)
 
 
-def _near_lines(lines: DayLines, windows: Sequence[_Points]) -> list[bool]:
+def timing_lines(event: Event, stored: Mapping[int, StoredRoute]) -> dict[int, DayLines]:
+    """The timing lines of each day that has a route (days without one, or without lines, are left out)."""
+    routes = {
+        n: DayRoute(r.source_name, r.length_m, r.coordinates).geometry()
+        for n, r in stored.items()
+        if len(r.coordinates) >= 2
+    }
+    timed = dataclasses.replace(event, days=tuple(d for d in event.days if d.number in routes))
+    return {n: d for n, d in day_lines(timed, routes).items() if len(d.lines)} if timed.days else {}
+
+
+def car_day_span(
+    watch: Watch, timezone: str, car: int, day: int, before_us: int | None = None
+) -> PositionSpan | None:
+    """The car's devices that day and the day's local midnight to midnight (or to `before_us`)."""
+    table = watch.cars.get(day, watch.default_cars)
+    devices = sorted(d for d, n in table.items() if n == car)
+    date = next((d for d, c in watch.days.items() if c.number == day), None)
+    if not devices or date is None:
+        return None
+    start = dt.datetime.combine(date, dt.time(), zoneinfo.ZoneInfo(timezone))
+    first_us = from_datetime(start)
+    last_us = from_datetime(start + dt.timedelta(days=1))
+    if before_us is not None:
+        last_us = min(last_us, before_us)
+    return (devices, first_us, last_us)
+
+
+def _near_lines(lines: DayLines, windows: Sequence[Points]) -> list[bool]:
     """For each window (sorted fixes of one car): False when `find_crossings` surely finds nothing in it,
     True when it may. One vectorised test for all the cars of a batch, conservative by construction:
     a window is quiet when none of its fixes lies in a cell of the line set's raster (no short step
@@ -447,7 +458,7 @@ def _near_lines(lines: DayLines, windows: Sequence[_Points]) -> list[bool]:
     return [bool(x) for x in hot & flagged]
 
 
-def _gap(points: _Points, step: int) -> bool:
+def _gap(points: Points, step: int) -> bool:
     """Is step `step` (fix `step` to the next) much longer than the car's usual step (missing fixes)?"""
     t = np.asarray(points.t, dtype=np.int64)
     steps = np.diff(t)
@@ -455,7 +466,7 @@ def _gap(points: _Points, step: int) -> bool:
     return bool(steps[step] > max(GAP_US, 3 * usual))
 
 
-def _firsts(lines: DayLines, car: int, points: _Points) -> list[tuple[int, Passage, int]]:
+def first_crossings(lines: DayLines, car: int, points: Points) -> list[tuple[int, Passage, int]]:
     """The first crossing of each line in these fixes, with the raw input of the fix after it and the
     index of the fix before it."""
     if len(points.t) < 2:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,17 @@ class PassageRepository:
             )
         )
         return {(c, ln): t for c, ln, t in rows}
+
+    def delete(self, event_id: int, source: Source, controls: Collection[str]) -> int:
+        """Remove the passages of `source` at these controls (a re-timing replaces them); how many."""
+        result = self._s.execute(
+            delete(PassageRow).where(
+                PassageRow.event_id == event_id,
+                PassageRow.source == source.value,
+                PassageRow.control.in_(list(controls)),
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def keys(self, event_id: int) -> set[PassageKey]:
         p = PassageRow
