@@ -294,3 +294,46 @@ def test_no_event_yet_is_a_clear_page(sqlite_url: str) -> None:
     page = client(Database(sqlite_url)).get("/")
     assert page.status_code == 404
     assert "no event in the database; import one" in page.text
+
+
+def _trial(start_no: int, start: str, finish: str) -> list[tuple[str, str, str]]:
+    return [("D1-PT1", "", start), ("D1-PT1", "finish", finish)]
+
+
+def test_standings_at_each_trial(small_db: Database) -> None:
+    # PT1's target is 21.00 s: car 3 exact (0), car 1 0.02 s fast (2), car 2 0.37 s slow (37).
+    record(small_db, 1, _trial(1, "08:03:10.00", "08:03:30.98"))
+    record(small_db, 2, _trial(2, "08:04:10.00", "08:04:31.37"))
+    record(small_db, 3, _trial(3, "08:05:10.00", "08:05:31.00"))
+    hidden = client(small_db).get("/results/trials/D1-PT1")
+    assert hidden.status_code == 200 and "Results are not published yet" in hidden.text
+    publish(small_db)
+    html = client(small_db).get("/results/trials/D1-PT1").text
+    rows = re.findall(r'<tr data-start-no="(\d+)">(.*?)</tr>', html, re.S)
+    table = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)]
+        for _, body in rows
+    ]
+    assert table == [
+        ["1", "3", "1957 Porsche 356A Speedster", "0.00 s", "0"],
+        ["2", "1", "1930 Alfa Romeo 6C 1750 Gran Sport", "-0.02 s", "2"],
+        ["3", "2", "1951 Jaguar XK120", "+0.37 s", "37"],
+    ]
+    assert 'href="/results/trials/D1-SC1"' in html  # every trial and secret check has its page
+    assert 'href="/results/trials/D1-PT1"' in client(small_db).get("/results").text
+    assert client(small_db).get("/results/trials/D1-TC1").status_code == 404  # a time control ranks nobody
+
+
+def test_two_cars_side_by_side(small_db: Database) -> None:
+    record(small_db, 2, CAR_2)
+    record(small_db, 1, _trial(1, "08:03:10.00", "08:03:30.98"))
+    publish(small_db)
+    html = client(small_db).get("/cars/2?with=1").text
+    assert "Car 2 and car 1 (1930 Alfa Romeo 6C 1750 Gran Sport), control by control" in html
+    table = html[html.index('id="side-by-side"') :]
+    row = re.search(r'<tr data-control="D1-PT1">(.*?)</tr>', table, re.S)
+    assert row is not None
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))]
+    assert cells == ["08:04:31.37", "+0.37 s", "37", "08:03:30.98", "-0.02 s", "2"]
+    assert "(the leader)" in client(small_db).get("/cars/2").text
+    assert 'id="side-by-side"' not in client(small_db).get("/cars/2?with=99").text  # no such car: no table

@@ -71,6 +71,8 @@ class PageResults:
     tables: list[ResultTable] = field(default_factory=list)
     neutralised: list[str] = field(default_factory=list)
     """The controls neutralised for every car, each with who and why, for a line above the tables."""
+    trials: list[str] = field(default_factory=list)
+    """The timed trials and secret checks, each with its own standings page."""
 
 
 HEADERS = ["Pos.", "No.", "Car", "Crew", "Penalty", "Coeff.", "Score"]
@@ -126,7 +128,12 @@ def tables(scored: Scored) -> PageResults:
                 ],
             )
         )
-    return PageResults(ranked=True, tables=out, neutralised=neutralised_controls(scored))
+    return PageResults(
+        ranked=True,
+        tables=out,
+        neutralised=neutralised_controls(scored),
+        trials=[name for _, name, _ in trials(scored)],
+    )
 
 
 def neutralised_controls(scored: Scored) -> list[str]:
@@ -271,3 +278,73 @@ def positions_by_day(scored: Scored, start_no: int) -> list[DayPosition]:
             )
         )
     return out
+
+
+# -- each trial, and two cars side by side ---------------------------------------------------------------
+
+_RANKED_AT = frozenset((ControlKind.TIMED_TRIAL, ControlKind.SECRET_CHECK))
+_MEASURED = frozenset(("on_time", "early", "late"))
+
+
+def trials(scored: Scored) -> list[tuple[int, str, str]]:
+    """(day, control, kind) of every timed trial and secret check, in route order: the controls where
+    cars are ranked one against the other."""
+    plans = scored.board.plan.controls
+    return [(scored.event.days[c.day].number, c.name, c.kind.label) for c in plans if c.kind in _RANKED_AT]
+
+
+def trial_standings(scored: Scored, control: str) -> ResultTable:
+    """Who was best at one trial: the cars measured there, by penalty, then by how close they came."""
+    plan = scored.board.plan.by_name.get(control)
+    if plan is None or plan.kind not in _RANKED_AT:
+        raise events.NotFound(f"control = {control!r}: no timed trial or secret check has this name")
+    points = scored.rules.points is not None and plan.kind in scored.rules.points.kinds
+    measured = []
+    for start_no in scored.board.entries:
+        line = scored.board.result(start_no).line(control)
+        if line.status.value in _MEASURED and line.deviation_us is not None:
+            measured.append((line.penalty, abs(line.deviation_us), start_no, line))
+    measured.sort(key=lambda m: m[:3])
+    rows: list[list[str]] = []
+    place = 0
+    for k, (penalty, closeness, start_no, line) in enumerate(measured):
+        if k == 0 or (penalty, closeness) != measured[k - 1][:2]:
+            place = k + 1
+        entry = scored.entries[start_no]
+        row = [str(place), str(start_no), entry.car.title, _deviation(line.deviation_us), f"{penalty}"]
+        if points:
+            row.append(f"{line.points}")
+        rows.append(row)
+    headers = ["Pos.", "No.", "Car", "Deviation", "Penalty"] + (["Points"] if points else [])
+    return ResultTable(f"{control} ({plan.kind.label.lower()})", headers, rows, [m[2] for m in measured])
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Two cars' time cards line by line (a crew against the leader, or any other car)."""
+
+    control: str
+    kind: str
+    css: str
+    due: tuple[str, str]
+    actual: tuple[str, str]
+    deviation: tuple[str, str]
+    penalty: tuple[str, str]
+
+
+def side_by_side(scored: Scored, first: int, second: int) -> list[SideBySide]:
+    a = {r.control: r for r in card_rows(scored, first) if r.day is not None}
+    b = {r.control: r for r in card_rows(scored, second) if r.day is not None}
+    return [
+        SideBySide(
+            control=name,
+            kind=a[name].kind,
+            css=a[name].css,
+            due=(a[name].due, b[name].due),
+            actual=(a[name].actual, b[name].actual),
+            deviation=(a[name].deviation, b[name].deviation),
+            penalty=(a[name].penalty, b[name].penalty),
+        )
+        for name in a
+        if name in b
+    ]

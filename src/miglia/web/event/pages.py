@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from miglia.domain.entries import Entry
@@ -152,7 +152,12 @@ def entry_list(
 
 
 @router.get("/cars/{start_no}", response_class=HTMLResponse)
-def car_page(request: Request, start_no: int, uow: UnitOfWork = Depends(unit_of_work)) -> HTMLResponse:
+def car_page(
+    request: Request,
+    start_no: int,
+    compare: int | None = Query(None, alias="with", description="Another car's start number, side by side."),
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> HTMLResponse:
     visible = results_visible(request)
     scored = results.score(uow)
     entry = scored.entries.get(start_no)
@@ -169,9 +174,13 @@ def car_page(request: Request, start_no: int, uow: UnitOfWork = Depends(unit_of_
         "result": None,
         "position": None,
         "schedule": [],
+        "others": [],
+        "compared": None,
+        "side_by_side": [],
     }
     if entry.accepted:
         if visible:
+            context.update(_comparison(scored, start_no, compare))
             context["rows"] = results.card_rows(scored, start_no)
             context["by_day"] = results.positions_by_day(scored, start_no)
             context["result"] = scored.board.result(start_no)
@@ -180,6 +189,20 @@ def car_page(request: Request, start_no: int, uow: UnitOfWork = Depends(unit_of_
         else:
             context["schedule"] = _due_times(scored, start_no)
     return page(request, "event/car.html", "entries", uow, event=event, **context)
+
+
+def _comparison(scored: results.Scored, start_no: int, compare: int | None) -> dict[str, Any]:
+    """The other cars to compare with (the leader first), and the chosen one's card beside this one."""
+    standings = scored.board.overall().standings if scored.rules.ranked else ()
+    order = [s.start_no for s in standings] or sorted(scored.board.entries)
+    others = [(n, scored.entries[n].car.title) for n in order if n != start_no]
+    if compare is None or compare == start_no or compare not in scored.board.entries:
+        return {"others": others}
+    return {
+        "others": others,
+        "compared": scored.entries[compare],
+        "side_by_side": results.side_by_side(scored, start_no, compare),
+    }
 
 
 def _due_times(scored: results.Scored, start_no: int) -> list[dict[str, Any]]:

@@ -22,3 +22,21 @@ def results_page(request: Request, uow: UnitOfWork = Depends(unit_of_work)) -> H
     if fragment(request):
         return templates.TemplateResponse(request, "timing/_results_tables.html", {"results": tables})
     return page(request, "timing/results.html", "results", uow, results=tables)
+
+
+@router.get("/results/trials/{control}", response_class=HTMLResponse)
+def trial_page(request: Request, control: str, uow: UnitOfWork = Depends(unit_of_work)) -> HTMLResponse:
+    """Who was best at one timed trial or secret check (once the results are visible)."""
+    scored = results.score(uow)
+    visible = results_visible(request)
+    table = results.trial_standings(scored, control) if visible else None
+    return page(
+        request,
+        "timing/trial.html",
+        "results",
+        uow,
+        event=scored.event,
+        control=control,
+        table=table,
+        trials=results.trials(scored),
+    )
