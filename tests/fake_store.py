@@ -20,6 +20,7 @@ from miglia.domain.accounts import User
 from miglia.domain.corrections import Correction
 from miglia.domain.entries import Entry
 from miglia.domain.passages import Passage
+from miglia.domain.protests import Decision, Protest, ProtestKind
 from miglia.store.records import (
     Alert,
     AlreadyStored,
@@ -74,6 +75,7 @@ class State:
     assignments: list[tuple[int, AssignmentRecord]] = field(default_factory=list)
     tracking: dict[int, tuple[bool, dict[str, Any]]] = field(default_factory=dict)
     alerts: list[tuple[int, Alert]] = field(default_factory=list)
+    protests: list[tuple[int, Protest]] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -106,10 +108,26 @@ class _Events:
         self._st.events = [e for e in self._st.events if e.slug != event.slug] + [record]
         return record.id
 
-    def set_published(self, event_id: int, published: bool) -> None:
+    def set_published(self, event_id: int, published: bool, at_us: int | None = None) -> None:
+        self._replace(
+            event_id,
+            results_published=published,
+            results_published_us=at_us if published else None,
+            results_final_us=None,
+            results_final_by="",
+        )
+
+    def declare_final(self, event_id: int, at_us: int, by: str) -> None:
+        self._replace(event_id, results_final_us=at_us, results_final_by=by)
+
+    def last_change(self, event_id: int) -> int | None:
+        times = [p.recorded_us for ev, p, _ in self._st.passages if ev == event_id]
+        times += [c.at_us for ev, c in self._st.corrections if ev == event_id]
+        return max(times) if times else None
+
+    def _replace(self, event_id: int, **changes: Any) -> None:
         self._st.events = [
-            dataclasses.replace(e, results_published=published) if e.id == event_id else e
-            for e in self._st.events
+            dataclasses.replace(e, **changes) if e.id == event_id else e for e in self._st.events
         ]
 
     def replace_routes(self, event_id: int, routes: Iterable[StoredRoute]) -> None:
@@ -428,6 +446,56 @@ class _Alerts:
         raise AssertionError(alert_id)
 
 
+class _Protests:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def add(
+        self, event_id: int, *, start_no: int, kind: ProtestKind, control: str, text: str, by: str, at_us: int
+    ) -> Protest:
+        made = Protest(
+            id=self._st.new_id(),
+            start_no=start_no,
+            kind=kind,
+            control=control,
+            text=text,
+            filed_by=by,
+            filed_us=at_us,
+        )
+        self._st.protests.append((event_id, made))
+        return made
+
+    def all(self, event_id: int, start_no: int | None = None) -> list[Protest]:
+        return [p for ev, p in self._st.protests if ev == event_id and start_no in (None, p.start_no)]
+
+    def get(self, protest_id: int) -> Protest | None:
+        return next((p for _, p in self._st.protests if p.id == protest_id), None)
+
+    def decide(
+        self,
+        protest_id: int,
+        *,
+        decision: Decision,
+        answer: str,
+        by: str,
+        at_us: int,
+        correction_id: int | None,
+    ) -> Protest:
+        for k, (ev, p) in enumerate(self._st.protests):
+            if p.id == protest_id:
+                decided = dataclasses.replace(
+                    p,
+                    decision=decision,
+                    answer=answer,
+                    decided_by=by,
+                    decided_us=at_us,
+                    correction_id=correction_id,
+                )
+                self._st.protests[k] = (ev, decided)
+                return decided
+        raise AssertionError(protest_id)
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:
         self.events = _Events(state)
@@ -441,6 +509,7 @@ class FakeUnitOfWork:
         self.assignments = _Assignments(state)
         self.tracking = _Tracking(state)
         self.alerts = _Alerts(state)
+        self.protests = _Protests(state)
 
 
 class FakeDatabase:

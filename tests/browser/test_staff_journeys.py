@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from miglia.domain.live import AlertDraft, AlertKind
 from miglia.service.event import events
 from miglia.service.live.alerts import raise_alerts
 from miglia.service.timing import timekeeper
 from miglia.store.db import Database
-from miglia.store.models import AlertRow, CorrectionRow
+from miglia.store.models import AlertRow, CorrectionRow, EventRow
 from tests.browser.conftest import SCREENSHOTS
 from tests.web.helpers import make_user, password_of, use_fast_hashes
 
@@ -122,3 +122,51 @@ def test_timekeeper_neutralises_a_trial_for_every_car(
     with small_db.unit_of_work() as uow:
         (row,) = uow.session.scalars(select(CorrectionRow)).all()
     assert (row.kind, row.start_no, row.control, row.who) == ("neutralise", 0, "D1-PT1", "tim")
+
+
+def test_a_crew_protests_the_clerk_decides_and_the_results_become_final(
+    live_server: str, small_db: Database, browser: Any, page: Any
+) -> None:
+    make_user(small_db, "crew2", "crew", 2)
+    make_user(small_db, "tim", "timekeeper")
+    events.publish_results(small_db, True)
+    crew = page
+    log_in(crew, live_server, "crew2")
+    crew.goto(live_server + "/cars/2/private")
+    crew.get_by_label("What", exact=True).select_option("protest")
+    crew.get_by_label("Control it concerns").select_option("D1-TC1")
+    crew.get_by_label("What happened").fill("Our clock said 08:12:40 at TC1")
+    crew.get_by_role("button", name="File it").click()
+    crew.get_by_text("Your protest #1 is filed; the clerk of the course will answer.").wait_for()
+    assert "Waiting for the clerk of the course's answer." in crew.locator("#protests").inner_text()
+
+    clerk_context = browser.new_context(
+        viewport={"width": 1200, "height": 900}
+    )  # a second browser: its own login
+    clerk = clerk_context.new_page()
+    log_in(clerk, live_server, "tim")
+    clerk.goto(live_server + "/organiser/timing")
+    assert "Our clock said 08:12:40 at TC1" in clerk.locator("#protests").inner_text()
+    clerk.get_by_label("Decision on #1").select_option("refused")
+    clerk.get_by_label("Answer (the crew reads it)").fill(
+        "The official clock was checked at 08:00: it was right."
+    )
+    clerk.get_by_role("button", name="Decide #1").click()
+    clerk.get_by_text("Protest #1 refused.").wait_for()
+    assert clerk.get_by_role("button", name="Declare the results final").is_disabled()  # the window is open
+    with small_db.unit_of_work() as uow:  # as if the 30-minute window had passed
+        uow.session.execute(
+            update(EventRow).values(results_published_us=EventRow.results_published_us - 31 * 60_000_000)
+        )
+    clerk.goto(live_server + "/organiser/timing")
+    clerk.get_by_role("button", name="Declare the results final").click()
+    clerk.get_by_text("The results are final.").wait_for()
+    clerk.screenshot(path=str(SCREENSHOTS / "timing_final.png"), full_page=True)
+    clerk_context.close()
+
+    crew.goto(live_server + "/cars/2/private")
+    decided = crew.locator("#protests").inner_text()
+    assert "Refused by tim" in decided and "The official clock was checked at 08:00: it was right." in decided
+    assert "The results are final." in decided
+    crew.goto(live_server + "/results")
+    assert crew.locator("#results-state").inner_text().startswith("Final results, declared ")

@@ -14,6 +14,7 @@ from miglia.domain.accounts import User
 from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, RaceHistory
 from miglia.domain.passages import Passage
+from miglia.domain.protests import Decision, ProtestKind
 from miglia.domain.rules import Source
 from miglia.store.records import (
     AlreadyStored,
@@ -262,3 +263,55 @@ def test_one_open_alert_per_car_kind_and_subject(any_store: Any) -> None:
         assert again is not None and again.id != other.id
         assert [a.raised_us for a in uow.alerts.all(event_id)] == [10, 30, 70]
         assert uow.events.counts(event_id)["open_alerts"] == 2
+
+
+def test_publication_finality_and_protests(any_store: Any) -> None:
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        assert uow.events.last_change(event_id) is None
+        uow.events.set_published(event_id, True, 1_000)
+        uow.events.declare_final(event_id, 2_000, "clerk")
+        uow.passages.add_many(event_id, [_passage(1, 100)])  # recorded at 5
+        filed = uow.protests.add(
+            event_id,
+            start_no=7,
+            kind=ProtestKind.PROTEST,
+            control="D1-TC1",
+            text="clock wrong",
+            by="crew7",
+            at_us=10,
+        )
+    with any_store.unit_of_work() as uow:
+        found = uow.events.find()
+        assert (found.results_published, found.results_published_us, found.results_final_us) == (
+            True,
+            1_000,
+            2_000,
+        )
+        assert found.results_final_by == "clerk"
+        assert uow.events.last_change(event_id) == 5
+        assert uow.protests.all(event_id) == [filed] and uow.protests.all(event_id, 8) == []
+        assert (filed.decision, filed.decided_us, filed.correction_id) == (Decision.PENDING, None, None)
+        decided = uow.protests.decide(
+            filed.id,
+            decision=Decision.REFUSED,
+            answer="the clock was right",
+            by="clerk",
+            at_us=20,
+            correction_id=None,
+        )
+        assert (decided.decision, decided.answer, decided.decided_by, decided.decided_us) == (
+            Decision.REFUSED,
+            "the clock was right",
+            "clerk",
+            20,
+        )
+        uow.events.set_published(event_id, True, 3_000)  # published again: provisional again
+    with any_store.unit_of_work() as uow:
+        found = uow.events.find()
+        assert (found.results_published_us, found.results_final_us, found.results_final_by) == (
+            3_000,
+            None,
+            "",
+        )
+        assert uow.protests.get(filed.id) == decided

@@ -17,6 +17,7 @@ from enum import StrEnum
 from miglia.domain.entries import Car, CarCategory, RaceHistory
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
+from miglia.domain.instants import US_PER_MIN
 
 
 class Rounding(StrEnum):
@@ -270,6 +271,8 @@ class RuleSet:
     classification: ClassificationRules
     points: PointsTable | None = None
     """The points method (the 1000 Miglia's); None: the total penalty is the score."""
+    protest_window_us: int = 30 * US_PER_MIN
+    """How long after the provisional results are published a crew may file a protest."""
 
     @property
     def ranked(self) -> bool:

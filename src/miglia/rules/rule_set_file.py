@@ -146,7 +146,8 @@ def rule_set_from_dict(data: Mapping[str, Any]) -> RuleSet:
     """The rule set of a rule-set file's TOML, read as a dict; `InvalidInput` names a bad key and value.
 
     The tables are checked in the order of the file's documentation: `rule_set`, `timed_trial`,
-    `secret_check`, `time_control`, `missed`, `passages`, `coefficient`, `classification`, `points`.
+    `secret_check`, `time_control`, `missed`, `passages`, `coefficient`, `classification`, `points`,
+    `protests`.
     """
     root = _Table(data, "")
     name, version, description = _head(_Table(root.take("rule_set", {}), "rule_set"))
@@ -158,6 +159,9 @@ def rule_set_from_dict(data: Mapping[str, Any]) -> RuleSet:
     coefficient = _coefficient_rules(_Table(root.take("coefficient", {}), "coefficient"))
     classification = _classification_rules(_Table(root.take("classification", {}), "classification"))
     points = _points_table(_Table(root.take("points"), "points")) if root.has("points") else None
+    protests = _Table(root.take("protests", {}), "protests")
+    protest_window_us = parse_duration_us(protests.take("window", "30min"), "protests.window")
+    protests.done()
     root.done()
     if points is not None and classification.order is not Order.HIGHEST:
         raise InvalidInput(
@@ -178,6 +182,7 @@ def rule_set_from_dict(data: Mapping[str, Any]) -> RuleSet:
         coefficient=coefficient,
         classification=classification,
         points=points,
+        protest_window_us=protest_window_us,
     )
 
 

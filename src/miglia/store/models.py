@@ -40,6 +40,10 @@ class EventRow(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     imported_us: Mapped[int] = mapped_column(BigInteger)
     results_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    results_published_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """When the (provisional) results were last published: the protest window runs from there."""
+    results_final_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    results_final_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class RouteRow(Base):
@@ -258,3 +262,22 @@ class UserSessionRow(Base):
     """Refreshed at most every few minutes, not on every request (a write per page view would cost more
     than knowing the minute)."""
     ended_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ProtestRow(Base):
+    """An inquiry or protest of a crew, and the clerk of the course's answer (who, when, why)."""
+
+    __tablename__ = "protests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    control: Mapped[str] = mapped_column(String(40), default="")
+    text: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(100))
+    filed_us: Mapped[int] = mapped_column(BigInteger)
+    decision: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    decided_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    decided_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("corrections.id"), nullable=True)

@@ -41,6 +41,10 @@ class EventRecord:
     source_name: str
     source_text: str
     """The event file as imported, word for word."""
+    results_published_us: int | None = None
+    """When the results were last published (provisional until declared final)."""
+    results_final_us: int | None = None
+    results_final_by: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -19,6 +19,7 @@ from miglia.store.repositories.devices import (
 )
 from miglia.store.repositories.events import EntryRepository, EventRepository
 from miglia.store.repositories.positions import PositionRepository
+from miglia.store.repositories.protests import ProtestRepository
 from miglia.store.repositories.raw import RawInputRepository
 from miglia.store.repositories.timing import CorrectionRepository, PassageRepository
 
@@ -39,3 +40,4 @@ class UnitOfWork:
         self.tracking = TrackingSettingsRepository(session)
         self.positions = PositionRepository(session)
         self.alerts = AlertRepository(session)
+        self.protests = ProtestRepository(session)

@@ -107,10 +107,11 @@ def event_row(uow: UnitOfWork, slug: str | None = None) -> EventRecord:
 
 
 def publish_results(db: Database, published: bool, slug: str | None = None) -> None:
-    """Show the results to the public, or hide them again (timekeepers always see them)."""
+    """Show the results to the public (provisional: the protest window starts now), or hide them again
+    (timekeepers always see them)."""
     with db.unit_of_work() as uow:
         event_id = event_row(uow, slug).id
-        uow.events.set_published(event_id, published)
+        uow.events.set_published(event_id, published, now_us())
     news.results_changed(event_id)
 
 

@@ -5,6 +5,7 @@ Nothing here is cached in the database: the same stored inputs always give the s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from miglia.domain.scoreboard import Scoreboard
 from miglia.rules import load_rules
 from miglia.service.clock import clock_text, now_us, to_datetime
 from miglia.service.event import events
+from miglia.service.timing import protests
 from miglia.store.unit_of_work import UnitOfWork
 
 
@@ -73,6 +75,8 @@ class PageResults:
     """The controls neutralised for every car, each with who and why, for a line above the tables."""
     trials: list[str] = field(default_factory=list)
     """The timed trials and secret checks, each with its own standings page."""
+    status: str = ""
+    """Provisional or final, since when, and when the results last changed."""
 
 
 HEADERS = ["Pos.", "No.", "Car", "Crew", "Penalty", "Coeff.", "Score"]
@@ -152,7 +156,23 @@ def for_page(uow: UnitOfWork, show_unpublished: bool = False) -> PageResults:
             ranked=False,
             note="Results are not published yet. They appear here when the timekeeper publishes them.",
         )
-    return tables(scored)
+    return dataclasses.replace(tables(scored), status=_status(protests.state(uow), scored.event.timezone))
+
+
+def _status(now: protests.ResultsState, tz: str) -> str:
+    if now.final and now.final_us is not None:
+        text = f"Final results, declared {clock_text(now.final_us, tz)} by {now.final_by}."
+    elif now.published:
+        text = "Provisional results"
+        if now.published_us is not None and now.window_closes_us is not None:
+            text += f", published {clock_text(now.published_us, tz)}; protests until "
+            text += clock_text(now.window_closes_us, tz)
+        text += "."
+    else:
+        text = "Not published: you see them as a timekeeper."
+    if now.last_change_us is not None:
+        text += f" Last changed {clock_text(now.last_change_us, tz)}."
+    return text
 
 
 # -- one car, for its public page ---------------------------------------------------------------------

@@ -25,6 +25,9 @@ def _record(row: EventRow) -> EventRecord:
         definition=row.definition,
         source_name=row.source_name,
         source_text=row.source_text,
+        results_published_us=row.results_published_us,
+        results_final_us=row.results_final_us,
+        results_final_by=row.results_final_by or "",
     )
 
 
@@ -75,10 +78,30 @@ class EventRepository:
         self._s.flush()
         return row.id
 
-    def set_published(self, event_id: int, published: bool) -> None:
+    def set_published(self, event_id: int, published: bool, at_us: int | None = None) -> None:
+        """Publish (provisional: the protest window runs from `at_us`) or hide the results; either way
+        they are no longer final."""
         row = self._s.get(EventRow, event_id)
         assert row is not None, event_id
         row.results_published = published
+        row.results_published_us = at_us if published else None
+        row.results_final_us, row.results_final_by = None, ""
+
+    def declare_final(self, event_id: int, at_us: int, by: str) -> None:
+        row = self._s.get(EventRow, event_id)
+        assert row is not None, event_id
+        row.results_final_us, row.results_final_by = at_us, by
+
+    def last_change(self, event_id: int) -> int | None:
+        """When a passage or a correction of the event was last stored (None: never)."""
+        passages = self._s.scalar(
+            select(func.max(PassageRow.recorded_us)).where(PassageRow.event_id == event_id)
+        )
+        corrections = self._s.scalar(
+            select(func.max(CorrectionRow.at_us)).where(CorrectionRow.event_id == event_id)
+        )
+        found = [t for t in (passages, corrections) if t is not None]
+        return max(found) if found else None
 
     def replace_routes(self, event_id: int, routes: Iterable[StoredRoute]) -> None:
         self._s.execute(delete(RouteRow).where(RouteRow.event_id == event_id))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miglia.domain.accounts import User
+from miglia.domain.errors import MigliaError
 from miglia.domain.event import ControlKind
+from miglia.service.clock import now_us
 from miglia.service.event import events
 from miglia.service.live import alerts as alerts_service
 from miglia.service.timing import marshal as marshal_service
+from miglia.service.timing import protests as protests_service
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import render
-from miglia.web.deps import unit_of_work
+from miglia.web.console import done, render
+from miglia.web.deps import database, unit_of_work
 from miglia.web.security.errors import Forbidden
 from miglia.web.security.roles import require
 
@@ -60,4 +63,29 @@ def car_private(
         entry=entry,
         passages=passages,
         car_alerts=car_alerts,
+        protests=protests_service.protests(uow, start_no),
+        results=protests_service.state(uow),
+        now_us=now_us(),
+    )
+
+
+@router.post("/cars/{start_no}/private/protests", response_class=HTMLResponse)
+def file_protest(
+    request: Request,
+    start_no: int,
+    kind: str = Form("protest"),
+    control: str = Form(""),
+    text: str = Form(""),
+    user: User = Depends(require("crew")),
+) -> Response:
+    """A crew's inquiry or protest about its own car, while the provisional results' window is open."""
+    if user.role == "crew" and user.start_no != start_no:
+        raise Forbidden("A crew files only for its own car.")
+    back = f"/cars/{start_no}/private#protests"
+    try:
+        filed = protests_service.file(database(request), start_no, user.username, kind, control, text)
+    except MigliaError as exc:
+        return done(request, f"Not filed: {exc}", back)
+    return done(
+        request, f"Your {filed.kind.value} #{filed.id} is filed; the clerk of the course will answer.", back
     )

@@ -16,6 +16,7 @@ from miglia.domain.errors import MigliaError
 from miglia.domain.instants import seconds_to_us
 from miglia.formats.passages_csv import parse_time
 from miglia.service.event import events
+from miglia.service.timing import protests as protests_service
 from miglia.service.timing import results, timekeeper
 from miglia.store.unit_of_work import UnitOfWork
 from miglia.web.console import done, render
@@ -43,6 +44,8 @@ def review(
         corrections=scored.board.corrections,
         in_force=in_force,
         standings=scored.board.overall().standings,
+        protests=protests_service.protests(uow),
+        results_state=protests_service.state(uow),
     )
 
 
@@ -71,11 +74,11 @@ def car_review(
     )
 
 
-def _correction_id(value: str) -> int | None:
+def _correction_id(value: str, field: str = "cancels") -> int | None:
     if not value.strip():
         return None
     if not value.strip().isdigit():
-        raise MigliaError(f"cancels = {value!r}: expected the number of a correction")
+        raise MigliaError(f"{field} = {value!r}: expected the number of a correction")
     return int(value)
 
 
@@ -134,3 +137,37 @@ def add_correction(
     verb = "cancels correction " + cancels if correction_kind is CorrectionKind.CANCEL else "stored"
     whom = "every car" if start_no == EVERY_CAR else f"car {start_no}"
     return done(request, f"Correction {new_id} {verb} for {whom}; results recomputed.", back)
+
+
+@router.post("/organiser/timing/protests/{protest_id}", response_class=HTMLResponse)
+def decide_protest(
+    request: Request,
+    protest_id: int,
+    decision: str = Form(""),
+    answer: str = Form(""),
+    correction: str = Form(""),
+    user: User = Depends(timing_staff),
+) -> Response:
+    """The clerk of the course's answer to an inquiry or a protest."""
+    back = "/organiser/timing#protests"
+    try:
+        decided = protests_service.decide(
+            request.app.state.db,
+            protest_id,
+            user.username,
+            decision,
+            answer,
+            _correction_id(correction, "correction"),
+        )
+    except MigliaError as exc:
+        return done(request, f"Not decided: {exc}", back)
+    return done(request, f"{decided.kind.value.capitalize()} #{decided.id} {decided.decision.value}.", back)
+
+
+@router.post("/organiser/timing/final", response_class=HTMLResponse)
+def declare_final(request: Request, user: User = Depends(timing_staff)) -> Response:
+    try:
+        protests_service.declare_final(request.app.state.db, user.username)
+    except MigliaError as exc:
+        return done(request, f"Not final yet: {exc}", "/organiser/timing")
+    return done(request, "The results are final.", "/organiser/timing")
