@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -95,10 +95,6 @@ class ControlResult:
     choices: tuple[Choice, ...] = ()
     corrections: tuple[str, ...] = ()
     """Ids of the corrections that acted on this line."""
-    points: Decimal | None = None
-    """The points method: what this trial earned from the table (before the coefficient)."""
-    counted: bool = True
-    """The points method: False for a trial dropped as one of the car's worst."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +113,10 @@ class CarResult:
     """Timed trials and secret checks passed with zero deviation (a tie-break)."""
     points: Decimal | None = None
     """The points method: the counted trials' points, before the coefficient."""
+    trial_points: Mapping[str, Decimal] = field(default_factory=dict)
+    """The points method: control -> what that trial earned from the table (before the coefficient)."""
+    dropped: frozenset[str] = frozenset()
+    """The points method: the trials not counted, as the car's worst."""
     excluded: bool
     exclusion: str
     conflicts: tuple[Conflict, ...]
@@ -238,10 +238,13 @@ def score_car(
     )
     penalty, coefficient_penalty = _penalty_sums(control_lines, penalty_lines, rules.coefficient)
     points = None
+    trial_points: dict[str, Decimal] = {}
+    dropped: frozenset[str] = frozenset()
     score = _score(penalty, coefficient_penalty, coefficient, rules)
     if rules.points is not None:
-        control_lines = _with_points(control_lines, rules.points)
-        points, score = _points_score(control_lines, penalty, coefficient, rules)
+        trial_points, dropped = _trial_points(control_lines, rules.points)
+        control_lines = _mark_dropped(control_lines, dropped, rules.points.drop_worst)
+        points, score = _points_score(control_lines, trial_points, dropped, penalty, coefficient, rules)
     return CarResult(
         start_no=start_no,
         lines=(*control_lines, *penalty_lines),
@@ -250,6 +253,8 @@ def score_car(
         coefficient=coefficient,
         score=score,
         points=points,
+        trial_points=trial_points,
+        dropped=dropped,
         clean_trials=sum(
             1 for line in control_lines if line.status is Status.ON_TIME and line.kind in _TRIAL_KINDS
         ),
@@ -755,32 +760,42 @@ _EARNS_POINTS = frozenset((Status.ON_TIME, Status.EARLY, Status.LATE, Status.MIS
 """A trial line that has its points: measured, or missed (floor); pending and neutralised ones have none."""
 
 
-def _with_points(lines: list[ControlResult], table: PointsTable) -> list[ControlResult]:
-    """Each scored trial's points from the table (a missed one the floor), the worst `drop_worst` of them
-    marked not counted."""
-    out = list(lines)
-    scored = [i for i, line in enumerate(out) if line.kind in table.kinds and line.status in _EARNS_POINTS]
-    for i in scored:
-        earned = table.floor if out[i].status is Status.MISSED else table.points(out[i].penalty)
-        out[i] = dataclasses.replace(out[i], points=earned)
-    worst = sorted(scored, key=lambda i: (out[i].points, out[i].control))[: table.drop_worst]
-    for i in worst:
-        out[i] = dataclasses.replace(
-            out[i],
-            counted=False,
-            reason=f"{out[i].reason}; not counted: one of the car's {table.drop_worst} worst",
-        )
-    return out
+def _trial_points(
+    lines: Sequence[ControlResult], table: PointsTable
+) -> tuple[dict[str, Decimal], frozenset[str]]:
+    """Each scored trial's points from the table (a missed one the floor), and the worst `drop_worst` of
+    them, not counted."""
+    earned = {
+        line.control: table.floor if line.status is Status.MISSED else table.points(line.penalty)
+        for line in lines
+        if line.kind in table.kinds and line.status in _EARNS_POINTS
+    }
+    worst = sorted(earned, key=lambda control: (earned[control], control))[: table.drop_worst]
+    return earned, frozenset(worst)
+
+
+def _mark_dropped(
+    lines: list[ControlResult], dropped: frozenset[str], drop_worst: int
+) -> list[ControlResult]:
+    if not dropped:
+        return lines
+    note = f"; not counted: one of the car's {drop_worst} worst"
+    return [dataclasses.replace(x, reason=x.reason + note) if x.control in dropped else x for x in lines]
 
 
 def _points_score(
-    lines: Sequence[ControlResult], penalty: Decimal, coefficient: Decimal, rules: RuleSet
+    lines: Sequence[ControlResult],
+    trial_points: Mapping[str, Decimal],
+    dropped: frozenset[str],
+    penalty: Decimal,
+    coefficient: Decimal,
+    rules: RuleSet,
 ) -> tuple[Decimal, Decimal]:
     """The counted trials' points, and the score: those points x the coefficient, less every penalty
     that is not a points trial's (time controls, secret checks, official penalties), rounded half up."""
     table = rules.points
     assert table is not None
-    points = sum((line.points or _ZERO for line in lines if line.counted and line.points is not None), _ZERO)
+    points = sum((p for control, p in trial_points.items() if control not in dropped), _ZERO)
     trials_penalty = sum((line.penalty for line in lines if line.kind in table.kinds), _ZERO)
     score = points * coefficient - (penalty - trials_penalty)
     return points, score.quantize(Decimal(1).scaleb(-rules.classification.decimals), ROUND_HALF_UP)

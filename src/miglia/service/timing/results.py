@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from miglia.domain.classification import Ranking
 from miglia.domain.corrections import CorrectionKind, effective
@@ -228,7 +229,8 @@ def card_rows(scored: Scored, start_no: int) -> list[CardRow]:
     tz = scored.event.timezone
     plans = scored.board.plan.by_name
     rows: list[CardRow] = []
-    for line in scored.board.result(start_no).lines:
+    result = scored.board.result(start_no)
+    for line in result.lines:
         plan = plans.get(line.control)
         trial = line.kind is ControlKind.TIMED_TRIAL
         if trial and line.target_us is not None:
@@ -246,11 +248,15 @@ def card_rows(scored: Scored, start_no: int) -> list[CardRow]:
                 due=due,
                 actual=actual,
                 deviation=_deviation(line.deviation_us),
-                penalty=f"{line.penalty}" if line.points is None else f"{line.penalty} → {line.points} pts",
+                penalty=_penalty_text(line.penalty, result.trial_points.get(line.control)),
                 reason=line.reason,
             )
         )
     return rows
+
+
+def _penalty_text(penalty: Decimal, points: Decimal | None) -> str:
+    return f"{penalty}" if points is None else f"{penalty} → {points} pts"
 
 
 def _day_of(scored: Scored) -> dict[str, int]:
@@ -321,19 +327,23 @@ def trial_standings(scored: Scored, control: str) -> ResultTable:
     points = scored.rules.points is not None and plan.kind in scored.rules.points.kinds
     measured = []
     for start_no in scored.board.entries:
-        line = scored.board.result(start_no).line(control)
+        result = scored.board.result(start_no)
+        line = result.line(control)
         if line.status.value in _MEASURED and line.deviation_us is not None:
-            measured.append((line.penalty, abs(line.deviation_us), start_no, line))
+            measured.append(
+                (line.penalty, abs(line.deviation_us), start_no, result.trial_points.get(control))
+            )
     measured.sort(key=lambda m: m[:3])
     rows: list[list[str]] = []
     place = 0
-    for k, (penalty, closeness, start_no, line) in enumerate(measured):
+    for k, (penalty, closeness, start_no, earned) in enumerate(measured):
         if k == 0 or (penalty, closeness) != measured[k - 1][:2]:
             place = k + 1
         entry = scored.entries[start_no]
-        row = [str(place), str(start_no), entry.car.title, _deviation(line.deviation_us), f"{penalty}"]
+        deviation = scored.board.result(start_no).line(control).deviation_us
+        row = [str(place), str(start_no), entry.car.title, _deviation(deviation), f"{penalty}"]
         if points:
-            row.append(f"{line.points}")
+            row.append(f"{earned}")
         rows.append(row)
     headers = ["Pos.", "No.", "Car", "Deviation", "Penalty"] + (["Points"] if points else [])
     return ResultTable(f"{control} ({plan.kind.label.lower()})", headers, rows, [m[2] for m in measured])
