@@ -337,3 +337,14 @@ def test_two_cars_side_by_side(small_db: Database) -> None:
     assert cells == ["08:04:31.37", "+0.37 s", "37", "08:03:30.98", "-0.02 s", "2"]
     assert "(the leader)" in client(small_db).get("/cars/2").text
     assert 'id="side-by-side"' not in client(small_db).get("/cars/2?with=99").text  # no such car: no table
+
+
+def test_the_official_classification_pdf_once_published(small_db: Database) -> None:
+    record(small_db, 2, CAR_2)
+    assert client(small_db).get("/results/official.pdf").status_code == 404
+    publish(small_db)
+    answer = client(small_db).get("/results/official.pdf?day=1")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"] == 'inline; filename="classification-day-1.pdf"'
+    assert answer.content.startswith(b"%PDF-")
+    assert 'href="/results/official.pdf"' in client(small_db).get("/results").text

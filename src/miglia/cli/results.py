@@ -6,11 +6,13 @@ import csv
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.domain.instants import US_PER_S, format_local
+from miglia.service.timing import official
 from miglia.service.timing import results as results_service
 
 app = typer.Typer()
@@ -95,3 +97,18 @@ def _text_table(table: results_service.ResultTable) -> str:
     line = "  ".join(h.ljust(w) for h, w in zip(table.headers, widths, strict=True))
     body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table.rows]
     return "\n".join([table.title, line, "-" * len(line), *body, ""])
+
+
+@app.command("classification")
+def classification(
+    out: Path = typer.Option(..., "--out", help="The PDF file to write."),
+    day: int | None = typer.Option(None, help="The classification after this day (default: the final one)."),
+    db: str | None = DbOption,
+) -> None:
+    """Write the official classification as a PDF: rule set and version, provisional or final and since
+    when, every classification and the corrections applied."""
+    with reported():
+        with open_db(db).unit_of_work() as uow:
+            pdf = official.official_pdf(uow, day)
+        out.write_bytes(pdf)
+    typer.echo(f"wrote {out} ({len(pdf):,} bytes)")

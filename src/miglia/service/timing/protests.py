@@ -44,18 +44,13 @@ def state(uow: UnitOfWork) -> ResultsState:
     row = events.event_row(uow)
     window = load_rules(row.rules).protest_window_us
     final = row.results_final_us is not None
-    blockers = (
-        ()
-        if final
-        else tuple(
-            final_blockers(
-                row.results_published_us if row.results_published else None,
-                window,
-                now_us(),
-                uow.protests.all(row.id),
-            )
-        )
-    )
+    if final:
+        blockers: tuple[str, ...] = ()
+    elif row.results_published and row.results_published_us is None:
+        blockers = ("publish the results again: they were published before publication times were kept",)
+    else:
+        published = row.results_published_us if row.results_published else None
+        blockers = tuple(final_blockers(published, window, now_us(), uow.protests.all(row.id)))
     published_us = row.results_published_us if row.results_published else None
     return ResultsState(
         published=row.results_published,

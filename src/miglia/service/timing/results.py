@@ -259,6 +259,24 @@ def _penalty_text(penalty: Decimal, points: Decimal | None) -> str:
     return f"{penalty}" if points is None else f"{penalty} → {points} pts"
 
 
+def after_day(scored: Scored, day: int) -> Scored:
+    """The results as they stood after `day`: the passages and corrections at the controls of days
+    1..day, those controls closed, later days not yet run (corrections not tied to a control count)."""
+    day_of = _day_of(scored)
+    names = [name for name, d in day_of.items() if d <= day]
+    passages = [p for n in scored.board.entries for p in scored.board.passages(n)]
+    board = Scoreboard(
+        scored.event,
+        scored.entries.values(),
+        scored.rules,
+        plan=scored.board.plan,
+        closed=names,
+        passages=[p for p in passages if day_of.get(p.control, 0) <= day],
+        corrections=[c for c in scored.board.corrections if not c.control or day_of.get(c.control, 0) <= day],
+    )
+    return dataclasses.replace(scored, board=board)
+
+
 def _day_of(scored: Scored) -> dict[str, int]:
     return {c.name: scored.event.days[c.day].number for c in scored.board.plan.controls}
 
@@ -279,18 +297,7 @@ def positions_by_day(scored: Scored, start_no: int) -> list[DayPosition]:
     begun = sorted({day_of[p.control] for p in passages if p.control in day_of})
     out: list[DayPosition] = []
     for day in begun:
-        names = [name for name, d in day_of.items() if d <= day]
-        board = Scoreboard(
-            scored.event,
-            scored.entries.values(),
-            scored.rules,
-            plan=scored.board.plan,
-            closed=names,
-            passages=[p for p in passages if day_of.get(p.control, 0) <= day],
-            corrections=[
-                c for c in scored.board.corrections if not c.control or day_of.get(c.control, 0) <= day
-            ],
-        )
+        board = after_day(scored, day).board
         reached = {p.control for p in passages if day_of.get(p.control) == day}
         complete = all(name in reached for name, d in day_of.items() if d == day)
         result = board.result(start_no)

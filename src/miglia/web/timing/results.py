@@ -4,9 +4,10 @@ publishes them."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from miglia.service.timing import results
+from miglia.service.event import events
+from miglia.service.timing import official, results
 from miglia.store.unit_of_work import UnitOfWork
 from miglia.web.deps import unit_of_work
 from miglia.web.event.pages import fragment, page
@@ -39,4 +40,19 @@ def trial_page(request: Request, control: str, uow: UnitOfWork = Depends(unit_of
         control=control,
         table=table,
         trials=results.trials(scored),
+    )
+
+
+@router.get("/results/official.pdf", response_class=Response)
+def official_pdf(
+    request: Request, day: int | None = None, uow: UnitOfWork = Depends(unit_of_work)
+) -> Response:
+    """The official classification (final, or after `day`) as the PDF the clerk posts; once published."""
+    if not results_visible(request):
+        raise events.NotFound("the results are not published yet")
+    name = "classification-final.pdf" if day is None else f"classification-day-{day}.pdf"
+    return Response(
+        official.official_pdf(uow, day),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
