@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from miglia.domain.corrections import EVERY_CAR
 from miglia.domain.errors import InvalidInput
 from miglia.domain.protests import Decision, Protest, ProtestKind, final_blockers, window_closes_us
 from miglia.rules import load_rules
@@ -119,7 +120,7 @@ def decide(
             row = events.event_row(uow)
             known = {int(c.id): c for c in uow.corrections.all(row.id)}
             found = None if correction_id is None else known.get(correction_id)
-            if found is None or found.start_no not in (protest.start_no, 0):
+            if found is None or found.start_no not in (protest.start_no, EVERY_CAR):
                 raise InvalidInput(
                     f"protest {protest_id}",
                     "correction_id",
