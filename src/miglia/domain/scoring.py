@@ -770,6 +770,8 @@ def _trial_points(
         for line in lines
         if line.kind in table.kinds and line.status in _EARNS_POINTS
     }
+    if not table.drop_worst:
+        return earned, frozenset()
     worst = sorted(earned, key=lambda control: (earned[control], control))[: table.drop_worst]
     return earned, frozenset(worst)
 
