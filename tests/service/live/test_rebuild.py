@@ -108,3 +108,33 @@ def test_the_command(small_db: Database, timed_live: Stored) -> None:
         f"day(s) 1: {len(timed_live)} GPS passages replaced by {len(timed_live)}"
     )
     assert gps(small_db) == timed_live
+
+
+def test_a_void_of_a_replaced_gps_passage_is_named_and_nothing_changes(
+    small_db: Database, timed_live: Stored
+) -> None:
+    from miglia.domain.corrections import CorrectionKind
+    from miglia.service.timing import timekeeper
+
+    with small_db.unit_of_work() as uow:
+        passage_id = uow.session.scalars(
+            select(PassageRow.id).where(PassageRow.source == "gps", PassageRow.control == "D1-TC1")
+        ).one()
+    void = timekeeper.add_correction(
+        small_db,
+        timekeeper.CorrectionRequest(
+            kind=CorrectionKind.VOID_PASSAGE,
+            start_no=1,
+            by="tim",
+            why="spike",
+            control="D1-TC1",
+            passage_id=passage_id,
+        ),
+    )
+    with pytest.raises(
+        InvalidInput, match=rf"corrections = '{void} \(car 1, D1-TC1\)': they void GPS passages"
+    ):
+        rebuild(small_db, control="D1-TC1")
+    assert gps(small_db) == timed_live
+    rebuild(small_db, control="D1-PT1")  # another control: the void is not in the way
+    assert gps(small_db) == timed_live

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from miglia.domain.corrections import CorrectionKind, effective
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import Event
 from miglia.domain.passages import Passage
@@ -25,6 +26,7 @@ from miglia.service.live.live_timing import RECORDED_BY, Points, car_day_span, f
 from miglia.service.timing.gps_timing import DayLines
 from miglia.store.db import Database
 from miglia.store.records import NewPassage
+from miglia.store.unit_of_work import UnitOfWork
 
 Progress = Callable[[str], None]
 
@@ -79,6 +81,7 @@ def rebuild(
         for raw, p in sorted(found, key=lambda f: (f[1].instant_us, f[1].start_no, f[1].control, f[1].line))
     ]
     with db.unit_of_work() as uow:
+        _refuse_orphaned_voids(uow, row.id, controls)
         removed = uow.passages.delete(row.id, Source.GPS, controls)
         uow.passages.add_many(row.id, new)
     news.results_changed(row.id)
@@ -90,6 +93,25 @@ def rebuild(
         removed=removed,
         stored=tuple(n.passage for n in new),
     )
+
+
+def _refuse_orphaned_voids(uow: UnitOfWork, event_id: int, controls: set[str]) -> None:
+    """A correction voiding one of the GPS passages about to be replaced would silently stop applying
+    (the new passages are new rows): refuse, naming it, so the timekeeper cancels it first."""
+    replaced = {p.id for p in uow.passages.all(event_id) if p.source is Source.GPS and p.control in controls}
+    voids = [
+        c
+        for c in effective(uow.corrections.all(event_id))
+        if c.kind is CorrectionKind.VOID_PASSAGE and c.passage_id in replaced
+    ]
+    if voids:
+        names = ", ".join(f"{c.id} (car {c.start_no}, {c.control})" for c in voids)
+        raise InvalidInput(
+            "rebuild",
+            "corrections",
+            names,
+            "they void GPS passages a rebuild replaces: cancel them first, then void the new ones",
+        )
 
 
 def _scope(
