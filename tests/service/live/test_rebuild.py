@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -138,3 +140,57 @@ def test_a_void_of_a_replaced_gps_passage_is_named_and_nothing_changes(
     assert gps(small_db) == timed_live
     rebuild(small_db, control="D1-PT1")  # another control: the void is not in the way
     assert gps(small_db) == timed_live
+
+
+def _store_track(db: Database, device: str, speed_ms: float, step_s: float, offset_s: int) -> None:
+    from miglia.service.live.ingest import insert_positions
+    from miglia.tracking.fix import Fix
+
+    _, lines = small_lines()
+    track = drive(lines.route, T0 + offset_s * 1_000_000, speed_ms, step_s)
+    fixes = [
+        Fix(device_id=device, instant_us=int(t), lat=float(la), lon=float(lo))
+        for t, la, lo in zip(track.t_us, track.lat, track.lon, strict=True)
+    ]
+    with db.unit_of_work() as uow:
+        [raw_id] = uow.positions.add_raws([(None, "device_file", "test", 0, "text/csv", "", True, "")])
+        insert_positions(uow, raw_id, fixes)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    speeds=st.lists(st.floats(6.0, 30.0), min_size=1, max_size=3),
+    step_s=st.sampled_from([1.0, 2.5, 5.0]),
+    shift_m=st.sampled_from([-400, -150, 150, 400]),
+)
+def test_rebuild_is_idempotent_and_a_line_moved_and_back_restores_it(
+    sqlite_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    speeds: list[float],
+    step_s: float,
+    shift_m: int,
+) -> None:
+    folder = tmp_path_factory.mktemp("rebuild")
+    db = Database(f"sqlite:///{folder / 'miglia.db'}")
+    try:
+        events.import_event(db, SMALL / "event.toml")
+        events.import_entries(db, SMALL / "entries.csv")  # cars 1-3 carry dev-1, dev-2, dev-3
+        for k, speed in enumerate(speeds):
+            _store_track(db, f"dev-{k + 1}", speed, step_s, offset_s=60 * k)
+        rebuild(db)
+        first = gps(db)
+        assert len(first) == len(speeds) * len(small_lines()[1].slots)  # every car crossed every line
+        rebuild(db)
+        assert gps(db) == first  # idempotent
+        shutil.copy(SMALL / "day1.gpx", folder / "day1.gpx")
+        original = (SMALL / "event.toml").read_text()
+        moved_km = 6.0 + shift_m / 1000
+        (folder / "event.toml").write_text(original.replace("km = 6.0\n", f"km = {moved_km}\n", 1))
+        events.import_event(db, folder / "event.toml")
+        rebuild(db, control="D1-TC1")
+        (folder / "event.toml").write_text(original)
+        events.import_event(db, folder / "event.toml")
+        rebuild(db, control="D1-TC1")
+        assert gps(db) == first  # moved and back: the original passages, to the microsecond
+    finally:
+        db.dispose()
