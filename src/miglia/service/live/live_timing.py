@@ -299,7 +299,7 @@ class LiveTiming:
     ) -> Points:
         """The car's stored positions that day (its devices that day), in time order; with `before_us`
         and `limit`, only the last `limit` before that instant."""
-        span = self._span(timing, watch, car, day, before_us)
+        span = car_day_span(watch, timing.timezone, car, day, before_us)
         out = Points()
         if span is None:
             return out
@@ -318,7 +318,7 @@ class LiveTiming:
         spans: list[PositionSpan] = []
         for (car, day), before_us in wanted:
             out[(car, day)] = Points()
-            span = self._span(timing, watch, car, day, before_us)
+            span = car_day_span(watch, timing.timezone, car, day, before_us)
             if span is not None:
                 keys.append((car, day))
                 spans.append(span)
@@ -330,11 +330,6 @@ class LiveTiming:
             for t, lat, lon, raw in points:
                 out[key].add(t, lat, lon, raw)
         return {key: points.sorted() for key, points in out.items()}
-
-    def _span(
-        self, timing: _EventTiming, watch: Watch, car: int, day: int, before_us: int | None
-    ) -> PositionSpan | None:
-        return car_day_span(watch, timing.timezone, car, day, before_us)
 
     # -- storing and scoring ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ def official_pdf(uow: UnitOfWork, day: int | None = None) -> bytes:
 
 def official(uow: UnitOfWork, day: int | None = None) -> OfficialClassification:
     scored = results.score(uow)
-    state = protests.state(uow)
+    state = protests.state(uow, scored.rules)
     event = scored.event
     numbers = [d.number for d in event.days]
     if day is not None and day not in numbers:

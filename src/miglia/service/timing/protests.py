@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from miglia.domain.corrections import EVERY_CAR
 from miglia.domain.errors import InvalidInput
 from miglia.domain.protests import Decision, Protest, ProtestKind, final_blockers, window_closes_us
+from miglia.domain.rules import RuleSet
 from miglia.rules import load_rules
 from miglia.service import news
 from miglia.service.clock import now_us
@@ -41,9 +42,10 @@ class ResultsState:
     """Why the results cannot be declared final now (empty: they can, or they are)."""
 
 
-def state(uow: UnitOfWork) -> ResultsState:
+def state(uow: UnitOfWork, rules: RuleSet | None = None) -> ResultsState:
+    """`rules`: the event's rule set when the caller has it already (else it is read)."""
     row = events.event_row(uow)
-    window = load_rules(row.rules).protest_window_us
+    window = (rules or load_rules(row.rules)).protest_window_us
     final = row.results_final_us is not None
     if final:
         blockers: tuple[str, ...] = ()

@@ -157,7 +157,9 @@ def for_page(uow: UnitOfWork, show_unpublished: bool = False) -> PageResults:
             ranked=False,
             note="Results are not published yet. They appear here when the timekeeper publishes them.",
         )
-    return dataclasses.replace(tables(scored), status=_status(protests.state(uow), scored.event.timezone))
+    return dataclasses.replace(
+        tables(scored), status=_status(protests.state(uow, scored.rules), scored.event.timezone)
+    )
 
 
 def _status(now: protests.ResultsState, tz: str) -> str:
@@ -337,17 +339,15 @@ def trial_standings(scored: Scored, control: str) -> ResultTable:
         result = scored.board.result(start_no)
         line = result.line(control)
         if line.status.value in _MEASURED and line.deviation_us is not None:
-            measured.append(
-                (line.penalty, abs(line.deviation_us), start_no, result.trial_points.get(control))
-            )
+            earned = result.trial_points.get(control)
+            measured.append((line.penalty, abs(line.deviation_us), start_no, line.deviation_us, earned))
     measured.sort(key=lambda m: m[:3])
     rows: list[list[str]] = []
     place = 0
-    for k, (penalty, closeness, start_no, earned) in enumerate(measured):
+    for k, (penalty, closeness, start_no, deviation, earned) in enumerate(measured):
         if k == 0 or (penalty, closeness) != measured[k - 1][:2]:
             place = k + 1
         entry = scored.entries[start_no]
-        deviation = scored.board.result(start_no).line(control).deviation_us
         row = [str(place), str(start_no), entry.car.title, _deviation(deviation), f"{penalty}"]
         if points:
             row.append(f"{earned}")

@@ -45,7 +45,7 @@ def review(
         in_force=in_force,
         standings=scored.board.overall().standings,
         protests=protests_service.protests(uow),
-        results_state=protests_service.state(uow),
+        results_state=protests_service.state(uow, scored.rules),
     )
 
 
