@@ -9,7 +9,7 @@ tie-break share a place (ex aequo), and the next place counts them all (1, 1, 3)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -87,17 +87,23 @@ def ordered(
     results: Iterable[CarResult], rules: ClassificationRules, entries: Mapping[int, Entry]
 ) -> list[tuple[RankKey, CarResult]]:
     """Results in classification order with their keys (start-number order when not ranked)."""
-    if not rules.ranked:
-        return sorted((((r.start_no,), r) for r in results), key=lambda kr: kr[1].start_no)
     key = rank_key(rules, entries)
-    pairs = [(key(r), r) for r in results]
-    pairs.sort(key=lambda kr: (kr[0], kr[1].start_no))
-    return pairs
+    return sort_keyed([(key(r), r) for r in results], rules)
 
 
-def standings(pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationRules) -> tuple[Standing, ...]:
-    """The places of results already in order: equal keys share a place."""
-    out: list[Standing] = []
+def sort_keyed(
+    pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationRules
+) -> list[tuple[RankKey, CarResult]]:
+    """Results with their `rank_key` in classification order (start-number order when not ranked)."""
+    if not rules.ranked:
+        return sorted(pairs, key=lambda kr: kr[1].start_no)
+    return sorted(pairs, key=lambda kr: (kr[0], kr[1].start_no))
+
+
+def places(
+    pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationRules
+) -> Iterator[tuple[CarResult, int | None]]:
+    """Each result already in order with its place: equal keys share a place; excluded cars have none."""
     current = 0
     previous: RankKey | None = None
     classified = 0
@@ -109,18 +115,23 @@ def standings(pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationR
                 current = classified
                 previous = key
             place = current
-        out.append(
-            Standing(
-                position=place,
-                start_no=r.start_no,
-                penalty=r.penalty,
-                coefficient=r.coefficient,
-                score=r.score,
-                excluded=r.excluded,
-                note=r.exclusion,
-            )
+        yield r, place
+
+
+def standings(pairs: Iterable[tuple[RankKey, CarResult]], rules: ClassificationRules) -> tuple[Standing, ...]:
+    """The standings of results already in order (see `places`)."""
+    return tuple(
+        Standing(
+            position=place,
+            start_no=r.start_no,
+            penalty=r.penalty,
+            coefficient=r.coefficient,
+            score=r.score,
+            excluded=r.excluded,
+            note=r.exclusion,
         )
-    return tuple(out)
+        for r, place in places(pairs, rules)
+    )
 
 
 def classify(

@@ -95,7 +95,8 @@ def format_duration(us: int, places: int = 2) -> str:
     us = abs(us)
     minutes, rest = divmod(us, US_PER_MIN)
     seconds, micro = divmod(rest, US_PER_S)
-    frac = f".{micro // 10 ** (6 - places):0{places}d}" if places else ""
+    # zfill, not a nested format spec: this formats every deviation of every car at each recompute
+    frac = "." + str(micro // 10 ** (6 - places)).zfill(places) if places else ""
     if minutes:
         return f"{sign}{minutes} min {seconds:02d}{frac} s"
     return f"{sign}{seconds}{frac} s"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from miglia.domain.errors import InvalidInput
 from miglia.domain.instants import format_duration
@@ -80,7 +81,7 @@ class Conflict:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen, for speed (see scoring.ControlResult); never changed
 class Choice:
     """Which passage counts at one car's control line, and why."""
 
@@ -93,6 +94,11 @@ class Choice:
     """The first passage of each source, in precedence order."""
     set_aside: tuple[Passage, ...]
     """Further passages of a source after its first one: kept, not used."""
+
+
+@cache  # a rule set has a few precedences, and this names one in most passage choices
+def _precedence_text(precedence: tuple[Source, ...]) -> str:
+    return " > ".join(precedence)
 
 
 def choose(
@@ -159,7 +165,7 @@ def choose(
     if len(ordered) == 1 and not set_aside:
         reason = f"{chosen.source} time"
     else:
-        reason = f"{chosen.source} time (precedence {' > '.join(precedence)})"
+        reason = f"{chosen.source} time (precedence {_precedence_text(precedence)})"
         if set_aside:
             reason += f"; {len(set_aside)} later or unaccepted passage(s) kept aside"
     if conflicts:

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cache
 
 from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Car
@@ -71,7 +72,9 @@ class Status(StrEnum):
     NEUTRALISED = "neutralised"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen, though never changed once built: a recompute builds tens of thousands of lines, and a frozen
+# dataclass takes three times as long to build (each field set through object.__setattr__).
+@dataclass(slots=True, kw_only=True)
 class ControlResult:
     """One line of a car's breakdown: a control, or an official penalty."""
 
@@ -132,7 +135,7 @@ Slot = tuple[str, str]
 """A control line: (control, line), line "" or a timed trial's "finish"."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed, as ControlResult; never changed once built
 class _Reading:
     """The instant that counts at one control line of a car, and where it came from."""
 
@@ -157,6 +160,11 @@ class _SortedCorrections:
     neutralised: Mapping[str, Correction]
     """Control -> the correction that neutralised it for every car."""
 
+    @property
+    def acts_on_lines(self) -> bool:
+        """Whether any correction sets or voids a whole control line (most cars have none)."""
+        return bool(self.replaced or self.voided_lines)
+
 
 @dataclass(frozen=True, slots=True)
 class _Car:
@@ -165,7 +173,8 @@ class _Car:
     rules: RuleSet
     day_starts_us: Sequence[int]
     """The car's start instant on each day."""
-    readings: Mapping[Slot, _Reading]
+    readings: Mapping[str, tuple[_Reading, _Reading | None]]
+    """Control -> its reading, and a timed trial's finish-line reading (else None)."""
     closed: frozenset[str] | None
     """The controls closed so far (None: all)."""
     last_seen: int
@@ -305,19 +314,24 @@ def _read_lines(
     rules: RuleSet,
     corrections: _SortedCorrections,
     conflicts: list[Conflict],
-) -> tuple[dict[Slot, _Reading], int]:
-    """The reading of every control line, in route order, and the index of the last control with a
-    time (-1: none); the conflicts found between sources are added to `conflicts`."""
-    readings: dict[Slot, _Reading] = {}
+) -> tuple[dict[str, tuple[_Reading, _Reading | None]], int]:
+    """The reading of every control (a timed trial: of its start and finish lines), in route order, and
+    the index of the last control with a time (-1: none); the conflicts found between sources are added
+    to `conflicts`."""
+    readings: dict[str, tuple[_Reading, _Reading | None]] = {}
     last_seen = -1
     for control in plan.controls:
-        lines = ("", "finish") if control.kind is ControlKind.TIMED_TRIAL else ("",)
-        for line in lines:
-            reading = _read(start_no, control, line, slots, rules, corrections, conflicts)
-            readings[(control.name, line)] = reading
-            if reading.instant_us is not None:
-                last_seen = control.index
+        reading = _read(start_no, control, "", slots, rules, corrections, conflicts)
+        finish = None
+        if control.kind is ControlKind.TIMED_TRIAL:
+            finish = _read(start_no, control, "finish", slots, rules, corrections, conflicts)
+        readings[control.name] = (reading, finish)
+        if reading.instant_us is not None or (finish is not None and finish.instant_us is not None):
+            last_seen = control.index
     return readings, last_seen
+
+
+_NO_READING = _Reading(None, None, "", None)
 
 
 def _read(
@@ -331,17 +345,18 @@ def _read(
 ) -> _Reading:
     """The instant that counts at one control line: a correction's, else the chosen passage's."""
     slot = (control.name, line)
-    replacement = corrections.replaced.get(slot)
-    if replacement is not None:
-        note = f"time set by correction {replacement.id} ({replacement.by}: {replacement.why})"
-        return _Reading(replacement.instant_us, None, note, replacement.id)
-    void = corrections.voided_lines.get(slot)
-    if void is not None:
-        note = f"passages voided by correction {void.id} ({void.by}: {void.why})"
-        return _Reading(None, None, note, void.id)
+    if corrections.acts_on_lines:
+        replacement = corrections.replaced.get(slot)
+        if replacement is not None:
+            note = f"time set by correction {replacement.id} ({replacement.by}: {replacement.why})"
+            return _Reading(replacement.instant_us, None, note, replacement.id)
+        void = corrections.voided_lines.get(slot)
+        if void is not None:
+            note = f"passages voided by correction {void.id} ({void.by}: {void.why})"
+            return _Reading(None, None, note, void.id)
     passages = slots.get(slot)
     if not passages:
-        return _Reading(None, None, "", None)
+        return _NO_READING
     if corrections.voided_passages:
         passages = [p for p in passages if p.id not in corrections.voided_passages]
     precedence = rules.passages.precedence_for(control.name, control.kind)
@@ -357,8 +372,7 @@ def _read(
 
 def _control_line(control: ControlPlan, car: _Car) -> tuple[ControlResult, bool]:
     """The line of one control, and whether it excludes the car (then its reason says why)."""
-    reading = car.readings[(control.name, "")]
-    finish = car.readings[(control.name, "finish")] if control.kind is ControlKind.TIMED_TRIAL else None
+    reading, finish = car.readings[control.name]
     choices, used = _provenance(reading, finish)
     if finish is not None:
         if reading.instant_us is None or finish.instant_us is None:
@@ -505,7 +519,7 @@ def _due_us(
     written on the time card); without a time there, from the fixed time card.
     """
     if reference is Reference.ACTUAL and control.leg_start is not None and control.leg_us is not None:
-        leg_start_us = car.readings[(control.leg_start, "")].instant_us
+        leg_start_us = car.readings[control.leg_start][0].instant_us
         if leg_start_us is not None:
             measured_us = measure.measure(leg_start_us)
             if to_minute:
@@ -535,6 +549,7 @@ def _amount(units: int, deviation_us: int, minute: bool) -> str:
     return format_duration(abs(deviation_us))
 
 
+@cache  # a few distinct values, formatted tens of thousands of times per recompute
 def _points_text(points: Decimal) -> str:
     return f"{points.normalize():f}"
 
