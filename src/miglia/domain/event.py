@@ -98,6 +98,15 @@ class Stop:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class OdometerCheck:
+    """A measured stretch of the day's route (usually near its start) on which crews calibrate their trip
+    meters: from `from_km` to `to_km` of the route."""
+
+    from_km: Decimal
+    to_km: Decimal
+
+
 @dataclass(frozen=True, kw_only=True)
 class Day:
     number: int
@@ -108,6 +117,7 @@ class Day:
     start_interval_s: int
     controls: tuple[Control, ...] = ()
     stops: tuple[Stop, ...] = ()
+    odometer_check: OdometerCheck | None = None
 
 
 @dataclass(frozen=True)

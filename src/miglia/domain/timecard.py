@@ -228,6 +228,42 @@ def _legs(controls: tuple[Control, ...]) -> list[_Leg]:
     return legs
 
 
+def leg_averages(controls: tuple[Control, ...]) -> list[tuple[Control | None, Control, Decimal | None]]:
+    """Each leg of a day after its start: (the control it starts at, None for the day's start; the control
+    that closes it; its set average at its start, None when a target time alone sets it)."""
+    out: list[tuple[Control | None, Control, Decimal | None]] = []
+    for leg in _legs(controls):
+        if leg.end.kind is ControlKind.START:
+            continue
+        schedule = leg_schedule(leg.start, leg.end, leg.checks)
+        out.append((leg.start, leg.end, None if schedule is None else schedule.kmh))
+    return out
+
+
+def ideal_offset_us(controls: tuple[Control, ...], km: Decimal) -> int | None:
+    """The ideal time from the car's start of the day to `km` of the day's route (a stop, a roadbook line):
+    on a leg with a set average, from its schedule (`LegSchedule`, the one the controls use); on a leg set
+    by a target time alone, in proportion to the distance. None outside the timed legs (before the start
+    control, after the finish)."""
+    offset = 0
+    for leg in _legs(controls):
+        if leg.end.kind is ControlKind.START:
+            if km < _require_km(leg.end):
+                return None
+            continue
+        start_km = Decimal(0) if leg.start is None else _require_km(leg.start)
+        end_km = _require_km(leg.end)
+        schedule = leg_schedule(leg.start, leg.end, leg.checks)
+        leg_us = _leg_us(leg.end, leg.start, schedule)
+        if km <= end_km:
+            if schedule is not None:
+                return offset + schedule.ideal_us(max(km, start_km))
+            share = (km - start_km) / (end_km - start_km)
+            return offset + int((share * leg_us).to_integral_value(ROUND_HALF_UP))
+        offset += leg_us
+    return None
+
+
 def _plan_day(day: int, controls: tuple[Control, ...], first_index: int) -> list[ControlPlan]:
     legs = {leg.end.name: leg for leg in _legs(controls)}
     offsets: dict[str, int] = {}  # ideal time after the start of the day

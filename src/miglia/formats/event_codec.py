@@ -19,6 +19,7 @@ from miglia.domain.event import (
     Day,
     Eligibility,
     Event,
+    OdometerCheck,
     SpeedChange,
     Stop,
     StopKind,
@@ -78,6 +79,10 @@ def _stop(d: dict[str, Any]) -> Stop:
     )
 
 
+def _odometer(d: dict[str, Any] | None) -> OdometerCheck | None:
+    return None if d is None else OdometerCheck(Decimal(d["from_km"]), Decimal(d["to_km"]))
+
+
 def from_json(d: dict[str, Any]) -> Event:
     return Event(
         slug=d["slug"],
@@ -94,6 +99,7 @@ def from_json(d: dict[str, Any]) -> Event:
                 start_interval_s=day["start_interval_s"],
                 controls=tuple(_control(c) for c in day["controls"]),
                 stops=tuple(_stop(s) for s in day["stops"]),
+                odometer_check=_odometer(day.get("odometer_check")),
             )
             for day in d["days"]
         ),

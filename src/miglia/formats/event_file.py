@@ -31,6 +31,7 @@ from miglia.domain.event import (
     Day,
     Eligibility,
     Event,
+    OdometerCheck,
     SpeedChange,
     Stop,
     StopKind,
@@ -151,6 +152,17 @@ class _Stop(_Strict):
     description: str = ""
 
 
+class _OdometerCheck(_Strict):
+    from_km: Km
+    to_km: Km
+
+    @model_validator(mode="after")
+    def _forward(self) -> _OdometerCheck:
+        if self.to_km <= self.from_km:
+            raise ValueError(f"to_km {self.to_km} must be after from_km {self.from_km}")
+        return self
+
+
 class _Day(_Strict):
     date: dt.date
     title: str = ""
@@ -159,6 +171,7 @@ class _Day(_Strict):
     start_interval: Interval = 60
     controls: list[_Control] = []
     stops: list[_Stop] = []
+    odometer_check: _OdometerCheck | None = None
 
 
 class _EventHead(_Strict):
@@ -336,6 +349,9 @@ def _to_domain(parsed: _EventFile, path: Path) -> Event:
                 )
                 for s in day.stops
             ),
+            odometer_check=None
+            if day.odometer_check is None
+            else OdometerCheck(day.odometer_check.from_km, day.odometer_check.to_km),
         )
         for n, day in enumerate(parsed.days, start=1)
     )

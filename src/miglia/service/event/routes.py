@@ -44,6 +44,8 @@ def place_event(event: Event) -> tuple[Event, dict[int, DayRoute]]:
                 [round(float(a), 6), round(float(b), 6)] for a, b in zip(route.lat, route.lon, strict=True)
             ],
         )
+        if day.odometer_check is not None:
+            _check_km(route, day, "odometer_check to_km", day.odometer_check.to_km)
         days.append(
             replace(
                 day,
