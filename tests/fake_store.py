@@ -21,6 +21,7 @@ from miglia.domain.corrections import Correction
 from miglia.domain.entries import Entry
 from miglia.domain.passages import Passage
 from miglia.domain.protests import Decision, Protest, ProtestKind
+from miglia.roadbook.edits import Edit
 from miglia.store.records import (
     Alert,
     AlreadyStored,
@@ -76,6 +77,7 @@ class State:
     tracking: dict[int, tuple[bool, dict[str, Any]]] = field(default_factory=dict)
     alerts: list[tuple[int, Alert]] = field(default_factory=list)
     protests: list[tuple[int, Protest]] = field(default_factory=list)
+    roadbook_edits: list[tuple[int, Edit]] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -496,6 +498,31 @@ class _Protests:
         raise AssertionError(protest_id)
 
 
+class _RoadbookEdits:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def add(self, event_id: int, edit: Edit) -> Edit:
+        made = dataclasses.replace(edit, id=self._st.new_id(), withdrawn_by="", withdrawn_us=None)
+        self._st.roadbook_edits.append((event_id, made))
+        return made
+
+    def all(self, event_id: int, day: int | None = None, *, withdrawn: bool = False) -> list[Edit]:
+        found = [
+            e
+            for ev, e in self._st.roadbook_edits
+            if ev == event_id and day in (None, e.day) and (withdrawn or e.withdrawn_us is None)
+        ]
+        return sorted(found, key=lambda e: (e.at_us, e.id))
+
+    def withdraw(self, event_id: int, edit_id: int, *, by: str, at_us: int) -> Edit | None:
+        for k, (ev, e) in enumerate(self._st.roadbook_edits):
+            if ev == event_id and e.id == edit_id and e.withdrawn_us is None:
+                self._st.roadbook_edits[k] = (ev, dataclasses.replace(e, withdrawn_by=by, withdrawn_us=at_us))
+                return self._st.roadbook_edits[k][1]
+        return None
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:
         self.events = _Events(state)
@@ -510,6 +537,7 @@ class FakeUnitOfWork:
         self.tracking = _Tracking(state)
         self.alerts = _Alerts(state)
         self.protests = _Protests(state)
+        self.roadbook_edits = _RoadbookEdits(state)
 
 
 class FakeDatabase:

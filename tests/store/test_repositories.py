@@ -16,6 +16,7 @@ from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, Ra
 from miglia.domain.passages import Passage
 from miglia.domain.protests import Decision, ProtestKind
 from miglia.domain.rules import Source
+from miglia.roadbook.edits import Action, Edit
 from miglia.store.records import (
     AlreadyStored,
     AssignmentRecord,
@@ -315,3 +316,45 @@ def test_publication_finality_and_protests(any_store: Any) -> None:
             "",
         )
         assert uow.protests.get(filed.id) == decided
+
+
+def test_roadbook_edits_come_back_in_the_order_made_and_withdrawn_ones_are_kept(any_store: Any) -> None:
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        later = uow.roadbook_edits.add(
+            event_id,
+            Edit(id=0, day=1, action=Action.REMOVE, anchor_m=820.0, lat=38.1, lon=-122.2, by="org", at_us=20),
+        )
+        first = uow.roadbook_edits.add(
+            event_id,
+            Edit(
+                id=0,
+                day=1,
+                action=Action.CHANGE,
+                anchor_m=410.5,
+                lat=38.0,
+                lon=-122.1,
+                words="turn right at the church",
+                note="! narrow bridge",
+                stubs=(0, 270),
+                by="org",
+                at_us=10,
+            ),
+        )
+        other_day = uow.roadbook_edits.add(
+            event_id,
+            Edit(
+                id=0, day=2, action=Action.ADD, anchor_m=5.0, lat=39.0, lon=-123.0, stubs=(), by="o", at_us=5
+            ),
+        )
+    with any_store.unit_of_work() as uow:
+        assert uow.roadbook_edits.all(event_id, 1) == [first, later]
+        assert first.stubs == (0, 270) and first.icon is None and other_day.stubs == ()
+        assert uow.roadbook_edits.all(event_id) == [other_day, first, later]
+        withdrawn = uow.roadbook_edits.withdraw(event_id, first.id, by="org2", at_us=30)
+        assert withdrawn is not None and (withdrawn.withdrawn_by, withdrawn.withdrawn_us) == ("org2", 30)
+        assert uow.roadbook_edits.withdraw(event_id, first.id, by="org2", at_us=31) is None
+        assert uow.roadbook_edits.withdraw(event_id + 1, later.id, by="org2", at_us=31) is None
+    with any_store.unit_of_work() as uow:
+        assert uow.roadbook_edits.all(event_id, 1) == [later]
+        assert uow.roadbook_edits.all(event_id, 1, withdrawn=True) == [withdrawn, later]

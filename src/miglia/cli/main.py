@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from miglia.cli import devices, gps, results, score, timing, users
+from miglia.cli import devices, gps, results, roadbook, score, timing, users
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service.event import events
 from miglia.store.db import Database
@@ -26,6 +26,7 @@ app.add_typer(event_app, name="event")
 app.add_typer(entries_app, name="entries")
 app.add_typer(gps.app, name="gps")
 app.add_typer(score.app)
+app.add_typer(roadbook.app)
 app.add_typer(results.app)
 app.add_typer(timing.passages_app, name="passages")
 app.add_typer(timing.correction_app, name="correction")

@@ -437,6 +437,8 @@ def event_toml(days: list[tuple[DayPlan, str, list[ControlSpec], list[StopSpec]]
             f"route = {_q(route)}",
             f"first_start = {FIRST_START}",
             f"start_interval = {START_INTERVAL_S}",
+            # a measured 5 km just after the start, for the crews to set their trip meters by
+            "odometer_check = { from_km = 1.0, to_km = 6.0 }",
             "",
         ]
         for c in controls:

@@ -49,6 +49,9 @@ class Edit:
     """None: unchanged; () removes the stubs."""
     by: str
     at_us: int
+    withdrawn_by: str = ""
+    withdrawn_us: int | None = None
+    """An edit withdrawn (who, when) is kept in the history and no longer applied."""
 
     def describe(self) -> str:
         what = {Action.ADD: "add", Action.CHANGE: "change", Action.REMOVE: "remove"}[self.action]

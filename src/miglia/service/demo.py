@@ -15,12 +15,14 @@ from pathlib import Path
 from miglia.demo import Simulation, simulate_event, write_demo_event
 from miglia.domain.classification import Standing
 from miglia.geo.track import Track
+from miglia.roadbook.model import Kind
 from miglia.service.accounts import users
 from miglia.service.event import events
 from miglia.service.event.routes import DayRoute
 from miglia.service.live import enrolment
 from miglia.service.live.ingest import insert_positions
 from miglia.service.raw import store_raw
+from miglia.service.roadbook import books
 from miglia.service.timing.gps_timing import day_lines, gps_passages
 from miglia.service.timing.results import score
 from miglia.service.timing.timekeeper import store_passages
@@ -97,6 +99,8 @@ def build_demo(
     events.publish_results(db, True)
     for username, role, start_no in DEMO_ACCOUNTS:
         users.add_user(db, username, role, demo_password(username), start_no)
+    progress("making the roadbooks, with a few of the organiser's corrections")
+    _edit_roadbooks(db)
     progress("scoring under the mille-miglia rules")
     with db.unit_of_work() as uow:
         scored = score(uow)
@@ -116,6 +120,30 @@ def build_demo(
         top=top,
     )
     return db, summary
+
+
+def _edit_roadbooks(db: Database) -> None:
+    """What an organiser proof-reading the generated roadbooks would do: name a landmark, warn of gravel,
+    draw a side road, add a level crossing, drop a line crews do not need."""
+    with db.unit_of_work() as uow:
+        day1 = books.day_book(uow, 1).book.instructions
+        day4 = books.day_book(uow, 4).book.instructions
+    turns = [i for i in day1 if i.kind is Kind.TURN and i.km > 20]
+    hairpin = next(i for i in day1 if i.kind is Kind.HAIRPIN)
+    keep = next(i for i in day1 if i.words.startswith("keep"))
+    books.change_line(
+        db,
+        1,
+        turns[0].anchor_m,
+        "organiser",
+        words=f"{turns[0].words} at the Wagon Wheel saloon",
+        stubs=str((turns[0].heading_in + 180 + 90) % 360),
+    )
+    books.change_line(db, 1, hairpin.anchor_m, "organiser", note="! gravel on the exit of the bend")
+    books.add_line(db, 1, 12.34, "organiser", words="! level crossing", note="stop, look both ways")
+    books.remove_line(db, 1, keep.anchor_m, "organiser")
+    show = next(i for i in day4 if i.icon == "car_show")
+    books.change_line(db, 4, show.anchor_m, "organiser", note="car show: follow the marshals to your place")
 
 
 def _store_tracks(

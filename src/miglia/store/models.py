@@ -281,3 +281,26 @@ class ProtestRow(Base):
     decided_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     decided_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     correction_id: Mapped[int | None] = mapped_column(ForeignKey("corrections.id"), nullable=True)
+
+
+class RoadbookEditRow(Base):
+    """An organiser's edit of a day's generated roadbook (who, when), anchored where it was made; withdrawn
+    edits are kept (who, when), not deleted."""
+
+    __tablename__ = "roadbook_edits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    day: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    anchor_m: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    words: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    icon: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    stubs: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Whole degrees separated by spaces; "" removes the stubs; NULL leaves them."""
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+    withdrawn_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    withdrawn_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

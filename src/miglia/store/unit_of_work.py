@@ -21,6 +21,7 @@ from miglia.store.repositories.events import EntryRepository, EventRepository
 from miglia.store.repositories.positions import PositionRepository
 from miglia.store.repositories.protests import ProtestRepository
 from miglia.store.repositories.raw import RawInputRepository
+from miglia.store.repositories.roadbook import RoadbookEditRepository
 from miglia.store.repositories.timing import CorrectionRepository, PassageRepository
 
 
@@ -41,3 +42,4 @@ class UnitOfWork:
         self.positions = PositionRepository(session)
         self.alerts = AlertRepository(session)
         self.protests = ProtestRepository(session)
+        self.roadbook_edits = RoadbookEditRepository(session)

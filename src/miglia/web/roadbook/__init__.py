@@ -1,0 +1,1 @@
+"""The roadbook's pages and files."""
