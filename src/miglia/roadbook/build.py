@@ -180,13 +180,13 @@ def _odometer(route: Route, day: Day) -> list[Instruction]:
     measured = check.to_km - check.from_km
     return [
         _event_line(
-            route, check.from_km, Kind.ODOMETER, "odometer check: zero the trip meter", "odometer", ""
+            route, check.from_km, Kind.ODOMETER, "odometer check start: zero the trip meter", "odometer", ""
         ),
         _event_line(
             route,
             check.to_km,
             Kind.ODOMETER,
-            f"odometer check: end, {measured:.2f} km measured",
+            f"odometer check end: {measured:.2f} km measured",
             "odometer",
             "compare the trip meter and correct its setting",
         ),

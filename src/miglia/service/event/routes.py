@@ -45,7 +45,7 @@ def place_event(event: Event) -> tuple[Event, dict[int, DayRoute]]:
             ],
         )
         if day.odometer_check is not None:
-            _check_km(route, day, "odometer_check to_km", day.odometer_check.to_km)
+            _check_km(route, day, "odometer check end", day.odometer_check.to_km)
         days.append(
             replace(
                 day,
@@ -89,7 +89,8 @@ def _check_km(route: Route, day: Day, what: str, km: Decimal) -> None:
 
 
 def _point(route: Route, km: Decimal) -> tuple[float, float]:
-    lat, lon = route.point_at(float(km) * 1000)
+    # `_check_km` lets a km stand up to 1 m past the end (a finish written to the route's length, rounded)
+    lat, lon = route.point_at(min(float(km) * 1000, route.length_m))
     return round(float(lat), 6), round(float(lon), 6)
 
 

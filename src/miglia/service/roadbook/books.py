@@ -61,8 +61,18 @@ def change_line(
     note: str | None = None,
     stubs: str | None = None,
 ) -> Edit:
-    """Re-word an instruction, give it a note, or draw its side roads (`stubs`: bearings "0 270")."""
-    return _record(db, day, Action.CHANGE, anchor_m, by, words=words, note=note, stubs=_stubs(stubs))
+    """Re-word an instruction, give it a note, or draw its side roads (`stubs`: bearings "0 270"). Only
+    what differs from the line as it reads now is recorded (the editor's form sends every field)."""
+    bearings = _stubs(stubs)
+    with db.unit_of_work() as uow:
+        line = next((i for i in day_book(uow, day).book.instructions if i.anchor_m == anchor_m), None)
+    if line is not None:
+        words = None if words is None or words.strip() == line.words else words
+        note = None if note is None or note.strip() == line.note else note
+        bearings = None if bearings is None or bearings == line.stubs else bearings
+    if words is None and note is None and bearings is None:
+        raise InvalidInput(f"day {day} roadbook", "line", round(anchor_m / 1000, 2), "nothing changed")
+    return _record(db, day, Action.CHANGE, anchor_m, by, words=words, note=note, stubs=bearings)
 
 
 def remove_line(db: Database, day: int, anchor_m: float, by: str) -> Edit:

@@ -31,6 +31,9 @@ from miglia.web.templating import templates
 
 router = APIRouter()
 
+MAX_ID = 2**31 - 1
+"""Record ids fit a 32-bit integer column: a larger number is refused as invalid, never sent to the store."""
+
 
 # -- the files -------------------------------------------------------------------------------------
 
@@ -143,7 +146,10 @@ def add(
 
 @router.post("/organiser/roadbook/day-{day}/withdraw", response_class=HTMLResponse)
 def withdraw(
-    request: Request, day: int, edit_id: int = Form(...), user: User = Depends(organiser_only)
+    request: Request,
+    day: int,
+    edit_id: int = Form(..., ge=1, le=MAX_ID),
+    user: User = Depends(organiser_only),
 ) -> Response:
     """An edit withdrawn: the generated line comes back (the edit stays in the history)."""
     return _edited(

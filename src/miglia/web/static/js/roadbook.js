@@ -4,7 +4,7 @@
 (function () {
   const element = document.getElementById("map");
   if (!element || !window.L) return;
-  const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
+  const map = L.map(element, { zoomSnap: 0.25 }); // SVG: a few hundred markers, each one selectable
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { maxZoom: 18, attribution: "Map tiles: configured server" }).addTo(map);
   } else {
