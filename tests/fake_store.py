@@ -33,6 +33,7 @@ from miglia.store.records import (
     PassageKey,
     PassageView,
     StoredRoute,
+    StoredStreetMap,
     passage_key,
 )
 
@@ -78,6 +79,7 @@ class State:
     alerts: list[tuple[int, Alert]] = field(default_factory=list)
     protests: list[tuple[int, Protest]] = field(default_factory=list)
     roadbook_edits: list[tuple[int, Edit]] = field(default_factory=list)
+    street_maps: dict[int, StoredStreetMap] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -523,6 +525,17 @@ class _RoadbookEdits:
         return None
 
 
+class _StreetMaps:
+    def __init__(self, state: State) -> None:
+        self._st = state
+
+    def save(self, event_id: int, street_map: StoredStreetMap) -> None:
+        self._st.street_maps[event_id] = copy.deepcopy(street_map)
+
+    def get(self, event_id: int) -> StoredStreetMap | None:
+        return copy.deepcopy(self._st.street_maps.get(event_id))
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:
         self.events = _Events(state)
@@ -538,6 +551,7 @@ class FakeUnitOfWork:
         self.alerts = _Alerts(state)
         self.protests = _Protests(state)
         self.roadbook_edits = _RoadbookEdits(state)
+        self.street_maps = _StreetMaps(state)
 
 
 class FakeDatabase:

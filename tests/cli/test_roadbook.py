@@ -13,11 +13,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from miglia.cli.main import app
+from miglia.service.roadbook import books
+from miglia.store.db import Database
 from tests.conftest import need
 from tests.geo.geo_synth import to_latlon
 from tests.geo.test_geo_turns import polyline
 from tests.roadbook.synth import CORNERS
-from tests.roadbook.test_osm import ROAD, write_osm
+from tests.roadbook.test_osm import ROAD, at, write_osm
 
 EVENT = """
 [event]
@@ -123,18 +125,20 @@ def test_a_pdf_is_written_only_with_out_and_is_an_a5_roadbook(tmp_path: Path) ->
     assert "419.53 x 595.28 pts" in info  # A5
 
 
+Corners = list[tuple[float, float]]
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("text", "corners", "message"),
     [
-        (lambda e: (e, [(0.0, 0.0), (0.0, 0.0)]), "drawn.gpx"),
-        (lambda e: (e.replace("to_km = 1.5", "to_km = 9.5"), CORNERS), "odometer check end km = 9.5"),
-        (lambda e: (e.replace("title = ", "titel = "), CORNERS), "titel"),
+        (EVENT, [(0.0, 0.0), (0.0, 0.0)], "drawn.gpx"),
+        (EVENT.replace("to_km = 1.5", "to_km = 9.5"), CORNERS, "odometer check end km = 9.5"),
+        (EVENT.replace("title = ", "titel = "), CORNERS, "titel"),
     ],
 )
 def test_bad_input_names_the_file_and_the_value_and_writes_nothing(
-    tmp_path: Path, change, message: str
-) -> None:  # type: ignore[no-untyped-def]
-    text, corners = change(EVENT)
+    tmp_path: Path, text: str, corners: Corners, message: str
+) -> None:
     event = write_event(tmp_path, corners, text)
     out = tmp_path / "out.csv"
     result = run(str(event), "--day", "1", "--out", str(out))
@@ -153,3 +157,23 @@ def test_a_day_the_event_has_not_and_an_unreadable_osm_file(tmp_path: Path) -> N
     result = run(str(event), "--day", "1", "--osm", str(bad), "--out", str(out))
     assert result.exit_code == 2 and "broken.osm.pbf" in result.stderr
     assert not out.exists()
+
+
+def test_event_streets_keeps_the_roads_along_the_stored_routes(
+    small_db: Database, sqlite_url: str, tmp_path: Path
+) -> None:
+    with small_db.unit_of_work() as uow:
+        turn = next(i for i in books.day_book(uow, 1).book.instructions if i.words == "turn left")
+    origin = (turn.lat, turn.lon)
+    nodes = {0: origin, 1: at(turn.heading_in + 180, 100.0, origin), 2: at(turn.heading_out, 100.0, origin)}
+    nodes |= {3: at(turn.heading_in, 100.0, origin), 4: at(0.0, 3000.0, origin), 5: at(0.0, 3100.0, origin)}
+    extract = write_osm(tmp_path / "area.osm", nodes, [([1, 0, 3], ROAD), ([0, 2], ROAD), ([4, 5], ROAD)])
+    result = CliRunner().invoke(app, ["event", "streets", str(extract), "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout == "area.osm: 2 roads along the routes kept for the roadbook's side roads\n"
+    )  # not the far one
+    missing = CliRunner().invoke(
+        app, ["event", "streets", str(tmp_path / "none.osm.pbf"), "--db", sqlite_url]
+    )
+    assert missing.exit_code == 2 and "none.osm.pbf: no such file" in missing.stderr

@@ -206,11 +206,12 @@ def test_the_cover_names_the_day_and_explains_the_symbols(tmp_path: Path, book: 
         f"{book.length_km:.2f} km",
         "Drivers' briefing 07:30 in the lobby",
         "Time control",
-        "Secret check",
+        "Straight over",
         "Lunch",
         "Odometer check",
     ):
         assert expected in cover
+    assert "Secret check" not in cover  # never in a roadbook, so not in its legend
 
 
 @pytest.mark.usefixtures("poppler")

@@ -24,6 +24,7 @@ from miglia.store.records import (
     NewAlert,
     NewPassage,
     StoredRoute,
+    StoredStreetMap,
 )
 
 
@@ -358,3 +359,27 @@ def test_roadbook_edits_come_back_in_the_order_made_and_withdrawn_ones_are_kept(
     with any_store.unit_of_work() as uow:
         assert uow.roadbook_edits.all(event_id, 1) == [later]
         assert uow.roadbook_edits.all(event_id, 1, withdrawn=True) == [withdrawn, later]
+
+
+def test_an_events_street_map_is_kept_whole_and_replaced_by_the_next(any_store: Any) -> None:
+    ways = [[0, 0, [[1, 38.1, -122.1], [2, 38.2, -122.2]]], [1, 1, [[3, 38.3, -122.3], [4, 38.4, -122.4]]]]
+    with any_store.unit_of_work() as uow:
+        event_id = uow.events.save(_event())
+        assert uow.street_maps.get(event_id) is None
+        uow.street_maps.save(
+            event_id, StoredStreetMap(source_name="a.osm.pbf", ways=ways, stored_by="o", stored_us=5)
+        )
+    with any_store.unit_of_work() as uow:
+        assert uow.street_maps.get(event_id) == StoredStreetMap(
+            source_name="a.osm.pbf", ways=ways, stored_by="o", stored_us=5
+        )
+        uow.street_maps.save(
+            event_id, StoredStreetMap(source_name="b.osm", ways=ways[:1], stored_by="p", stored_us=6)
+        )
+    with any_store.unit_of_work() as uow:
+        found = uow.street_maps.get(event_id)
+        assert found is not None and (found.source_name, found.ways, found.stored_us) == (
+            "b.osm",
+            ways[:1],
+            6,
+        )

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
+from miglia.roadbook.model import Kind
+from miglia.service.roadbook import books
 from miglia.store.db import Database
 from tests.conftest import need
+from tests.roadbook.test_osm import ROAD, at, write_osm
 from tests.web.helpers import client_for, login
 
 
@@ -127,3 +131,38 @@ def test_only_the_organiser_edits_and_every_change_needs_the_csrf_token(staff: D
     login(organiser, "olga")
     answer = organiser.post("/organiser/roadbook/day-1/remove", data={"csrf": "forged", "anchor_m": "0"})
     assert answer.status_code == 403
+
+
+def test_an_osm_extract_given_in_the_console_gives_the_side_roads(staff: Database, tmp_path: Path) -> None:
+    with staff.unit_of_work() as uow:
+        turn = next(i for i in books.day_book(uow, 1).book.instructions if i.words == "turn left")
+    # a crossroads where the route turns left: the roads it comes and goes by, and two more
+    arms = {
+        1: (turn.heading_in + 180) % 360,
+        2: turn.heading_out,
+        3: (turn.heading_in + 90) % 360,
+        4: turn.heading_in,
+    }
+    origin = (turn.lat, turn.lon)
+    nodes = {0: origin, **{k: at(bearing, 100.0, origin) for k, bearing in arms.items()}}
+    extract = write_osm(tmp_path / "sonoma.osm.pbf", nodes, [([1, 0, 4], ROAD), ([2, 0, 3], ROAD)])
+    client = client_for(staff)
+    token = login(client, "olga")
+    assert "none yet: the tulips show the route" in client.get("/organiser/roadbook/day-1").text
+    with extract.open("rb") as f:
+        answer = client.post(
+            "/organiser/roadbook/streets", data={"csrf": token}, files={"streets_file": ("sonoma.osm.pbf", f)}
+        )
+    assert "Side roads from sonoma.osm.pbf: 2 roads along the routes kept." in answer.text
+    assert "from <strong>sonoma.osm.pbf</strong> (2 roads" in answer.text
+    with staff.unit_of_work() as uow:
+        line = next(
+            i for i in books.day_book(uow, 1).book.instructions if i.km == turn.km and i.kind is Kind.TURN
+        )
+    assert line.stubs == tuple(sorted({round((turn.heading_in + 90) % 360) % 360, turn.heading_in % 360}))
+    far = write_osm(tmp_path / "elsewhere.osm", {1: (45.0, 7.0), 2: (45.001, 7.0)}, [([1, 2], ROAD)])
+    with far.open("rb") as f:
+        answer = client.post(
+            "/organiser/roadbook/streets", data={"csrf": token}, files={"streets_file": ("elsewhere.osm", f)}
+        )
+    assert "Not saved: elsewhere.osm: no roads inside bbox" in answer.text

@@ -47,6 +47,20 @@ def event_check(file: Path = typer.Argument(..., help="The event TOML file.")) -
     typer.echo(f"{file}: OK: {event.name}, {len(event.days)} days, {km:,.1f} km, {controls} controls")
 
 
+@event_app.command("streets")
+def event_streets(
+    file: Path = typer.Argument(..., help="OpenStreetMap extract (.osm.pbf or .osm) of the event's area."),
+    by: str = typer.Option("organiser", help="Who gives it (kept with the map)."),
+    db: str | None = DbOption,
+) -> None:
+    """Keep the roads near the event's routes: the roadbook's side roads and roundabout exits."""
+    from miglia.service.roadbook import books
+
+    with reported():
+        kept = books.import_streets(open_db(db), file, file.name, by)
+    typer.echo(f"{file.name}: {kept} roads along the routes kept for the roadbook's side roads")
+
+
 @event_app.command("import")
 def event_import(
     file: Path = typer.Argument(..., help="The event TOML file."), db: str | None = DbOption

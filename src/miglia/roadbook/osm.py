@@ -81,18 +81,12 @@ class Streets:
         """Road network of an OSM extract. bbox = (min_lat, min_lon, max_lat, max_lon) keeps only the ways
         with a node inside. OsmError naming the file for a missing, unreadable or corrupt file, or one with
         no roads."""
-        if bbox is not None and not (bbox[0] <= bbox[2] and bbox[1] <= bbox[3]):
-            raise OsmError(f"{path}: bbox = {bbox!r}: expected (min_lat, min_lon, max_lat, max_lon)")
-        if not path.is_file():
-            raise OsmError(f"{path}: no such file")
-        try:
-            raw = list(_read_roads(path, bbox))
-        except (RuntimeError, OSError) as e:
-            raise OsmError(f"{path}: not a readable OSM file ({e})") from e
-        if not raw:
-            where = "" if bbox is None else f" inside bbox {bbox!r}"
-            raise OsmError(f"{path}: no roads{where} (ways tagged highway=motorway..service)")
-        return _build(raw)
+        return cls.from_ways(read_ways(path, bbox))
+
+    @classmethod
+    def from_ways(cls, ways: list[RoadWay]) -> Streets:
+        """The network of road ways already read (`read_ways`), e.g. kept in the database."""
+        return _build(ways)
 
     def side_roads(
         self, lat: float, lon: float, heading_in: float, heading_out: float, radius_m: float = 25.0
@@ -214,14 +208,32 @@ def _angle_between(a: float, b: float) -> float:
     return abs((a - b + 180.0) % 360.0 - 180.0)
 
 
-class _RawWay(NamedTuple):
+class RoadWay(NamedTuple):
+    """A road way as read from the extract, all a `Streets` is built from (and what is stored of one)."""
+
     nodes: list[tuple[int, float, float]]
     """(OSM id, lat, lon)."""
     oneway: int
     ring: bool
 
 
-def _read_roads(path: Path, bbox: Bbox | None) -> Iterator[_RawWay]:
+def read_ways(path: Path, bbox: Bbox | None = None) -> list[RoadWay]:
+    """The road ways of an OSM extract (see `Streets.read`), or OsmError naming the file."""
+    if bbox is not None and not (bbox[0] <= bbox[2] and bbox[1] <= bbox[3]):
+        raise OsmError(f"{path}: bbox = {bbox!r}: expected (min_lat, min_lon, max_lat, max_lon)")
+    if not path.is_file():
+        raise OsmError(f"{path}: no such file")
+    try:
+        raw = list(_read_roads(path, bbox))
+    except (RuntimeError, OSError) as e:
+        raise OsmError(f"{path}: not a readable OSM file ({e})") from e
+    if not raw:
+        where = "" if bbox is None else f" inside bbox {bbox!r}"
+        raise OsmError(f"{path}: no roads{where} (ways tagged highway=motorway..service)")
+    return raw
+
+
+def _read_roads(path: Path, bbox: Bbox | None) -> Iterator[RoadWay]:
     """The road ways of the file, cut where a node is missing, keeping those with a node in bbox."""
     # Nodes feed the location cache but stop before Python; the highway prefilter runs in C.
     processor = (
@@ -243,7 +255,7 @@ def _read_roads(path: Path, bbox: Bbox | None) -> Iterator[_RawWay]:
                 run.append((n.ref, n.location.lat, n.location.lon))
                 continue
             if len(run) >= 2 and (bbox is None or any(_inside(bbox, lat, lon) for _, lat, lon in run)):
-                yield _RawWay(run, oneway, ring)
+                yield RoadWay(run, oneway, ring)
             run = []
 
 
@@ -262,7 +274,7 @@ def _inside(bbox: Bbox, lat: float, lon: float) -> bool:
     return bbox[0] <= lat <= bbox[2] and bbox[1] <= lon <= bbox[3]
 
 
-def _build(raw: list[_RawWay]) -> Streets:
+def _build(raw: list[RoadWay]) -> Streets:
     index: dict[int, int] = {}
     lat: list[float] = []
     lon: list[float] = []
@@ -297,3 +309,18 @@ def _legs(ways: list[_Way], n_nodes: int) -> tuple[tuple[_Leg, ...], ...]:
                 if 0 <= pos + step < len(way.nodes) and way.nodes[pos + step] != node:
                     by_neighbour[node].setdefault(way.nodes[pos + step], _Leg(w, pos, step))
     return tuple(tuple(legs.values()) for legs in by_neighbour)
+
+
+def ways_to_json(ways: list[RoadWay]) -> list[list[object]]:
+    """Road ways as plain JSON lists, [oneway, ring, [[id, lat, lon], ...]], to keep them in a database."""
+    return [[w.oneway, int(w.ring), [[ref, lat, lon] for ref, lat, lon in w.nodes]] for w in ways]
+
+
+def ways_from_json(data: list[list[object]]) -> list[RoadWay]:
+    out: list[RoadWay] = []
+    for oneway, ring, nodes in data:
+        assert isinstance(oneway, int) and isinstance(ring, int) and isinstance(nodes, list)
+        out.append(
+            RoadWay([(int(ref), float(lat), float(lon)) for ref, lat, lon in nodes], oneway, bool(ring))
+        )
+    return out

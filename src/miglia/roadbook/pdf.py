@@ -161,7 +161,7 @@ LEGEND: tuple[tuple[str, Instruction], ...] = (
     ("Time control", replace(_SAMPLE, kind=Kind.CONTROL, icon="time_control")),
     ("Passage control", replace(_SAMPLE, kind=Kind.CONTROL, icon="passage_control")),
     ("Timed trial", replace(_SAMPLE, kind=Kind.CONTROL, icon="timed_trial")),
-    ("Secret check", replace(_SAMPLE, kind=Kind.CONTROL, icon="secret_check")),
+    ("Straight over", replace(_SAMPLE, kind=Kind.STRAIGHT, stubs=(90, 270))),
     ("Odometer check", replace(_SAMPLE, kind=Kind.ODOMETER)),
     ("Lunch", replace(_SAMPLE, kind=Kind.STOP, icon="lunch")),
     ("Fuel", replace(_SAMPLE, kind=Kind.STOP, icon="fuel")),

@@ -304,3 +304,15 @@ class RoadbookEditRow(Base):
     made_us: Mapped[int] = mapped_column(BigInteger)
     withdrawn_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     withdrawn_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StreetMapRow(Base):
+    """The roads near an event's routes from the OpenStreetMap extract the organiser gave, for the roadbook's
+    side roads (one per event; a new extract replaces it)."""
+
+    __tablename__ = "street_maps"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(300))
+    ways: Mapped[Any] = mapped_column(JSON)
+    stored_by: Mapped[str] = mapped_column(String(100))
+    stored_us: Mapped[int] = mapped_column(BigInteger)

@@ -137,3 +137,14 @@ class NewAlert:
     lat: float | None
     lon: float | None
     message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredStreetMap:
+    """The roads near an event's routes as the organiser's OpenStreetMap extract had them."""
+
+    source_name: str
+    ways: list[list[Any]]
+    """As `roadbook.osm.ways_to_json` writes them."""
+    stored_by: str
+    stored_us: int

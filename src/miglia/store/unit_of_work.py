@@ -21,7 +21,7 @@ from miglia.store.repositories.events import EntryRepository, EventRepository
 from miglia.store.repositories.positions import PositionRepository
 from miglia.store.repositories.protests import ProtestRepository
 from miglia.store.repositories.raw import RawInputRepository
-from miglia.store.repositories.roadbook import RoadbookEditRepository
+from miglia.store.repositories.roadbook import RoadbookEditRepository, StreetMapRepository
 from miglia.store.repositories.timing import CorrectionRepository, PassageRepository
 
 
@@ -43,3 +43,4 @@ class UnitOfWork:
         self.alerts = AlertRepository(session)
         self.protests = ProtestRepository(session)
         self.roadbook_edits = RoadbookEditRepository(session)
+        self.street_maps = StreetMapRepository(session)

@@ -3,9 +3,11 @@ redirect after a change (post/redirect/get)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from miglia.domain.accounts import ROLE_LABELS
@@ -46,6 +48,21 @@ def render(
         },
         status_code=status,
     )
+
+
+MAX_UPLOAD = 20 * 1024 * 1024
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+async def save_upload(upload: UploadFile, folder: Path, default: str) -> Path:
+    """An uploaded file saved in `folder` under a safe form of its name (`default` without one)."""
+    name = _SAFE_NAME.sub("_", Path(upload.filename or "").name).strip("._") or default
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise MigliaError(f"{name}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    path = folder / name
+    path.write_bytes(data)
+    return path
 
 
 def done(request: Request, message: str, to: str) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 
@@ -17,17 +18,22 @@ from miglia.domain.errors import InvalidInput, MigliaError
 from miglia.domain.event import ControlKind, Day, Event
 from miglia.domain.instants import format_local
 from miglia.domain.timecard import EventPlan, ideal_offset_us, start_order, time_card
+from miglia.geo.chainage import nearest
 from miglia.geo.route import Route
 from miglia.roadbook.build import day_roadbook
 from miglia.roadbook.edits import Action, Edit
 from miglia.roadbook.model import DaySchedule, Roadbook, ScheduleRow
+from miglia.roadbook.osm import RoadWay, Streets, read_ways, ways_from_json, ways_to_json
 from miglia.roadbook.pdf import TimeCardRow, schedule_pdf, time_card_pdf
 from miglia.service.clock import now_us
 from miglia.service.event import events
 from miglia.store.db import Database
+from miglia.store.records import StoredStreetMap
 from miglia.store.unit_of_work import UnitOfWork
 
 MAX_TEXT = 200
+CORRIDOR_M = 60.0
+"""A road of the extract is kept when a node of it lies this near a route: the junctions' legs, no more."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +43,68 @@ class DayBook:
 
 
 def day_book(uow: UnitOfWork, day: int) -> DayBook:
-    """Day `day`'s roadbook of the latest event, with its live edits."""
+    """Day `day`'s roadbook of the latest event, with its live edits (and side roads, with a street map)."""
     row = events.event_row(uow)
     event = events.event_of(row)
     the_day = _day(event, day)
     route = _route(uow, row.id, day)
     edits = uow.roadbook_edits.all(row.id, day)
-    return DayBook(day_roadbook(event, the_day, route, edits=edits), route)
+    streets = _streets(uow, row.id)
+    return DayBook(day_roadbook(event, the_day, route, streets=streets, edits=edits), route)
+
+
+def street_map(uow: UnitOfWork) -> StoredStreetMap | None:
+    return uow.street_maps.get(events.event_row(uow).id)
+
+
+def import_streets(db: Database, path: Path, source_name: str, by: str) -> int:
+    """Keep the roads of an OpenStreetMap extract that lie near the event's routes (the side roads of its
+    roadbooks); returns how many ways were kept. A new extract replaces the last one."""
+    with db.unit_of_work() as uow:
+        row = events.event_row(uow)
+        routes = [_route(uow, row.id, d.number) for d in events.event_of(row).days]
+    ways = [w for w in read_ways(path, _bbox(routes)) if _near_any(w, routes)]
+    if not ways:
+        raise MigliaError(f"{source_name}: no road of the extract lies along the event's routes")
+    with db.unit_of_work() as uow:
+        uow.street_maps.save(
+            events.event_row(uow).id,
+            StoredStreetMap(
+                source_name=source_name, ways=ways_to_json(ways), stored_by=by, stored_us=now_us()
+            ),
+        )
+    return len(ways)
+
+
+def _bbox(routes: list[Route], margin_deg: float = 0.01) -> tuple[float, float, float, float]:
+    """The routes' extent with about a kilometre to spare, so that a country extract stays cheap to read."""
+    return (
+        min(float(r.lat.min()) for r in routes) - margin_deg,
+        min(float(r.lon.min()) for r in routes) - margin_deg,
+        max(float(r.lat.max()) for r in routes) + margin_deg,
+        max(float(r.lon.max()) for r in routes) + margin_deg,
+    )
+
+
+def _near_any(way: RoadWay, routes: list[Route]) -> bool:
+    lat = np.array([n[1] for n in way.nodes])
+    lon = np.array([n[2] for n in way.nodes])
+    return any(bool((nearest(route, lat, lon).offset_m <= CORRIDOR_M).any()) for route in routes)
+
+
+_built: dict[tuple[int, int], Streets] = {}
+
+
+def _streets(uow: UnitOfWork, event_id: int) -> Streets | None:
+    """The event's street map as a network, built once per stored map (the editor asks at every edit)."""
+    stored = uow.street_maps.get(event_id)
+    if stored is None:
+        return None
+    key = (event_id, stored.stored_us)
+    if key not in _built:
+        _built.clear()
+        _built[key] = Streets.from_ways(ways_from_json(stored.ways))
+    return _built[key]
 
 
 def edit_history(uow: UnitOfWork, day: int) -> list[Edit]:

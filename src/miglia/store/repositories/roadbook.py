@@ -1,4 +1,4 @@
-"""The organiser's edits of the roadbooks, as stored."""
+"""The organiser's edits of the roadbooks and the street map of the side roads, as stored."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miglia.roadbook.edits import Action, Edit
-from miglia.store.models import RoadbookEditRow
+from miglia.store.models import RoadbookEditRow, StreetMapRow
+from miglia.store.records import StoredStreetMap
 
 
 def _stubs_text(stubs: tuple[int, ...] | None) -> str | None:
@@ -75,3 +76,26 @@ class RoadbookEditRepository:
             return None
         row.withdrawn_by, row.withdrawn_us = by, at_us
         return _edit(row)
+
+
+class StreetMapRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def save(self, event_id: int, street_map: StoredStreetMap) -> None:
+        """Keep the event's street map, replacing the one it had."""
+        row = self._s.get(StreetMapRow, event_id)
+        if row is None:
+            row = StreetMapRow(event_id=event_id)
+            self._s.add(row)
+        row.source_name, row.ways = street_map.source_name, street_map.ways
+        row.stored_by, row.stored_us = street_map.stored_by, street_map.stored_us
+        self._s.flush()
+
+    def get(self, event_id: int) -> StoredStreetMap | None:
+        row = self._s.get(StreetMapRow, event_id)
+        if row is None:
+            return None
+        return StoredStreetMap(
+            source_name=row.source_name, ways=row.ways, stored_by=row.stored_by, stored_us=row.stored_us
+        )

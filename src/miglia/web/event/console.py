@@ -3,7 +3,6 @@ browser, the results published or hidden, and the controls of each day."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,11 +15,8 @@ from miglia.domain.accounts import User
 from miglia.domain.errors import MigliaError
 from miglia.service.event import events
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import current_event, done, organiser_only, render
+from miglia.web.console import current_event, done, organiser_only, render, save_upload
 from miglia.web.deps import database, unit_of_work
-
-MAX_UPLOAD = 20 * 1024 * 1024
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 router = APIRouter()
 
@@ -57,16 +53,6 @@ def _problems(exc: MigliaError, folder: Path) -> list[str]:
     return [str(line).replace(prefix, "") for line in lines]
 
 
-async def _save(upload: UploadFile, folder: Path, default: str) -> Path:
-    name = _SAFE_NAME.sub("_", Path(upload.filename or "").name).strip("._") or default
-    data = await upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise MigliaError(f"{name}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
-    path = folder / name
-    path.write_bytes(data)
-    return path
-
-
 @router.post("/organiser/event", response_class=HTMLResponse)
 async def upload_event(
     request: Request,
@@ -82,8 +68,8 @@ async def upload_event(
                 raise MigliaError("event file: none chosen; choose the event's TOML file")
             for upload in route_files or []:
                 if upload.filename:
-                    await _save(upload, folder, "route.gpx")
-            path = await _save(event_file, folder, "event.toml")
+                    await save_upload(upload, folder, "route.gpx")
+            path = await save_upload(event_file, folder, "event.toml")
             event = events.import_event(database(request), path)
         except MigliaError as exc:
             with database(request).unit_of_work() as uow:
@@ -105,7 +91,7 @@ async def upload_entries(
         try:
             if entries_file is None or not entries_file.filename:
                 raise MigliaError("entries file: none chosen; choose the entries CSV file")
-            path = await _save(entries_file, folder, "entries.csv")
+            path = await save_upload(entries_file, folder, "entries.csv")
             entries = events.import_entries(database(request), path)
         except MigliaError as exc:
             with database(request).unit_of_work() as uow:

@@ -9,10 +9,13 @@ JavaScript, it gets the whole page again (post/redirect/get).
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miglia.domain.accounts import User
@@ -23,7 +26,7 @@ from miglia.service.roadbook import books
 from miglia.service.roadbook.render import MEDIA_TYPES
 from miglia.service.roadbook.render import render as render_file
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import done, organiser_only, render
+from miglia.web.console import done, organiser_only, render, save_upload
 from miglia.web.deps import database, unit_of_work
 from miglia.web.security.errors import Forbidden
 from miglia.web.security.roles import require
@@ -157,6 +160,26 @@ def withdraw(
     )
 
 
+@router.post("/organiser/roadbook/streets", response_class=HTMLResponse)
+async def upload_streets(
+    request: Request, streets_file: UploadFile | None = File(None), user: User = Depends(organiser_only)
+) -> Response:
+    """An OpenStreetMap extract of the event's area: the roads near its routes give the tulips' side roads
+    and the roundabouts' exits."""
+    back = "/organiser/roadbook"
+    folder = Path(tempfile.mkdtemp(prefix="miglia-upload-"))
+    try:
+        if streets_file is None or not streets_file.filename:
+            return done(request, "Not saved: choose an OpenStreetMap extract (.osm.pbf or .osm)", back)
+        path = await save_upload(streets_file, folder, "extract.osm.pbf")
+        kept = books.import_streets(database(request), path, path.name, user.username)
+    except MigliaError as exc:
+        return done(request, f"Not saved: {str(exc).replace(str(folder) + '/', '')}", back)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return done(request, f"Side roads from {path.name}: {kept} roads along the routes kept.", back)
+
+
 def _edited(request: Request, day: int, change: Callable[[], object], message: str) -> Response:
     error = ""
     try:
@@ -192,6 +215,7 @@ def _lines(uow: UnitOfWork, day: int) -> dict[str, Any]:
         "days": event.days,
         "tulips": [tulip_svg(i, size=64) for i in made.book.instructions],
         "history": books.edit_history(uow, day),
+        "street_map": books.street_map(uow),
         "timezone": event.timezone,
         "map_data": json.dumps({"route": line, "points": points}),
     }
