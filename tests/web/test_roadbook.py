@@ -166,3 +166,23 @@ def test_an_osm_extract_given_in_the_console_gives_the_side_roads(staff: Databas
             "/organiser/roadbook/streets", data={"csrf": token}, files={"streets_file": ("elsewhere.osm", f)}
         )
     assert "Not saved: elsewhere.osm: no roads inside bbox" in answer.text
+
+
+def test_the_organiser_gives_an_added_line_its_symbol_and_an_unknown_one_is_refused(staff: Database) -> None:
+    client = client_for(staff)
+    token = login(client, "olga")
+    added = client.post(
+        "/organiser/roadbook/day-1/add",
+        data={"csrf": token, "km": "1.23", "words": "fuel at the farm", "icon": "fuel"},
+        headers={"HX-Request": "true"},
+    )
+    assert added.status_code == 200 and "symbol Fuel" in added.text
+    with staff.unit_of_work() as uow:
+        farm = next(i for i in books.day_book(uow, 1).book.instructions if i.words == "fuel at the farm")
+    assert (str(farm.km), farm.icon, farm.kind) == ("1.23", "fuel", Kind.NOTE)
+    bad = client.post(
+        "/organiser/roadbook/day-1/add",
+        data={"csrf": token, "km": "1.5", "words": "x", "icon": "rocket"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422 and "icon = &#39;rocket&#39;: expected one of caution" in bad.text

@@ -291,7 +291,23 @@ _ICON_SYMBOLS: dict[str, Callable[[], tuple[Shape, ...]]] = {
     StopKind.FUEL: lambda: _ringed("F"),
     StopKind.HOTEL: lambda: _ringed("H"),
     StopKind.CAR_SHOW: lambda: _ringed("CS"),
+    "caution": _caution,
+    "odometer": _gauge,
 }
+ICONS = {
+    "caution": "Caution",
+    "lunch": "Lunch",
+    "fuel": "Fuel",
+    "hotel": "Hotel",
+    "car_show": "Car show",
+    "odometer": "Odometer",
+    "start": "Start flag",
+    "finish": "Finish flag",
+    "time_control": "Time control",
+    "passage_control": "Passage control",
+    "timed_trial": "Timed trial",
+}
+"""The symbols an organiser may give a line that is no turn (value: label), all drawn by `symbol`."""
 _KIND_SYMBOLS: dict[Kind, Callable[[], tuple[Shape, ...]]] = {
     Kind.START: _flag,
     Kind.FINISH: _chequered_flag,

@@ -25,6 +25,7 @@ from miglia.roadbook.edits import Action, Edit
 from miglia.roadbook.model import DaySchedule, Roadbook, ScheduleRow
 from miglia.roadbook.osm import RoadWay, Streets, read_ways, ways_from_json, ways_to_json
 from miglia.roadbook.pdf import TimeCardRow, schedule_pdf, time_card_pdf
+from miglia.roadbook.tulip import ICONS
 from miglia.service.clock import now_us
 from miglia.service.event import events
 from miglia.store.db import Database
@@ -121,30 +122,42 @@ def change_line(
     words: str | None = None,
     note: str | None = None,
     stubs: str | None = None,
+    icon: str | None = None,
 ) -> Edit:
-    """Re-word an instruction, give it a note, or draw its side roads (`stubs`: bearings "0 270"). Only
-    what differs from the line as it reads now is recorded (the editor's form sends every field)."""
+    """Re-word an instruction, give it a note or a symbol (`icon`, one of `tulip.ICONS`; a turn has
+    none), or draw its side roads (`stubs`: bearings "0 270"). Only what differs from the line as it reads
+    now is recorded (the editor's form sends every field)."""
     bearings = _stubs(stubs)
+    _check_icon(icon)
     with db.unit_of_work() as uow:
         line = next((i for i in day_book(uow, day).book.instructions if i.anchor_m == anchor_m), None)
     if line is not None:
         words = None if words is None or words.strip() == line.words else words
         note = None if note is None or note.strip() == line.note else note
         bearings = None if bearings is None or bearings == line.stubs else bearings
-    if words is None and note is None and bearings is None:
+        icon = None if icon is None or icon == line.icon else icon
+    if words is None and note is None and bearings is None and icon is None:
         raise InvalidInput(f"day {day} roadbook", "line", round(anchor_m / 1000, 2), "nothing changed")
-    return _record(db, day, Action.CHANGE, anchor_m, by, words=words, note=note, stubs=bearings)
+    return _record(db, day, Action.CHANGE, anchor_m, by, words=words, note=note, stubs=bearings, icon=icon)
 
 
 def remove_line(db: Database, day: int, anchor_m: float, by: str) -> Edit:
     return _record(db, day, Action.REMOVE, anchor_m, by)
 
 
-def add_line(db: Database, day: int, km: float, by: str, *, words: str, note: str = "") -> Edit:
-    """A line of the organiser's own at `km` (a caution, a landmark, a level crossing)."""
+def add_line(
+    db: Database, day: int, km: float, by: str, *, words: str, note: str = "", icon: str = "caution"
+) -> Edit:
+    """A line of the organiser's own at `km` (a caution, a landmark, a level crossing), with its symbol."""
     if not words.strip():
         raise InvalidInput(f"day {day} roadbook", "words", words, "say what the crew should read")
-    return _record(db, day, Action.ADD, km * 1000, by, words=words, note=note)
+    _check_icon(icon)
+    return _record(db, day, Action.ADD, km * 1000, by, words=words, note=note, icon=icon)
+
+
+def _check_icon(icon: str | None) -> None:
+    if icon and icon not in ICONS:
+        raise InvalidInput("roadbook", "icon", icon, f"expected one of {', '.join(ICONS)}")
 
 
 def withdraw(db: Database, edit_id: int, by: str) -> Edit:
@@ -166,6 +179,7 @@ def _record(
     words: str | None = None,
     note: str | None = None,
     stubs: tuple[int, ...] | None = None,
+    icon: str | None = None,
 ) -> Edit:
     for field, text in (("words", words), ("note", note)):
         if text is not None and len(text) > MAX_TEXT:
@@ -194,6 +208,7 @@ def _record(
             words=None if words is None else words.strip(),
             note=None if note is None else note.strip(),
             stubs=stubs,
+            icon=icon,
             by=by,
             at_us=now_us(),
         )

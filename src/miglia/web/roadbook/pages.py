@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miglia.domain.accounts import User
 from miglia.domain.errors import MigliaError
-from miglia.roadbook.tulip import tulip_svg
+from miglia.roadbook.tulip import ICONS, tulip_svg
 from miglia.service.event import events
 from miglia.service.roadbook import books
 from miglia.service.roadbook.render import MEDIA_TYPES
@@ -104,14 +104,15 @@ def change(
     words: str = Form(""),
     note: str = Form(""),
     stubs: str = Form(""),
+    icon: str | None = Form(None),
     user: User = Depends(organiser_only),
 ) -> Response:
-    """A line re-worded, given a note, or its side roads drawn."""
+    """A line re-worded, given a note or a symbol, or its side roads drawn."""
     return _edited(
         request,
         day,
         lambda: books.change_line(
-            database(request), day, anchor_m, user.username, words=words, note=note, stubs=stubs
+            database(request), day, anchor_m, user.username, words=words, note=note, stubs=stubs, icon=icon
         ),
         "Line changed.",
     )
@@ -136,13 +137,14 @@ def add(
     km: float = Form(...),
     words: str = Form(""),
     note: str = Form(""),
+    icon: str = Form("caution"),
     user: User = Depends(organiser_only),
 ) -> Response:
-    """A line of the organiser's own at a km (a caution, a landmark)."""
+    """A line of the organiser's own at a km (a caution, a landmark), with its symbol."""
     return _edited(
         request,
         day,
-        lambda: books.add_line(database(request), day, km, user.username, words=words, note=note),
+        lambda: books.add_line(database(request), day, km, user.username, words=words, note=note, icon=icon),
         "Line added.",
     )
 
@@ -217,5 +219,7 @@ def _lines(uow: UnitOfWork, day: int) -> dict[str, Any]:
         "history": books.edit_history(uow, day),
         "street_map": books.street_map(uow),
         "timezone": event.timezone,
+        "icons": ICONS,
+        "turns": ("turn", "straight", "hairpin", "roundabout"),
         "map_data": json.dumps({"route": line, "points": points}),
     }
