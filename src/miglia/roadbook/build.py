@@ -20,7 +20,7 @@ from miglia.domain.timecard import leg_averages
 from miglia.geo.route import Route
 from miglia.geo.turns import TurningPoints, turning_points
 from miglia.roadbook.edits import Edit, apply_edits
-from miglia.roadbook.model import Instruction, Kind, Leg, Roadbook, Source
+from miglia.roadbook.model import Instruction, Kind, Leg, Roadbook, Source, km_of
 from miglia.roadbook.words import (
     Traffic,
     is_roundabout,
@@ -71,7 +71,7 @@ def day_roadbook(
         day=day.number,
         title=day.title,
         date=day.date,
-        length_km=_km(route.length_m),
+        length_km=km_of(route.length_m),
         instructions=tuple(_with_partials(lines)),
         legs=tuple(_legs(day.controls)),
         unplaced=tuple(unplaced),
@@ -115,7 +115,7 @@ def _turns(
             continue  # the road wiggles and goes on: nothing to say where no other road meets it
         out.append(
             Instruction(
-                km=_km(float(points.chainage_m[i])),
+                km=km_of(float(points.chainage_m[i])),
                 partial_km=Decimal(0),
                 heading_in=round(heading_in) % 360,
                 heading_out=round(heading_out) % 360,
@@ -219,7 +219,7 @@ def _with_ends(route: Route, lines: list[Instruction]) -> list[Instruction]:
     if not lines or lines[0].anchor_m > END_M:
         lines.insert(0, _event_line(route, Decimal(0), Kind.START, "start of the day's route", "", ""))
     if lines[-1].anchor_m < route.length_m - END_M:
-        lines.append(_event_line(route, _km(route.length_m), Kind.FINISH, "end of the day's route", "", ""))
+        lines.append(_event_line(route, km_of(route.length_m), Kind.FINISH, "end of the day's route", "", ""))
     return lines
 
 
@@ -240,7 +240,3 @@ def _legs(controls: Sequence[Control]) -> list[Leg]:
             )
         )
     return out
-
-
-def _km(chainage_m: float) -> Decimal:
-    return Decimal(f"{chainage_m / 1000:.2f}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 
 import numpy as np
@@ -19,7 +18,7 @@ import numpy as np
 from miglia.domain.instants import us_to_datetime
 from miglia.geo.chainage import nearest
 from miglia.geo.route import Route
-from miglia.roadbook.model import Instruction, Kind, Source
+from miglia.roadbook.model import Instruction, Kind, Source, km_of
 
 ON_ROUTE_M = 25.0
 """An edit's place further than this from the route no longer lies on it."""
@@ -106,8 +105,8 @@ def _added(edit: Edit, chainage_m: float, route: Route) -> Instruction:
     lat, lon = route.point_at(chainage_m)
     heading = round(route.bearing_at(chainage_m)) % 360
     return Instruction(
-        km=_km(chainage_m),
-        partial_km=_km(0.0),
+        km=km_of(chainage_m),
+        partial_km=km_of(0.0),
         heading_in=heading,
         heading_out=heading,
         kind=Kind.NOTE,
@@ -132,7 +131,3 @@ def _changed(line: Instruction, edit: Edit) -> Instruction:
         stubs=line.stubs if edit.stubs is None else edit.stubs,
         edited=True,
     )
-
-
-def _km(chainage_m: float) -> Decimal:
-    return Decimal(f"{chainage_m / 1000:.2f}")

@@ -14,6 +14,11 @@ from decimal import Decimal
 from enum import StrEnum
 
 
+def km_of(chainage_m: float) -> Decimal:
+    """A chainage as a roadbook prints it: km to 0.01."""
+    return Decimal(f"{chainage_m / 1000:.2f}")
+
+
 class Kind(StrEnum):
     """What an instruction marks; its icon in the roadbook."""
 

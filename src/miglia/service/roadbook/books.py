@@ -64,7 +64,7 @@ def import_streets(db: Database, path: Path, source_name: str, by: str) -> int:
     with db.unit_of_work() as uow:
         row = events.event_row(uow)
         routes = [_route(uow, row.id, d.number) for d in events.event_of(row).days]
-    ways = [w for w in read_ways(path, _bbox(routes)) if _near_any(w, routes)]
+    ways = [w for w in read_ways(path, routes_bbox(routes)) if _near_any(w, routes)]
     if not ways:
         raise MigliaError(f"{source_name}: no road of the extract lies along the event's routes")
     with db.unit_of_work() as uow:
@@ -77,7 +77,7 @@ def import_streets(db: Database, path: Path, source_name: str, by: str) -> int:
     return len(ways)
 
 
-def _bbox(routes: list[Route], margin_deg: float = 0.01) -> tuple[float, float, float, float]:
+def routes_bbox(routes: list[Route], margin_deg: float = 0.01) -> tuple[float, float, float, float]:
     """The routes' extent with about a kilometre to spare, so that a country extract stays cheap to read."""
     return (
         min(float(r.lat.min()) for r in routes) - margin_deg,

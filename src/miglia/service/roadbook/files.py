@@ -12,6 +12,7 @@ from miglia.roadbook.model import Roadbook
 from miglia.roadbook.osm import Streets
 from miglia.roadbook.words import Traffic
 from miglia.service.event.events import check_event
+from miglia.service.roadbook.books import routes_bbox
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,5 @@ def from_files(
     if day not in days:
         raise InvalidInput(str(event_file), "day", day, f"the event has days 1 to {len(days)}")
     route = checked.routes[day].geometry()
-    streets = None if osm is None else Streets.read(osm, bbox=_bbox(route))
+    streets = None if osm is None else Streets.read(osm, bbox=routes_bbox([route]))
     return DayBook(day_roadbook(checked.event, days[day], route, streets=streets, traffic=traffic), route)
-
-
-def _bbox(route: Route, margin_deg: float = 0.01) -> tuple[float, float, float, float]:
-    """The route's extent with a margin of about a kilometre, so that a country extract stays cheap."""
-    return (
-        float(route.lat.min()) - margin_deg,
-        float(route.lon.min()) - margin_deg,
-        float(route.lat.max()) + margin_deg,
-        float(route.lon.max()) + margin_deg,
-    )
