@@ -31,6 +31,14 @@ def need(condition: bool, message: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def media_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's photo files in its own folder (store/media.py), never in the working directory."""
+    folder = tmp_path / "media"
+    monkeypatch.setenv("MIGLIA_MEDIA", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     need(REAL_DATA.is_dir(), f"real recorded data not found at {REAL_DATA}; it lives in shared/data/real")

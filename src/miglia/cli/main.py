@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from miglia.cli import devices, gps, results, roadbook, score, timing, users
+from miglia.cli import devices, gps, photos, results, roadbook, score, timing, users
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service.event import events
 from miglia.store.db import Database
@@ -34,6 +34,7 @@ app.add_typer(timing.timing_app, name="timing")
 app.add_typer(users.app, name="users")
 app.add_typer(devices.devices_app, name="devices")
 app.add_typer(devices.tracking_app, name="tracking")
+app.add_typer(photos.app, name="photos")
 
 
 @event_app.command("check")

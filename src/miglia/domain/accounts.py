@@ -6,6 +6,7 @@ Roles:
 - marshal: records passages at controls (the marshal's phone page).
 - mechanic: the alerts board (mechanics and the sweep go to cars in trouble).
 - crew: its own car's private data only (the user's `start_no`).
+- photographer: uploads photos, sets the camera's offset, reviews the doubtful matches.
 
 The public has no account: it sees the public pages and, once published, the results.
 """
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("organiser", "timekeeper", "marshal", "mechanic", "crew")
+ROLES = ("organiser", "timekeeper", "marshal", "mechanic", "crew", "photographer")
 ROLE_LABELS = {
     "organiser": "Organiser",
     "timekeeper": "Timekeeper",
     "marshal": "Marshal",
     "mechanic": "Mechanic / sweep",
     "crew": "Crew",
+    "photographer": "Photographer",
 }
 
 

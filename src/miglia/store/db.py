@@ -16,6 +16,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from miglia.store.media import MediaStore, media_root
 from miglia.store.unit_of_work import UnitOfWork
 
 DEFAULT_URL = "sqlite:///miglia.db"
@@ -68,6 +69,8 @@ class Database:
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.media = MediaStore(media_root(self.url))
+        """The photo files (store/media.py)."""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

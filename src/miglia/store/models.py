@@ -316,3 +316,86 @@ class StreetMapRow(Base):
     ways: Mapped[Any] = mapped_column(JSON)
     stored_by: Mapped[str] = mapped_column(String(100))
     stored_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class PhotoSessionRow(Base):
+    """One photographer's upload session: the camera's clock offset (how it was found, who set it) and the
+    spot, chosen on a day's route, of the photos that carry no position."""
+
+    __tablename__ = "photo_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    photographer: Mapped[str] = mapped_column(String(100))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    offset_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    offset_how: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    offset_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    offset_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    spot_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spot_km: Mapped[float | None] = mapped_column(Float, nullable=True)
+    spot_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    spot_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class PhotoRow(Base):
+    """A photo as uploaded: its file (by content hash, so the same file is stored once), what its EXIF said,
+    and what matching made of it (the time corrected by the session's offset, the day, the spot, the stop,
+    the status), which is derived again whenever the offset or the tracks change."""
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("event_id", "sha256", name="uq_photos_event_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("photo_sessions.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    photographer: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    camera: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    exif_time: Mapped[str] = mapped_column(String(40))
+    """DateTimeOriginal as the camera wrote it (local, its zone when it gave one)."""
+    camera_us: Mapped[int] = mapped_column(BigInteger)
+    exif_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exif_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    uploaded_us: Mapped[int] = mapped_column(BigInteger)
+    time_us: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    spot: Mapped[str] = mapped_column(String(10))
+    stop: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    reviewed_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PhotoCarRow(Base):
+    """A car in a photo: a candidate the tracks found, a car tagged from them ("auto"), or a person's
+    choice ("hand", who and when; replaced choices are kept, withdrawn)."""
+
+    __tablename__ = "photo_cars"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))
+    distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    delta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    made_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    made_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    withdrawn_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PhotoHidingRow(Base):
+    """The organiser took a photo off the public pages (who, when, why); shown again is a second record."""
+
+    __tablename__ = "photo_hidings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    hidden_by: Mapped[str] = mapped_column(String(100))
+    hidden_us: Mapped[int] = mapped_column(BigInteger)
+    why: Mapped[str] = mapped_column(Text)
+    shown_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    shown_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

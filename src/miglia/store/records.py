@@ -148,3 +148,107 @@ class StoredStreetMap:
     """As `roadbook.osm.ways_to_json` writes them."""
     stored_by: str
     stored_us: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotoSession:
+    """A photographer's upload session: the camera's offset (s to add to its times) and the spot of the
+    photos that carry no position."""
+
+    id: int
+    photographer: str
+    created_us: int
+    offset_s: float = 0.0
+    offset_how: str = ""
+    """"" (not set), "typed", "car" (from a photo of a known car) or "proposed" (from the tracks)."""
+    offset_by: str = ""
+    offset_us: int | None = None
+    spot_day: int | None = None
+    spot_km: float | None = None
+    spot_lat: float | None = None
+    spot_lon: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewPhoto:
+    """A checked photo to store, with what matching made of it (`PhotoMatch`)."""
+
+    session_id: int
+    file_name: str
+    photographer: str
+    sha256: str
+    media_type: str
+    width: int
+    height: int
+    size_bytes: int
+    camera: str
+    exif_time: str
+    camera_us: int
+    exif_lat: float | None
+    exif_lon: float | None
+    uploaded_us: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotoMatch:
+    """What the offset, the spot and the tracks make of a photo (derived again on every match)."""
+
+    time_us: int
+    day: int
+    lat: float | None
+    lon: float | None
+    spot: str
+    stop: str | None
+    status: str
+    candidates: tuple[tuple[int, float, float], ...] = ()
+    """(start number, distance m, delta s), nearest in time first."""
+    cars: tuple[int, ...] = ()
+    """Tagged from the tracks."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hiding:
+    id: int
+    hidden_by: str
+    hidden_us: int
+    why: str
+    shown_by: str = ""
+    shown_us: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredPhoto:
+    id: int
+    session_id: int
+    file_name: str
+    photographer: str
+    sha256: str
+    media_type: str
+    width: int
+    height: int
+    size_bytes: int
+    camera: str
+    exif_time: str
+    camera_us: int
+    exif_lat: float | None
+    exif_lon: float | None
+    uploaded_us: int
+    time_us: int
+    day: int
+    lat: float | None
+    lon: float | None
+    spot: str
+    stop: str | None
+    status: str
+    reviewed_by: str
+    reviewed_us: int | None
+    candidates: tuple[tuple[int, float, float], ...]
+    cars: tuple[int, ...]
+    """The cars it shows: a person's choice once reviewed, else those tagged from the tracks."""
+    hidings: tuple[Hiding, ...] = ()
+
+    @property
+    def hidden(self) -> Hiding | None:
+        """The hiding in force, if the organiser took the photo off the public pages."""
+        live = [h for h in self.hidings if h.shown_us is None]
+        return live[-1] if live else None

@@ -18,6 +18,7 @@ from miglia.store.repositories.devices import (
     TrackingSettingsRepository,
 )
 from miglia.store.repositories.events import EntryRepository, EventRepository
+from miglia.store.repositories.photos import PhotoRepository
 from miglia.store.repositories.positions import PositionRepository
 from miglia.store.repositories.protests import ProtestRepository
 from miglia.store.repositories.raw import RawInputRepository
@@ -44,3 +45,4 @@ class UnitOfWork:
         self.protests = ProtestRepository(session)
         self.roadbook_edits = RoadbookEditRepository(session)
         self.street_maps = StreetMapRepository(session)
+        self.photos = PhotoRepository(session)

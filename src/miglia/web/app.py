@@ -15,6 +15,7 @@ from miglia.web import security
 from miglia.web.accounts import auth, crew, users
 from miglia.web.event import api, console, pages
 from miglia.web.live import alerts, feed, ingest, trackers
+from miglia.web.photos import pages as photo_pages
 from miglia.web.roadbook import pages as roadbook_pages
 from miglia.web.templating import templates
 from miglia.web.timing import marshal, results, review
@@ -33,6 +34,7 @@ def create_app(db: Database | None = None, tile_url: str | None = None) -> FastA
         (ingest, feed, trackers, alerts),  # live tracking
         (auth, users, crew),  # accounts
         (roadbook_pages,),  # the roadbook, time cards and schedules
+        (photo_pages,),  # the photographers' pictures
     ):
         for module in capability:
             app.include_router(module.router)

@@ -22,6 +22,7 @@ HOME_BY_ROLE = {
     "marshal": "/marshal",
     "mechanic": "/organiser/alerts",
     "crew": "/crew",
+    "photographer": "/photos/upload",
 }
 
 

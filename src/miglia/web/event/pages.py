@@ -19,6 +19,7 @@ from miglia.domain.rules import Era
 from miglia.rules import load_rules
 from miglia.service.event import events, schedule
 from miglia.service.event.events import NotFound
+from miglia.service.photos import gallery
 from miglia.service.timing import results
 from miglia.store.unit_of_work import UnitOfWork
 from miglia.web.deps import unit_of_work
@@ -177,6 +178,7 @@ def car_page(
         "others": [],
         "compared": None,
         "side_by_side": [],
+        "photos": gallery.car_photos(uow, start_no),
     }
     if entry.accepted:
         if visible:

@@ -1,0 +1,1 @@
+"""Photos on the web: galleries, the upload, the review."""
