@@ -120,6 +120,11 @@ def demo(
         f"({summary.refused} refused), {summary.controls} controls; {summary.positions:,} GPS positions gave "
         f"{summary.passages:,} passages (built in {time.monotonic() - started:.0f} s)"
     )
+    if summary.photos is not None:
+        typer.echo(
+            f"{summary.photos.photos} photos by two photographers: {summary.photos.tagged} matched to their "
+            f"cars, {summary.photos.review} left to review"
+        )
     typer.echo("Top five:")
     for standing, car in summary.top:
         typer.echo(f"  {standing.position}. #{standing.start_no} {car}: score {standing.score}")

@@ -97,8 +97,8 @@ def decide(candidates: Sequence[Candidate], clear: bool, stop: str | None, has_s
     if not has_spot:
         return Decision(status=PhotoStatus.NO_SPOT, cars=(), candidates=(), stop=None)
     if stop is not None:
-        status = PhotoStatus.REVIEW if found else PhotoStatus.UNMATCHED
-        return Decision(status=status, cars=(), candidates=found, stop=stop)
+        # cars stand at a stop for hours (and trackers are often off there): only a person can tell
+        return Decision(status=PhotoStatus.REVIEW, cars=(), candidates=found, stop=stop)
     if not found:
         return Decision(status=PhotoStatus.UNMATCHED, cars=(), candidates=(), stop=None)
     if clear:

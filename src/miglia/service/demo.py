@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from miglia.demo import Simulation, simulate_event, write_demo_event
+from miglia.demo.photos import write_demo_photos
 from miglia.domain.classification import Standing
 from miglia.geo.track import Track
 from miglia.roadbook.model import Kind
@@ -21,6 +22,8 @@ from miglia.service.event import events
 from miglia.service.event.routes import DayRoute
 from miglia.service.live import enrolment
 from miglia.service.live.ingest import insert_positions
+from miglia.service.photos import gallery, upload
+from miglia.service.photos.upload import Matched
 from miglia.service.raw import store_raw
 from miglia.service.roadbook import books
 from miglia.service.timing.gps_timing import day_lines, gps_passages
@@ -40,6 +43,7 @@ DEMO_ACCOUNTS = (
     ("marshal", "marshal", None),
     ("mechanic", "mechanic", None),
     ("crew7", "crew", 7),
+    ("photographer", "photographer", None),
 )
 
 
@@ -58,6 +62,7 @@ class DemoSummary:
     positions: int
     passages: int
     top: list[tuple[Standing, str]]
+    photos: Matched | None = None
 
 
 def build_demo(
@@ -101,6 +106,8 @@ def build_demo(
         users.add_user(db, username, role, demo_password(username), start_no)
     progress("making the roadbooks, with a few of the organiser's corrections")
     _edit_roadbooks(db)
+    progress("the photographers' pictures: drawing, uploading, matching them to the cars by their tracks")
+    photos = _photos(db, directory, simulation, seed)
     progress("scoring under the mille-miglia rules")
     with db.unit_of_work() as uow:
         scored = score(uow)
@@ -118,8 +125,39 @@ def build_demo(
         positions=sum(len(t) for _, t in positions.values()),
         passages=len(passages),
         top=top,
+        photos=photos,
     )
     return db, summary
+
+
+def _photos(db: Database, directory: Path, simulation: Simulation, seed: int) -> Matched:
+    """Two photographers' uploads (demo/photos.py): Ansel's matched at once; Dorothea's placed at her spot
+    on the map and matched once her camera's offset, proposed by the tracks, is accepted; two of the
+    car show's pictures confirmed by hand, the rest left in the review queue."""
+    with db.unit_of_work() as uow:
+        event = events.load(uow)
+    made = write_demo_photos(directory / "photos", event, simulation.tracks, seed)
+    upload.import_folder(db, made.ansel, "Ansel Reyes")
+    session, _ = upload.import_folder(db, made.dorothea, "Dorothea Lange")
+    upload.set_spot(db, session.id, made.spot_day, *made.spot)
+    proposal = upload.proposal(db, session.id)
+    if proposal is not None:
+        upload.set_offset(db, session.id, proposal[0], "proposed", "photographer")
+    with db.unit_of_work() as uow:
+        ids = {p.file_name: p.id for p in uow.photos.all(events.event_row(uow).id)}
+    for shot in [s for s in made.shots if s.file.startswith("AR-show-")][:2]:
+        if shot.file in ids and shot.start_no is not None:
+            gallery.review(db, ids[shot.file], [shot.start_no], "photographer")
+    with db.unit_of_work() as uow:
+        found = uow.photos.all(events.event_row(uow).id)
+    statuses = [p.status for p in found]
+    return Matched(
+        photos=len(found),
+        tagged=statuses.count("tagged") + statuses.count("confirmed"),
+        review=statuses.count("review"),
+        unmatched=statuses.count("unmatched"),
+        no_spot=statuses.count("no_spot"),
+    )
 
 
 def _edit_roadbooks(db: Database) -> None:
