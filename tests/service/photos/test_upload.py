@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from miglia.domain.errors import InvalidInput
-from miglia.domain.photos import PhotoStatus
+from miglia.domain.photos import PhotoStatus, flat_distance_m
 from miglia.service.photos import gallery, upload
 from miglia.store.db import Database
 from miglia.store.records import StoredPhoto
@@ -89,6 +89,7 @@ def test_photos_without_gps_take_the_sessions_spot_snapped_to_the_route(driven: 
     assert stored(db)["nogps.jpg"].status == "no_spot"
     # a click 0.0003 degrees north of the route (about 33 m): snapped onto it, at km 7.00
     km, s_lat, s_lon = upload.set_spot(db, session.id, 1, lat + 0.0003, lon)
+    assert flat_distance_m(s_lat, s_lon, lat, lon) < 40.0
     assert km == pytest.approx(7.0, abs=0.04)
     assert abs(s_lat - lat) < 0.0003
     photo = stored(db)["nogps.jpg"]
