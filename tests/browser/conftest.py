@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(small_db: Database) -> Iterator[str]:
+@contextmanager
+def serving(db: Database) -> Iterator[str]:
+    """The site on `db`, served by uvicorn on a free port for the block; its address."""
     import uvicorn
 
     from miglia.web.app import create_app
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(small_db, tile_url=""), port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(db, tile_url=""), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -41,6 +43,12 @@ def live_server(small_db: Database) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(5)
+
+
+@pytest.fixture
+def live_server(small_db: Database) -> Iterator[str]:
+    with serving(small_db) as address:
+        yield address
 
 
 @pytest.fixture(scope="session")
