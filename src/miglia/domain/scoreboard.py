@@ -34,9 +34,9 @@ from miglia.domain.corrections import EVERY_CAR, Correction, CorrectionKind, che
 from miglia.domain.entries import Entry
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind, Event
-from miglia.domain.passages import Conflict, Passage
+from miglia.domain.passages import LINES, Conflict, Passage
 from miglia.domain.rules import RuleSet
-from miglia.domain.scoring import CarResult, Slot, coefficient_for, score_car
+from miglia.domain.scoring import CarResult, ScoringPlan, Slot, coefficient_for, score_car
 from miglia.domain.timecard import EventPlan, TimeCard, start_order, time_card
 
 _FOR_EVERY_CAR = (CorrectionKind.NEUTRALISE, CorrectionKind.CANCEL)
@@ -77,6 +77,7 @@ class Scoreboard:
         self.event = event
         self.rules = rules
         self.plan = plan or EventPlan.build(event)
+        self._scoring = ScoringPlan.build(self.plan, rules)
         accepted = [e for e in entries if e.accepted]
         self.entries: dict[int, Entry] = {e.start_no: e for e in accepted}
         self.start_order = start_order(accepted)  # start number -> index (0-based) in start-number order
@@ -87,7 +88,13 @@ class Scoreboard:
         if closed is not None:
             self.closed = frozenset(closed)
             self._check_controls(self.closed, "closed")
-        self._passages: dict[int, dict[Slot, list[Passage]]] = {n: {} for n in self.entries}
+        self._passages: dict[int, dict[Slot, tuple[Passage, ...]]] = {n: {} for n in self.entries}
+        """Each car's raw passages by control line, as received. Tuples, not lists: a line's only passage
+        is then already the candidates of its choice (`passages.choose`), one object fewer per line."""
+        self._slots: dict[Slot, Slot] = {
+            (c.name, line): (c.name, line) for c in self.plan.controls for line in LINES
+        }
+        """Each control line's one key, shared by every car's passages (not one tuple per car and line)."""
         self._corrections: dict[str, Correction] = {}
         self._effective: dict[int, list[Correction]] = {}
         self._results: dict[int, CarResult] = {}
@@ -227,12 +234,14 @@ class Scoreboard:
         check_new(c, self._corrections)
 
     def _store(self, p: Passage) -> None:
-        self._passages[p.start_no].setdefault((p.control, p.line), []).append(p)
+        self._store_all((p,))
 
     def _store_all(self, batch: Iterable[Passage]) -> None:
         by_car = self._passages
         for p in batch:
-            by_car[p.start_no].setdefault((p.control, p.line), []).append(p)
+            slots = by_car[p.start_no]
+            slot = self._slots[(p.control, p.line)]
+            slots[slot] = (*slots.get(slot, ()), p)
 
     def _rescore_all(self, start_nos: Iterable[int]) -> None:
         with _collector_paused():
@@ -249,6 +258,7 @@ class Scoreboard:
             rules=self.rules,
             coefficient=self.coefficients[start_no],
             closed=self.closed,
+            scoring=self._scoring,
         )
         self._keyed[start_no] = (self._rank_key(result), result)
         self._classification = None

@@ -16,16 +16,20 @@ The steps, one function each: sort the car's corrections by what they act on (`_
 the instant that counts at every control line (`_read_lines`), score each control (`_control_line`,
 which hands over to the function of its kind), add the official penalties (`_official_penalty_line`),
 then sum the penalties and apply the coefficient (`_penalty_sums`, `_score`).
+
+What does not depend on the car (each control's precedence, the words naming it, the wording of early
+and late lines) is worked out once in a `ScoringPlan`, which a scoreboard builds once and hands to
+`score_car` for every car: a full recompute scores tens of thousands of control lines.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 
 from miglia.domain.corrections import Correction, CorrectionKind
 from miglia.domain.entries import Car
@@ -39,9 +43,11 @@ from miglia.domain.rules import (
     CoefficientRules,
     CoefficientTarget,
     Measure,
+    PassageRules,
     PointsTable,
     Reference,
     RuleSet,
+    Source,
 )
 from miglia.domain.timecard import TIMED_KINDS, ControlPlan, EventPlan
 
@@ -73,8 +79,10 @@ class Status(StrEnum):
 
 
 # Not frozen, though never changed once built: a recompute builds tens of thousands of lines, and a frozen
-# dataclass takes three times as long to build (each field set through object.__setattr__).
-@dataclass(slots=True, kw_only=True)
+# dataclass takes three times as long to build (each field set through object.__setattr__). The lines
+# scored most (`_deviation_line`, `_timed_trial_line`, `_passed_line`) pass the fields by position, in
+# this order: keywords take three times as long again.
+@dataclass(slots=True)
 class ControlResult:
     """One line of a car's breakdown: a control, or an official penalty."""
 
@@ -135,14 +143,121 @@ Slot = tuple[str, str]
 """A control line: (control, line), line "" or a timed trial's "finish"."""
 
 
+# -- what every car shares -------------------------------------------------------------------------------
+
+
+class _Wording:
+    """The words of early and late lines at one kind of control ("2 min late", "37 points, capped at
+    300"), kept by deviation: a recompute words tens of thousands of lines that share a few hundred
+    deviations, and formatting each anew cost a sixth of its time."""
+
+    __slots__ = ("_early_allowed", "_measure", "_minute", "_texts")
+
+    def __init__(self, measure: Measure, *, minute: bool, early_allowed: bool) -> None:
+        """`minute`: under the minute convention (the amount in whole minutes); `early_allowed`: an early
+        line says that early arrival is allowed (time controls and secret checks, not timed trials)."""
+        self._measure = measure
+        self._minute = minute
+        self._early_allowed = early_allowed and measure.early_allowed
+        self._texts: dict[int, tuple[str, str]] = {}
+
+    def early_late(self, units: int, deviation_us: int, points: Decimal, capped: bool) -> tuple[str, str]:
+        """How early or late and what it costs: ("2 min late", "200 points"); `units` is not 0, and it,
+        the points and the cap follow from the deviation (the key) under this measure."""
+        key = units if self._minute else deviation_us
+        texts = self._texts.get(key)
+        if texts is None:
+            status = Status.LATE if units > 0 else Status.EARLY
+            if units < 0 and self._early_allowed:
+                cost = "early arrival allowed, 0 points"
+            else:
+                cost = _points_reason(self._measure, units, points, capped)
+            texts = self._texts[key] = (f"{self.amount(units, deviation_us)} {status.value}", cost)
+        return texts
+
+    def amount(self, units: int, deviation_us: int) -> str:
+        """How early or late: "2 min" under the minute convention, else "3.00 s"."""
+        if self._minute:
+            return f"{abs(units)} min"
+        return format_duration(abs(deviation_us))
+
+
+@dataclass(frozen=True, slots=True)
+class _ControlRules:
+    """One control as scoring reads it at every car: its lines, precedence, name in reasons, wording."""
+
+    control: ControlPlan
+    slot: Slot
+    finish_slot: Slot | None
+    """A timed trial's finish line (None: the control has one line)."""
+    precedence: tuple[Source, ...]
+    at: str
+    """The control as reasons name it: "time control TC1"."""
+    on_time: str
+    """The reason of a line on time: "on time at time control TC1: 0 points" ("on target" at a trial)."""
+    passed: str
+    """The reason of a passage control passed: "passed passage control PC1"."""
+    leg_start: int | None
+    """Index in the plan of the control the leg starts at (`ControlPlan.leg_start`), if any."""
+    wording: _Wording
+    """For a timed trial, secret check or timed control; a passage control's is never used."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringPlan:
+    """The event plan and the rule set made ready to score any car: what scoring one control needs and
+    does not depend on the car, worked out once (a scoreboard builds one; see `score_car`)."""
+
+    plan: EventPlan
+    rules: RuleSet
+    controls: tuple[_ControlRules, ...]
+    """In route order, as `plan.controls`."""
+
+    @classmethod
+    def build(cls, plan: EventPlan, rules: RuleSet) -> ScoringPlan:
+        tc = rules.time_control
+        timed = _Wording(tc.measure, minute=tc.minute_convention, early_allowed=True)
+        wordings = {
+            ControlKind.TIMED_TRIAL: _Wording(rules.timed_trial, minute=False, early_allowed=False),
+            ControlKind.SECRET_CHECK: _Wording(rules.secret_check.measure, minute=False, early_allowed=True),
+        }
+        controls = tuple(
+            _control_rules(c, plan, rules.passages, wordings.get(c.kind, timed)) for c in plan.controls
+        )
+        return cls(plan=plan, rules=rules, controls=controls)
+
+
+def _control_rules(
+    control: ControlPlan, plan: EventPlan, rules: PassageRules, wording: _Wording
+) -> _ControlRules:
+    at = f"{_KIND_WORDS[control.kind]} {control.name}"
+    trial = control.kind is ControlKind.TIMED_TRIAL
+    return _ControlRules(
+        control=control,
+        slot=(control.name, ""),
+        finish_slot=(control.name, "finish") if trial else None,
+        precedence=rules.precedence_for(control.name, control.kind),
+        at=at,
+        on_time=f"{'on target' if trial else 'on time'} at {at}: 0 points",
+        passed=f"passed {at}",
+        leg_start=None if control.leg_start is None else plan.by_name[control.leg_start].index,
+        wording=wording,
+    )
+
+
+# -- one car ---------------------------------------------------------------------------------------------
+
+
 @dataclass(slots=True)  # not frozen, for speed, as ControlResult; never changed once built
 class _Reading:
     """The instant that counts at one control line of a car, and where it came from."""
 
     instant_us: int | None
-    choice: Choice | None
+    choices: tuple[Choice, ...]
+    """The passage choice behind it, if any (as the line shows it)."""
     note: str
-    correction: str | None
+    used: tuple[str, ...]
+    """The id of the correction behind it, if any (as the line shows it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +281,9 @@ class _SortedCorrections:
         return bool(self.replaced or self.voided_lines)
 
 
+_NO_CORRECTIONS = _SortedCorrections({}, {}, frozenset(), (), (), {})
+
+
 @dataclass(frozen=True, slots=True)
 class _Car:
     """What scoring one control of a car needs besides the control itself."""
@@ -173,8 +291,8 @@ class _Car:
     rules: RuleSet
     day_starts_us: Sequence[int]
     """The car's start instant on each day."""
-    readings: Mapping[str, tuple[_Reading, _Reading | None]]
-    """Control -> its reading, and a timed trial's finish-line reading (else None)."""
+    readings: Sequence[tuple[_Reading, _Reading | None]]
+    """By control (index in the plan): its reading, and a timed trial's finish-line reading (else None)."""
     closed: frozenset[str] | None
     """The controls closed so far (None: all)."""
     last_seen: int
@@ -213,17 +331,22 @@ def score_car(
     rules: RuleSet,
     coefficient: Decimal,
     closed: frozenset[str] | None = None,
+    *,
+    scoring: ScoringPlan | None = None,
 ) -> CarResult:
     """Score one car.
 
     `start_index` is its index (0-based) in start-number order among the accepted entries, which gives
     its start times; `slots` its raw passages by (control, line); `corrections` the effective corrections
     of this car (see `corrections.effective`); `closed` the controls closed so far (None: all, the final
-    results).
+    results); `scoring` the plan and rules made ready (`ScoringPlan.build(plan, rules)`), to pass when
+    scoring many cars.
     """
+    if scoring is None:
+        scoring = ScoringPlan.build(plan, rules)
     sorted_corrections = _sort_corrections(corrections)
     conflicts: list[Conflict] = []
-    readings, last_seen = _read_lines(plan, start_no, slots, rules, sorted_corrections, conflicts)
+    readings, last_seen = _read_lines(scoring, start_no, slots, sorted_corrections, conflicts)
     car = _Car(
         rules=rules,
         day_starts_us=[plan.start_us(day, start_index) for day in range(len(plan.event.days))],
@@ -233,11 +356,11 @@ def score_car(
     )
     control_lines: list[ControlResult] = []
     exclusion_reasons: list[str] = []
-    for control in plan.controls:
+    neutralised = sorted_corrections.neutralised
+    for control in scoring.controls:
         line, excludes = _control_line(control, car)
-        neutralised = sorted_corrections.neutralised.get(control.name)
-        if neutralised is not None:
-            line, excludes = _neutralised(line, neutralised), False
+        if neutralised and control.control.name in neutralised:
+            line, excludes = _neutralised(line, neutralised[control.control.name]), False
         control_lines.append(line)
         if excludes:
             exclusion_reasons.append(line.reason)
@@ -277,6 +400,8 @@ def score_car(
 
 
 def _sort_corrections(corrections: Sequence[Correction]) -> _SortedCorrections:
+    if not corrections:
+        return _NO_CORRECTIONS
     replaced: dict[Slot, Correction] = {}
     voided_lines: dict[Slot, Correction] = {}
     voided_passages: set[str] = set()
@@ -308,73 +433,103 @@ def _sort_corrections(corrections: Sequence[Correction]) -> _SortedCorrections:
 
 
 def _read_lines(
-    plan: EventPlan,
+    scoring: ScoringPlan,
     start_no: int,
     slots: Mapping[Slot, Sequence[Passage]],
-    rules: RuleSet,
     corrections: _SortedCorrections,
     conflicts: list[Conflict],
-) -> tuple[dict[str, tuple[_Reading, _Reading | None]], int]:
+) -> tuple[list[tuple[_Reading, _Reading | None]], int]:
     """The reading of every control (a timed trial: of its start and finish lines), in route order, and
     the index of the last control with a time (-1: none); the conflicts found between sources are added
     to `conflicts`."""
-    readings: dict[str, tuple[_Reading, _Reading | None]] = {}
+    readings: list[tuple[_Reading, _Reading | None]] = []
     last_seen = -1
-    for control in plan.controls:
-        reading = _read(start_no, control, "", slots, rules, corrections, conflicts)
+    rules = scoring.rules.passages
+    read: Callable[..., _Reading] = _read  # most cars: no correction to look up at each line
+    if corrections.acts_on_lines or corrections.voided_passages:
+        read = partial(_read_corrected, corrections=corrections)
+    for control in scoring.controls:
+        reading = read(start_no, control, control.slot, slots, rules, conflicts)
         finish = None
-        if control.kind is ControlKind.TIMED_TRIAL:
-            finish = _read(start_no, control, "finish", slots, rules, corrections, conflicts)
-        readings[control.name] = (reading, finish)
+        if control.finish_slot is not None:
+            finish = read(start_no, control, control.finish_slot, slots, rules, conflicts)
+        readings.append((reading, finish))
         if reading.instant_us is not None or (finish is not None and finish.instant_us is not None):
-            last_seen = control.index
+            last_seen = control.control.index
     return readings, last_seen
 
 
-_NO_READING = _Reading(None, None, "", None)
+_NO_READING = _Reading(None, (), "", ())
 
 
 def _read(
     start_no: int,
-    control: ControlPlan,
-    line: str,
+    control: _ControlRules,
+    slot: Slot,
     slots: Mapping[Slot, Sequence[Passage]],
-    rules: RuleSet,
-    corrections: _SortedCorrections,
+    rules: PassageRules,
     conflicts: list[Conflict],
 ) -> _Reading:
-    """The instant that counts at one control line: a correction's, else the chosen passage's."""
-    slot = (control.name, line)
-    if corrections.acts_on_lines:
-        replacement = corrections.replaced.get(slot)
-        if replacement is not None:
-            note = f"time set by correction {replacement.id} ({replacement.by}: {replacement.why})"
-            return _Reading(replacement.instant_us, None, note, replacement.id)
-        void = corrections.voided_lines.get(slot)
-        if void is not None:
-            note = f"passages voided by correction {void.id} ({void.by}: {void.why})"
-            return _Reading(None, None, note, void.id)
+    """The instant that counts at one control line: the chosen passage's."""
+    passages = slots.get(slot)
+    if not passages:
+        return _NO_READING
+    return _chosen(start_no, control, slot, passages, rules, conflicts)
+
+
+def _chosen(
+    start_no: int,
+    control: _ControlRules,
+    slot: Slot,
+    passages: Sequence[Passage],
+    rules: PassageRules,
+    conflicts: list[Conflict],
+) -> _Reading:
+    choice, found = choose(start_no, slot[0], slot[1], passages, control.precedence, rules)
+    if found:
+        conflicts.extend(found)
+    chosen = choice.chosen
+    return _Reading(None if chosen is None else chosen.instant_us, (choice,), "", ())
+
+
+def _read_corrected(
+    start_no: int,
+    control: _ControlRules,
+    slot: Slot,
+    slots: Mapping[Slot, Sequence[Passage]],
+    rules: PassageRules,
+    conflicts: list[Conflict],
+    *,
+    corrections: _SortedCorrections,
+) -> _Reading:
+    """The instant that counts at one control line of a car with corrections: a correction's, else the
+    chosen passage's among those not voided."""
+    replacement = corrections.replaced.get(slot)
+    if replacement is not None:
+        note = f"time set by correction {replacement.id} ({replacement.by}: {replacement.why})"
+        return _Reading(replacement.instant_us, (), note, (replacement.id,))
+    void = corrections.voided_lines.get(slot)
+    if void is not None:
+        note = f"passages voided by correction {void.id} ({void.by}: {void.why})"
+        return _Reading(None, (), note, (void.id,))
     passages = slots.get(slot)
     if not passages:
         return _NO_READING
     if corrections.voided_passages:
         passages = [p for p in passages if p.id not in corrections.voided_passages]
-    precedence = rules.passages.precedence_for(control.name, control.kind)
-    choice, found = choose(start_no, control.name, line, passages, precedence, rules.passages)
-    if found:
-        conflicts.extend(found)
-    chosen = choice.chosen
-    return _Reading(None if chosen is None else chosen.instant_us, choice, "", None)
+    return _chosen(start_no, control, slot, passages, rules, conflicts)
 
 
 # -- one control ----------------------------------------------------------------------------------------
 
 
-def _control_line(control: ControlPlan, car: _Car) -> tuple[ControlResult, bool]:
+def _control_line(control: _ControlRules, car: _Car) -> tuple[ControlResult, bool]:
     """The line of one control, and whether it excludes the car (then its reason says why)."""
-    reading, finish = car.readings[control.name]
-    choices, used = _provenance(reading, finish)
+    plan = control.control
+    reading, finish = car.readings[plan.index]
+    choices, used = reading.choices, reading.used
     if finish is not None:
+        choices, used = choices + finish.choices, used + finish.used
         if reading.instant_us is None or finish.instant_us is None:
             return _missing_time_line(control, car, reading, finish, choices, used)
         trial = _timed_trial_line(
@@ -383,9 +538,9 @@ def _control_line(control: ControlPlan, car: _Car) -> tuple[ControlResult, bool]
         return trial, False
     if reading.instant_us is None:
         return _missing_time_line(control, car, reading, None, choices, used)
-    if control.kind in TIMED_KINDS:
+    if plan.kind in TIMED_KINDS:
         return _time_control_line(control, car, reading.instant_us, choices, used)
-    if control.kind is ControlKind.SECRET_CHECK:
+    if plan.kind is ControlKind.SECRET_CHECK:
         return _secret_check_line(control, car, reading.instant_us, choices, used), False
     return _passed_line(control, reading.instant_us, choices, used), False
 
@@ -403,26 +558,8 @@ def _neutralised(line: ControlResult, correction: Correction) -> ControlResult:
     )
 
 
-def _provenance(reading: _Reading, finish: _Reading | None) -> tuple[tuple[Choice, ...], tuple[str, ...]]:
-    """The passage choices and the ids of the corrections behind a control's reading(s)."""
-    # Plain conditionals, not generators: this runs for every control of every car at each rescore.
-    choices: tuple[Choice, ...] = () if reading.choice is None else (reading.choice,)
-    used: tuple[str, ...] = () if reading.correction is None else (reading.correction,)
-    if finish is not None:
-        if finish.choice is not None:
-            choices = (*choices, finish.choice)
-        if finish.correction is not None:
-            used = (*used, finish.correction)
-    return choices, used
-
-
-def _at(control: ControlPlan) -> str:
-    """The control as a reason names it: "time control TC1"."""
-    return f"{_KIND_WORDS[control.kind]} {control.name}"
-
-
 def _time_control_line(
-    control: ControlPlan, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+    control: _ControlRules, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
 ) -> tuple[ControlResult, bool]:
     """A start, time control or finish: its due minute (or instant), early or late, or out of time."""
     rules = car.rules.time_control
@@ -434,7 +571,7 @@ def _time_control_line(
     units = _minute_units(deviation_us) if minute else _deviation_units(deviation_us, measure.unit_us)
     late_by_us = units * measure.unit_us if minute else deviation_us
     if rules.out_of_time_us is not None and late_by_us > rules.out_of_time_us:
-        late = f"{_amount(units, deviation_us, minute)} late at {_at(control)}"
+        late = f"{control.wording.amount(units, deviation_us)} late at {control.at}"
         if rules.out_of_time == EXCLUDE:
             penalty, reason, excludes = _ZERO, f"{late}: out of time, excluded", True
         else:
@@ -442,8 +579,8 @@ def _time_control_line(
             penalty = rules.out_of_time
             reason, excludes = f"{late}: out of time, {_points_text(penalty)} points", False
         line = ControlResult(
-            control=control.name,
-            kind=control.kind,
+            control=control.control.name,
+            kind=control.control.kind,
             status=Status.OUT_OF_TIME,
             due_us=due_us,
             actual_us=measured_us,
@@ -455,22 +592,12 @@ def _time_control_line(
             corrections=used,
         )
         return line, excludes
-    line = _deviation_line(
-        control,
-        measure,
-        due_us=due_us,
-        measured_us=measured_us,
-        deviation_us=deviation_us,
-        units=units,
-        minute=minute,
-        choices=choices,
-        used=used,
-    )
+    line = _deviation_line(control, measure, due_us, measured_us, deviation_us, units, choices, used)
     return line, False
 
 
 def _secret_check_line(
-    control: ControlPlan, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+    control: _ControlRules, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
 ) -> ControlResult:
     """A secret check: the deviation from the ideal instant of the leg's average-speed schedule."""
     rules = car.rules.secret_check
@@ -478,39 +605,23 @@ def _secret_check_line(
     ideal_us = measure.measure(_due_us(control, rules.reference, car, measure, to_minute=False))
     measured_us = measure.measure(instant_us)
     deviation_us = measured_us - ideal_us
-    return _deviation_line(
-        control,
-        measure,
-        due_us=ideal_us,
-        measured_us=measured_us,
-        deviation_us=deviation_us,
-        units=_deviation_units(deviation_us, measure.unit_us),
-        minute=False,
-        choices=choices,
-        used=used,
-    )
+    units = _deviation_units(deviation_us, measure.unit_us)
+    return _deviation_line(control, measure, ideal_us, measured_us, deviation_us, units, choices, used)
 
 
 def _passed_line(
-    control: ControlPlan, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+    control: _ControlRules, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
 ) -> ControlResult:
     """A passage control: only its passage counts."""
+    plan = control.control
     return ControlResult(
-        control=control.name,
-        kind=control.kind,
-        status=Status.PASSED,
-        due_us=None,
-        actual_us=instant_us,
-        deviation_us=None,
-        penalty=_ZERO,
-        reason=f"passed {_at(control)}",
-        choices=choices,
-        corrections=used,
-    )
+        plan.name, plan.kind, Status.PASSED, None, instant_us, None, _ZERO, control.passed, False, None, None,
+        choices, used,
+    )  # fmt: skip
 
 
 def _due_us(
-    control: ControlPlan, reference: Reference, car: _Car, measure: Measure, *, to_minute: bool
+    control: _ControlRules, reference: Reference, car: _Car, measure: Measure, *, to_minute: bool
 ) -> int:
     """The due (or ideal) instant of a control for this car, before measuring.
 
@@ -518,14 +629,15 @@ def _due_us(
     `measure` and, for a time control under the minute convention, taken at its minute (the minute
     written on the time card); without a time there, from the fixed time card.
     """
-    if reference is Reference.ACTUAL and control.leg_start is not None and control.leg_us is not None:
+    plan = control.control
+    if reference is Reference.ACTUAL and control.leg_start is not None and plan.leg_us is not None:
         leg_start_us = car.readings[control.leg_start][0].instant_us
         if leg_start_us is not None:
             measured_us = measure.measure(leg_start_us)
             if to_minute:
                 measured_us -= measured_us % US_PER_MIN
-            return measured_us + control.leg_us
-    return car.day_starts_us[control.day] + (control.offset_us or 0)
+            return measured_us + plan.leg_us
+    return car.day_starts_us[plan.day] + (plan.offset_us or 0)
 
 
 def _deviation_units(deviation_us: int, unit_us: int) -> int:
@@ -542,13 +654,6 @@ def _minute_units(deviation_us: int) -> int:
     return -((-deviation_us + US_PER_MIN - 1) // US_PER_MIN)
 
 
-def _amount(units: int, deviation_us: int, minute: bool) -> str:
-    """How early or late, for a reason: "2 min" under the minute convention, else "3.00 s"."""
-    if minute:
-        return f"{abs(units)} min"
-    return format_duration(abs(deviation_us))
-
-
 @cache  # a few distinct values, formatted tens of thousands of times per recompute
 def _points_text(points: Decimal) -> str:
     return f"{points.normalize():f}"
@@ -563,55 +668,32 @@ def _points_reason(measure: Measure, units: int, points: Decimal, capped: bool) 
 
 
 def _deviation_line(
-    control: ControlPlan,
+    control: _ControlRules,
     measure: Measure,
-    *,
     due_us: int,
     measured_us: int,
     deviation_us: int,
     units: int,
-    minute: bool,
     choices: tuple[Choice, ...],
     used: tuple[str, ...],
 ) -> ControlResult:
     """A time control or secret check reached: on time, or early or late by whole units."""
     if units == 0:
-        return ControlResult(
-            control=control.name,
-            kind=control.kind,
-            status=Status.ON_TIME,
-            due_us=due_us,
-            actual_us=measured_us,
-            deviation_us=deviation_us,
-            penalty=_ZERO,
-            reason=f"on time at {_at(control)}: 0 points",
-            choices=choices,
-            corrections=used,
-        )
-    points, capped = measure.points(units)
-    status = Status.LATE if units > 0 else Status.EARLY
-    reason = f"{_amount(units, deviation_us, minute)} {status.value} at {_at(control)}: "
-    if units < 0 and measure.early_allowed:
-        reason += "early arrival allowed, 0 points"
+        status, points, capped, reason = Status.ON_TIME, _ZERO, False, control.on_time
     else:
-        reason += _points_reason(measure, units, points, capped)
+        points, capped = measure.points(units)
+        status = Status.LATE if units > 0 else Status.EARLY
+        how, cost = control.wording.early_late(units, deviation_us, points, capped)
+        reason = f"{how} at {control.at}: {cost}"
+    plan = control.control
     return ControlResult(
-        control=control.name,
-        kind=control.kind,
-        status=status,
-        due_us=due_us,
-        actual_us=measured_us,
-        deviation_us=deviation_us,
-        penalty=points,
-        reason=reason,
-        capped=capped,
-        choices=choices,
-        corrections=used,
-    )
+        plan.name, plan.kind, status, due_us, measured_us, deviation_us, points, reason, capped, None, None,
+        choices, used,
+    )  # fmt: skip
 
 
 def _timed_trial_line(
-    control: ControlPlan,
+    control: _ControlRules,
     measure: Measure,
     start_us: int,
     finish_us: int,
@@ -619,51 +701,27 @@ def _timed_trial_line(
     used: tuple[str, ...],
 ) -> ControlResult:
     """A timed trial: the elapsed time between its start and finish lines against its target."""
-    target_us = control.trial_target_us or 0
+    target_us = control.control.trial_target_us or 0
     measured_start_us = measure.measure(start_us)
     measured_finish_us = measure.measure(finish_us)
     deviation_us = (measured_finish_us - measured_start_us) - target_us
     units = _deviation_units(deviation_us, measure.unit_us)
     if units == 0:
-        return ControlResult(
-            control=control.name,
-            kind=control.kind,
-            status=Status.ON_TIME,
-            due_us=None,
-            actual_us=measured_finish_us,
-            deviation_us=deviation_us,
-            penalty=_ZERO,
-            reason=f"on target at {_at(control)}: 0 points",
-            capped=False,
-            start_us=measured_start_us,
-            target_us=target_us,
-            choices=choices,
-            corrections=used,
-        )
-    points, capped = measure.points(units)
-    status = Status.LATE if units > 0 else Status.EARLY
-    reason = f"{format_duration(abs(deviation_us))} {status.value} at {_at(control)}: " + _points_reason(
-        measure, units, points, capped
-    )
+        status, points, capped, reason = Status.ON_TIME, _ZERO, False, control.on_time
+    else:
+        points, capped = measure.points(units)
+        status = Status.LATE if units > 0 else Status.EARLY
+        how, cost = control.wording.early_late(units, deviation_us, points, capped)
+        reason = f"{how} at {control.at}: {cost}"
+    plan = control.control
     return ControlResult(
-        control=control.name,
-        kind=control.kind,
-        status=status,
-        due_us=None,
-        actual_us=measured_finish_us,
-        deviation_us=deviation_us,
-        penalty=points,
-        reason=reason,
-        capped=capped,
-        start_us=measured_start_us,
-        target_us=target_us,
-        choices=choices,
-        corrections=used,
-    )
+        plan.name, plan.kind, status, None, measured_finish_us, deviation_us, points, reason, capped,
+        measured_start_us, target_us, choices, used,
+    )  # fmt: skip
 
 
 def _missing_time_line(
-    control: ControlPlan,
+    control: _ControlRules,
     car: _Car,
     reading: _Reading,
     finish: _Reading | None,
@@ -672,29 +730,30 @@ def _missing_time_line(
 ) -> tuple[ControlResult, bool]:
     """A control without a time (a trial: on either line): pending until closed or passed, then missed;
     and whether missing it excludes the car."""
+    plan = control.control
     if finish is None:
         missing = "no time"
     else:
         missing = "no start-line time" if reading.instant_us is None else "no finish-line time"
     notes = [r.note for r in (reading, finish) if r is not None and r.note]
     detail = f" ({'; '.join(notes)})" if notes else ""
-    is_closed = car.closed is None or control.name in car.closed or control.index < car.last_seen
+    is_closed = car.closed is None or plan.name in car.closed or plan.index < car.last_seen
     if not is_closed:
         status, penalty, excludes = Status.PENDING, _ZERO, False
-        reason = f"{missing} at {_at(control)} yet{detail}"
+        reason = f"{missing} at {control.at} yet{detail}"
     else:
         status = Status.MISSED
-        missed = car.rules.missed[control.kind]
+        missed = car.rules.missed[plan.kind]
         if missed == EXCLUDE:
             penalty, excludes = _ZERO, True
-            reason = f"{missing} at {_at(control)}{detail}: missed, excluded"
+            reason = f"{missing} at {control.at}{detail}: missed, excluded"
         else:
             assert isinstance(missed, Decimal)
             penalty, excludes = missed, False
-            reason = f"{missing} at {_at(control)}{detail}: missed, {_points_text(missed)} points"
+            reason = f"{missing} at {control.at}{detail}: missed, {_points_text(missed)} points"
     line = ControlResult(
-        control=control.name,
-        kind=control.kind,
+        control=plan.name,
+        kind=plan.kind,
         status=status,
         due_us=None,
         actual_us=None,
