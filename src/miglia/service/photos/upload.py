@@ -113,7 +113,7 @@ def add_file(db: Database, session_id: int, name: str, data: bytes) -> Added:
             height=checked.height,
             size_bytes=len(data),
             camera=exif.camera[:200],
-            exif_time=_exif_time(exif.taken_local.isoformat(), exif.utc_offset_min),
+            exif_time=_exif_time(exif.taken_local.isoformat(sep=" "), exif.utc_offset_min),
             camera_us=camera_us,
             exif_lat=exif.lat,
             exif_lon=exif.lon,
