@@ -217,22 +217,10 @@ class Hiding:
 
 
 @dataclass(frozen=True, kw_only=True)
-class StoredPhoto:
+class StoredPhoto(NewPhoto):
+    """A stored photo: the file as checked, and what matching and people made of it."""
+
     id: int
-    session_id: int
-    file_name: str
-    photographer: str
-    sha256: str
-    media_type: str
-    width: int
-    height: int
-    size_bytes: int
-    camera: str
-    exif_time: str
-    camera_us: int
-    exif_lat: float | None
-    exif_lon: float | None
-    uploaded_us: int
     time_us: int
     day: int
     lat: float | None

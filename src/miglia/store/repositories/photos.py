@@ -184,8 +184,7 @@ def _photo(r: PhotoRow, cars: list[PhotoCarRow], hidings: list[Hiding]) -> Store
     chosen = by_role[HAND] if r.reviewed_us is not None else by_role[AUTO]
     return StoredPhoto(
         id=r.id,
-        session_id=r.session_id,
-        **{f: getattr(r, f) for f in _NEW_FIELDS if f != "session_id"},
+        **{f: getattr(r, f) for f in _NEW_FIELDS},
         **{f: getattr(r, f) for f in _MATCH_FIELDS},
         reviewed_by=r.reviewed_by,
         reviewed_us=r.reviewed_us,

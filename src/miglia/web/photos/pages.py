@@ -8,6 +8,7 @@ position included) is never served.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -224,12 +225,11 @@ def session_offset(
     how: str = Form("typed"),
     user: User = Depends(photographer),
 ) -> Response:
-    to = f"/photos/sessions/{session_id}"
-    try:
+    def action() -> str:
         found = upload.set_offset(database(request), _id(session_id, "session"), offset_s, how, user.username)
-    except MigliaError as exc:
-        return done(request, str(exc), to)
-    return done(request, f"Camera offset {offset_s:+.1f} s set; " + _matched_text(found), to)
+        return f"Camera offset {offset_s:+.1f} s set; " + _matched_text(found)
+
+    return _flashed(request, f"/photos/sessions/{session_id}", action)
 
 
 @router.post("/photos/sessions/{session_id}/offset-from-car")
@@ -240,16 +240,13 @@ def session_offset_from_car(
     start_no: int = Form(...),
     user: User = Depends(photographer),
 ) -> Response:
-    to = f"/photos/sessions/{session_id}"
-    try:
+    def action() -> str:
         offset = upload.offset_from_car(
             database(request), _id(session_id, "session"), _id(photo_id), _id(start_no, "car"), user.username
         )
-    except MigliaError as exc:
-        return done(request, str(exc), to)
-    return done(
-        request, f"Camera offset {offset:+.1f} s, from car {start_no} in the photo; photos matched again.", to
-    )
+        return f"Camera offset {offset:+.1f} s, from car {start_no} in the photo; photos matched again."
+
+    return _flashed(request, f"/photos/sessions/{session_id}", action)
 
 
 @router.post("/photos/sessions/{session_id}/spot")
@@ -273,6 +270,15 @@ def session_spot(
     return done(
         request, f"Spot set on day {day} at km {km:.2f}; photos without a position matched again.", to
     )
+
+
+def _flashed(request: Request, to: str, action: Callable[[], str]) -> Response:
+    """Do `action`; what it says, or what was wrong, is shown on the page `to` (post/redirect/get)."""
+    try:
+        message = action()
+    except MigliaError as exc:
+        message = str(exc)
+    return done(request, message, to)
 
 
 def _matched_text(found: upload.Matched) -> str:
@@ -327,22 +333,20 @@ async def review_photo(request: Request, photo_id: int, user: User = Depends(pho
 def hide_photo(
     request: Request, photo_id: int, why: str = Form(""), user: User = Depends(organiser)
 ) -> Response:
-    to = f"/photos/{photo_id}"
-    try:
+    def action() -> str:
         gallery.hide(database(request), _id(photo_id), user.username, why)
-    except MigliaError as exc:
-        return done(request, str(exc), to)
-    return done(request, "Photo hidden from the public pages.", to)
+        return "Photo hidden from the public pages."
+
+    return _flashed(request, f"/photos/{photo_id}", action)
 
 
 @router.post("/photos/{photo_id}/show")
 def show_photo(request: Request, photo_id: int, user: User = Depends(organiser)) -> Response:
-    to = f"/photos/{photo_id}"
-    try:
+    def action() -> str:
         gallery.show(database(request), _id(photo_id), user.username)
-    except MigliaError as exc:
-        return done(request, str(exc), to)
-    return done(request, "Photo shown on the public pages again.", to)
+        return "Photo shown on the public pages again."
+
+    return _flashed(request, f"/photos/{photo_id}", action)
 
 
 # -- one photo (after the fixed addresses above: /photos/upload is not photo 'upload') -------------
