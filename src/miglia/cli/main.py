@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from miglia.cli import devices, gps, photos, results, roadbook, score, timing, users
+from miglia.cli import awards, devices, gps, items, photos, results, roadbook, score, show, timing, users
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service.event import events
 from miglia.store.db import Database
@@ -35,6 +35,9 @@ app.add_typer(users.app, name="users")
 app.add_typer(devices.devices_app, name="devices")
 app.add_typer(devices.tracking_app, name="tracking")
 app.add_typer(photos.app, name="photos")
+app.add_typer(awards.app, name="awards")
+app.add_typer(items.app, name="items")
+app.add_typer(show.app, name="show")
 
 
 @event_app.command("check")

@@ -399,3 +399,12 @@ class PhotoHidingRow(Base):
     why: Mapped[str] = mapped_column(Text)
     shown_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     shown_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# -- spectators' votes (issue 13; migration 0012) ---------------------------------------------------
+
+
+# -- juried awards (issue 13; migration 0013) -------------------------------------------------------
+
+
+# -- commemorative items (issue 13; migration 0014) -------------------------------------------------

@@ -12,18 +12,21 @@ from sqlalchemy.orm import Session
 
 from miglia.store.repositories.accounts import UserRepository, UserSessionRepository
 from miglia.store.repositories.alerts import AlertRepository
+from miglia.store.repositories.awards import AwardRepository
 from miglia.store.repositories.devices import (
     AssignmentRepository,
     DeviceRepository,
     TrackingSettingsRepository,
 )
 from miglia.store.repositories.events import EntryRepository, EventRepository
+from miglia.store.repositories.items import ItemRepository
 from miglia.store.repositories.photos import PhotoRepository
 from miglia.store.repositories.positions import PositionRepository
 from miglia.store.repositories.protests import ProtestRepository
 from miglia.store.repositories.raw import RawInputRepository
 from miglia.store.repositories.roadbook import RoadbookEditRepository, StreetMapRepository
 from miglia.store.repositories.timing import CorrectionRepository, PassageRepository
+from miglia.store.repositories.votes import VoteRepository
 
 
 class UnitOfWork:
@@ -46,3 +49,6 @@ class UnitOfWork:
         self.roadbook_edits = RoadbookEditRepository(session)
         self.street_maps = StreetMapRepository(session)
         self.photos = PhotoRepository(session)
+        self.votes = VoteRepository(session)
+        self.awards = AwardRepository(session)
+        self.items = ItemRepository(session)

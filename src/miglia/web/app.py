@@ -13,6 +13,7 @@ from miglia.domain.errors import MigliaError
 from miglia.store.db import Database
 from miglia.web import security
 from miglia.web.accounts import auth, crew, users
+from miglia.web.awards import items, juries, show, votes
 from miglia.web.event import api, console, pages
 from miglia.web.live import alerts, feed, ingest, trackers
 from miglia.web.photos import pages as photo_pages
@@ -35,6 +36,7 @@ def create_app(db: Database | None = None, tile_url: str | None = None) -> FastA
         (auth, users, crew),  # accounts
         (roadbook_pages,),  # the roadbook, time cards and schedules
         (photo_pages,),  # the photographers' pictures
+        (show, votes, juries, items),  # the car show and the prize-giving
     ):
         for module in capability:
             app.include_router(module.router)
