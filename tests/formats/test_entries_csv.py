@@ -111,3 +111,21 @@ def test_a_bad_coefficient_part_names_its_line_column_and_value(cells: str, prob
         parse_entries(text, "f.csv", Eligibility())
     assert len(caught.value.problems) == 1
     assert caught.value.problems[0].startswith(problem), caught.value.problems
+
+
+def test_a_cars_story_is_one_paragraph_of_at_most_600_characters() -> None:
+    text = (
+        HEADER.strip()
+        + ",story\n"
+        + '5,A,B,Jaguar,XK120,1951,1,C,d,"Raced at Sebring,\n  then forty years in a barn."\n'
+    )
+    [entry] = parse_entries(text, "f.csv", Eligibility())
+    assert entry.car.story == "Raced at Sebring, then forty years in a barn."
+    [plain] = parse_entries(HEADER + "5,A,B,Jaguar,XK120,1951,1,C,d\n", "f.csv", Eligibility())
+    assert plain.car.story == ""
+    with pytest.raises(EntriesFileError, match=r"f.csv:2: story = 'xxxx.*': 601 characters, at most 600"):
+        parse_entries(
+            HEADER.strip() + ",story\n5,A,B,Jaguar,XK120,1951,1,C,d," + "x" * 601 + "\n",
+            "f.csv",
+            Eligibility(),
+        )

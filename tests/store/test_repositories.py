@@ -52,6 +52,7 @@ def _entry(start_no: int, status: EntryStatus = EntryStatus.ACCEPTED) -> Entry:
             displacement_cc=2262,
             category=CarCategory.SPORT,
             history=RaceHistory.RACED,
+            story="Raced at Brescia in 1928; restored in Molsheim, its engine still the original.",
         ),
         crew=Crew(driver="Ada Lovelace", co_driver="", ladies=False),
         class_name="A",

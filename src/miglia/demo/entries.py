@@ -272,6 +272,44 @@ _SURNAMES = (
 )
 
 
+# What the model is known for (model-level facts); the demo's chassis and their lives are invented.
+MODEL_NOTES = {
+    "Type 35B": "The Type 35 won the Targa Florio five years running, 1925 to 1929.",
+    "SSK": "Rudolf Caracciola won the 1931 Mille Miglia in its lightened SSKL sister.",
+    "4½ Litre": "A 4½ Litre Bentley won Le Mans in 1928.",
+    "6C 1750 Gran Sport": "The 6C 1750 won the Mille Miglia in 1929 and 1930.",
+    "8C 2300 Monza": "The 8C 2300 won Le Mans four years running, 1931 to 1934.",
+    "328": "A 328 coupé won the 1940 Mille Miglia, run on a closed circuit around Brescia.",
+    "508 CS Balilla Mille Miglia": "Named for the race its class ruled in the mid-1930s.",
+    "Aurelia B20 GT": "An Aurelia B20 finished second overall in the 1951 Mille Miglia.",
+    "300 SL Gullwing": "Its racing forebear won Le Mans and the Carrera Panamericana in 1952.",
+    "550 Spyder": "Small and light, the 550 took class wins all over the world.",
+    "A6GCS/53": "Maserati's two-litre sports racer of the early 1950s.",
+    "XK120 Roadster": "An XK120 ran 132 mph on the Jabbeke road in 1949.",
+    "166 Inter": "Its sports sister, the 166 MM, won the Mille Miglia in 1948 and 1949.",
+    "Le Mans Replica": "Named for the third place of its prototype at Le Mans in 1949.",
+}
+_LIVES = (
+    "Found in a barn in {place} in 1987 and restored over nine winters.",
+    "In the same family since new; it has covered the route of the Mille twice before.",
+    "Raced at club level in {place} in the 1960s, then a long sleep before a careful restoration.",
+    "Kept in {place} for forty years; its paint is mostly original.",
+    "Bought new by a doctor in {place}; the crew drives it to every event on its own wheels.",
+)
+_PLACES = ("Sonoma", "Modena", "Surrey", "Lyon", "Stuttgart", "Ohio", "Brescia", "Oregon")
+
+
+def car_story(car: DemoCar, start_no: int) -> str:
+    """A few lines for the car's placard: what its model is known for, and an invented life."""
+    life = _LIVES[start_no % len(_LIVES)].format(place=_PLACES[start_no % len(_PLACES)])
+    history = {
+        RaceHistory.RACED: " This chassis raced in a historic Mille Miglia.",
+        RaceHistory.ENTERED: " This chassis was entered in a historic Mille Miglia.",
+    }.get(car.history, "")
+    note = MODEL_NOTES.get(car.model, "")
+    return " ".join(part for part in (note, life) if part) + history
+
+
 def car_class(year: int) -> str:
     if year <= 1940:
         return "Pre-war"
@@ -319,6 +357,7 @@ def demo_entries(seed: int = 1927) -> list[dict[str, str]]:
                 "displacement_cc": str(car.displacement_cc),
                 "category": car.category.value,
                 "mm_history": car.history.value,
+                "story": car_story(car, start_no),
             }
         )
     return rows

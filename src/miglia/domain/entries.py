@@ -40,6 +40,8 @@ class Car:
     """Nominal displacement, without a compressor's effect (the coefficient's class)."""
     category: CarCategory | None = None
     history: RaceHistory = RaceHistory.NONE
+    story: str = ""
+    """A few lines about this very car (its placard at the car show, its page)."""
 
     @property
     def title(self) -> str:

@@ -3,7 +3,8 @@
 Columns: start_no, driver, co_driver, make, model, year, chassis, class, device_id; optional team,
 ladies (yes when the whole crew is female) and the parts of a 1000 Miglia coefficient: displacement_cc
 (the nominal displacement in whole cc), category (sport, gran_turismo or touring) and mm_history
-(entered or raced when this very chassis was in a historic Mille Miglia); empty when not known.
+(entered or raced when this very chassis was in a historic Mille Miglia); empty when not known; and
+story (a few lines about the car, for its placard and page).
 Every row is checked before anything is kept; a car the event's eligibility rule refuses is kept as a
 refused entry with its reason. docs/entries-file.md describes the columns.
 """
@@ -19,8 +20,10 @@ from miglia.domain.errors import MigliaError
 from miglia.domain.event import Eligibility
 
 REQUIRED = ("start_no", "driver", "co_driver", "make", "model", "year", "chassis", "class", "device_id")
-OPTIONAL = ("team", "ladies", "displacement_cc", "category", "mm_history")
+OPTIONAL = ("team", "ladies", "displacement_cc", "category", "mm_history", "story")
 MAX_DISPLACEMENT_CC = 20000
+MAX_STORY = 600
+"""Characters of a car's story: what an A5 placard holds."""
 _YES = {"yes", "y", "true", "1", "x"}
 _NO = {"no", "n", "false", "0", ""}
 
@@ -113,6 +116,7 @@ def _entry(row: dict[str, str | None], where: str) -> Entry:
             displacement_cc=_displacement(row, where),
             category=_category(row, where),
             history=_history(row, where),
+            story=_story(row, where),
         ),
         crew=Crew(driver=_cell(row, "driver"), co_driver=_cell(row, "co_driver"), ladies=ladies in _YES),
         class_name=_cell(row, "class"),
@@ -142,6 +146,16 @@ def _category(row: dict[str, str | None], where: str) -> CarCategory | None:
     except ValueError:
         expected = ", ".join(c.value for c in CarCategory)
         raise MigliaError(f"{where}: category = {category!r}: expected one of {expected}, or empty") from None
+
+
+def _story(row: dict[str, str | None], where: str) -> str:
+    story = " ".join(_cell(row, "story").split())
+    if len(story) > MAX_STORY:
+        raise MigliaError(
+            f"{where}: story = {story[:40] + '...'!r}: {len(story)} characters, at most {MAX_STORY} "
+            "(a few lines for the car's placard)"
+        )
+    return story
 
 
 def _history(row: dict[str, str | None], where: str) -> RaceHistory:

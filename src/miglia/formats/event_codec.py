@@ -124,6 +124,7 @@ def entry_from_json(d: dict[str, Any]) -> Entry:
             displacement_cc=car.get("displacement_cc"),
             category=CarCategory(category) if category else None,
             history=RaceHistory(car.get("history") or ""),
+            story=car.get("story") or "",
         ),
         crew=Crew(
             driver=crew["driver"], co_driver=crew.get("co_driver", ""), ladies=crew.get("ladies", False)

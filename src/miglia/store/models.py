@@ -80,6 +80,7 @@ class EntryRow(Base):
     displacement_cc: Mapped[int | None] = mapped_column(Integer, nullable=True)
     category: Mapped[str] = mapped_column(String(20), default="", server_default="")
     mm_history: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    story: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class RawInputRow(Base):
