@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from itertools import combinations
 
 from miglia.domain.errors import InvalidInput
 from miglia.domain.instants import format_duration
 from miglia.domain.rules import PassageRules, Source
 
 LINES = ("", "finish")
-_SINGLE = {s: f"{s.value} time" for s in Source}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,22 +90,38 @@ class Conflict:
 # `choose` passes them: positional arguments build one in half the time of keywords.
 @dataclass(slots=True)
 class Choice:
-    """Which passage counts at one car's control line, and why."""
+    """Which passage counts at one car's control line, and why (`reason`)."""
 
     start_no: int
     control: str
     line: str
     chosen: Passage | None
-    reason: str
     candidates: tuple[Passage, ...]
     """The first passage of each source, in precedence order."""
     set_aside: tuple[Passage, ...]
-    """Further passages of a source after its first one: kept, not used."""
+    """Further passages of a source after its first one, and those of sources the control does not
+    accept: kept, not used."""
+    precedence: tuple[Source, ...]
+    """The order of the sources at this control."""
+    conflicts: tuple[Conflict, ...]
+    """The candidates further apart than their sources' tolerance, flagged for the timekeeper."""
 
-
-@cache  # a rule set has a few precedences, and this names one in most passage choices
-def _precedence_text(precedence: tuple[Source, ...]) -> str:
-    return " > ".join(precedence)
+    @property
+    def reason(self) -> str:
+        """Why, in words: "gps time", or "device time (precedence device > gps > marshal); FLAGGED: ..."."""
+        # Worded when read, not when chosen: a recompute makes tens of thousands of choices, and their
+        # reasons are read one car's time card at a time.
+        chosen = self.chosen
+        if chosen is None:
+            return "no passage from a source this control accepts" if self.set_aside else "no passage"
+        if len(self.candidates) == 1 and not self.set_aside:
+            return f"{chosen.source.value} time"
+        reason = f"{chosen.source.value} time (precedence {' > '.join(self.precedence)})"
+        if self.set_aside:
+            reason += f"; {len(self.set_aside)} later or unaccepted passage(s) kept aside"
+        if self.conflicts:
+            reason += "; FLAGGED: " + "; ".join([c.flag for c in self.conflicts])
+        return reason
 
 
 def choose(
@@ -117,29 +132,19 @@ def choose(
     precedence: tuple[Source, ...],
     rules: PassageRules,
 ) -> tuple[Choice, tuple[Conflict, ...]]:
-    """The passage that counts among `passages` (all of one car at one control line)."""
+    """The passage that counts among `passages` (all of one car at one control line), and the conflicts
+    between its sources (also the choice's)."""
     if len(passages) == 1 and passages[0].source in precedence:  # the common case, kept fast
-        only = passages[0]
         # tuple() of a tuple is that tuple: passages kept as a tuple (the scoreboard's) are shared, not copied
-        return Choice(start_no, control, line, only, _SINGLE[only.source], tuple(passages), ()), ()
+        return Choice(start_no, control, line, passages[0], tuple(passages), (), precedence, ()), ()
     firsts, set_aside = _firsts(passages)
-    ordered = [firsts[s] for s in precedence if s in firsts]
+    ordered = tuple([firsts[s] for s in precedence if s in firsts])
     if len(ordered) < len(firsts):
         set_aside.extend(p for s, p in firsts.items() if s not in precedence)
-    if not ordered:
-        reason = "no passage" if not passages else "no passage from a source this control accepts"
-        return Choice(start_no, control, line, None, reason, (), tuple(set_aside)), ()
-    chosen = ordered[0]
+    chosen = ordered[0] if ordered else None
     conflicts = _conflicts(start_no, control, line, ordered, rules) if len(ordered) > 1 else ()
-    if len(ordered) == 1 and not set_aside:
-        reason = _SINGLE[chosen.source]
-    else:
-        reason = f"{chosen.source} time (precedence {_precedence_text(precedence)})"
-        if set_aside:
-            reason += f"; {len(set_aside)} later or unaccepted passage(s) kept aside"
-    if conflicts:
-        reason += "; FLAGGED: " + "; ".join([c.flag for c in conflicts])
-    return Choice(start_no, control, line, chosen, reason, tuple(ordered), tuple(set_aside)), conflicts
+    choice = Choice(start_no, control, line, chosen, ordered, tuple(set_aside), precedence, conflicts)
+    return choice, conflicts
 
 
 def _firsts(passages: Sequence[Passage]) -> tuple[dict[Source, Passage], list[Passage]]:
@@ -159,10 +164,9 @@ def _conflicts(
 ) -> tuple[Conflict, ...]:
     """Every pair of sources whose first passages differ by more than the pair's tolerance."""
     conflicts: list[Conflict] = []
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1 :]:
-            tolerance = rules.tolerance_us(a.source, b.source)
-            difference = abs(a.instant_us - b.instant_us)
-            if tolerance is not None and difference > tolerance:
-                conflicts.append(Conflict(start_no, control, line, a, b, difference, tolerance))
+    for a, b in combinations(ordered, 2):
+        tolerance = rules.tolerance_us(a.source, b.source)
+        difference = abs(a.instant_us - b.instant_us)
+        if tolerance is not None and difference > tolerance:
+            conflicts.append(Conflict(start_no, control, line, a, b, difference, tolerance))
     return tuple(conflicts)
