@@ -57,6 +57,15 @@ def car_photos(uow: UnitOfWork, start_no: int) -> list[StoredPhoto]:
     return [p for p in public(uow.photos.all(events.event_row(uow).id)) if start_no in p.cars]
 
 
+def first_photo_of_each_car(uow: UnitOfWork) -> dict[int, StoredPhoto]:
+    """Each car's first public photo (in the order taken): its picture in lists of cars."""
+    out: dict[int, StoredPhoto] = {}
+    for p in public(uow.photos.all(events.event_row(uow).id)):
+        for n in p.cars:
+            out.setdefault(n, p)
+    return out
+
+
 def stops(uow: UnitOfWork, event: Event) -> list[StopGallery]:
     """Every stop of the event with the public photos taken there."""
     photos = public(uow.photos.all(events.event_row(uow).id))

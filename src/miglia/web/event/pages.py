@@ -128,14 +128,26 @@ def entry_list(
     ladies: str = "",
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> HTMLResponse:
+    event, context = entry_choice(uow, q, class_name, era, ladies, "/entries")
+    if fragment(request):
+        return templates.TemplateResponse(request, "event/_car_list.html", {"event": event, **context})
+    return page(request, "event/entries.html", "entries", uow, event=event, **context)
+
+
+def entry_choice(
+    uow: UnitOfWork, q: str, class_name: str, era: str, ladies: str, here: str
+) -> tuple[Event, dict[str, Any]]:
+    """The event and what a list of its cars shows: those the search and filters keep (the entry list,
+    the car show), each with its first public photo when it has one."""
     row = events.event_row(uow)
     event = events.load(uow, row.slug)
     entries = events.entries(uow, row.id)
     f = EntryFilter(q.strip()[:100], class_name, era, ladies in ("1", "on", "true", "yes"))
     eras = _eras(event)
     shown = [e for e in entries if matches(e, f, eras)]
-    context = {
+    return event, {
         "filter": f,
+        "here": here,
         "accepted": [e for e in shown if e.accepted],
         "refused": [e for e in shown if not e.accepted],
         "total": sum(1 for e in entries if e.accepted),
@@ -143,10 +155,8 @@ def entry_list(
         "eras": [e.name for e in eras],
         "has_ladies": any(e.crew.ladies for e in entries if e.accepted),
         "era_of": {e.start_no: era_of(event, e.car.year) for e in entries},
+        "photo_of": gallery.first_photo_of_each_car(uow),
     }
-    if fragment(request):
-        return templates.TemplateResponse(request, "event/_car_list.html", {"event": event, **context})
-    return page(request, "event/entries.html", "entries", uow, event=event, **context)
 
 
 # ---------------------------------------------------------------------------------------------- a car

@@ -1,0 +1,63 @@
+"""The car show's placards (one A5 page a car, its story and the address its QR code opens) and the
+certificates of participation, read back with poppler."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from miglia.service.awards import show
+from miglia.service.event import events
+from miglia.store.db import Database
+from tests.conftest import need
+from tests.roadbook.test_pdf import info, page_size_mm, page_words, saved
+from tests.web.helpers import with_event
+
+
+@pytest.fixture
+def poppler() -> None:
+    for tool in ("pdftotext", "pdfinfo"):
+        need(shutil.which(tool) is not None, f"{tool} not found; install Debian's poppler-utils")
+
+
+@pytest.mark.usefixtures("poppler")
+def test_one_a5_placard_per_accepted_car_with_its_story_and_address(db: Database, tmp_path: Path) -> None:
+    with_event(db)
+    pdf = saved(tmp_path, show.placards_pdf(db, "https://mille.example.org/"))
+    assert info(pdf)["Pages"].strip() == "3"  # the 1959 Corvette is refused: no placard
+    assert page_size_mm(pdf) == (pytest.approx(148, abs=0.5), pytest.approx(210, abs=0.5))
+    first = page_words(pdf, 1)
+    assert "1930 Alfa Romeo 6C 1750 Gran Sport" in first
+    assert "Anna Rossi and Bea Conti" in first
+    assert "Class Pre-war · Chassis 8513021" in first
+    assert "https://mille.example.org/show/cars/1" in first
+    one = saved(tmp_path, show.placards_pdf(db, "http://x", [2]))
+    assert info(one)["Pages"].strip() == "1" and "1951 Jaguar XK120" in page_words(one, 1)
+    with pytest.raises(events.NotFound, match="car 4: no accepted car"):
+        show.placards_pdf(db, "http://x", [4])
+
+
+@pytest.mark.usefixtures("poppler")
+def test_a_certificate_of_participation_per_crew(db: Database, tmp_path: Path) -> None:
+    with_event(db)
+    with db.unit_of_work() as uow:
+        pdf = saved(tmp_path, show.participation_pdf(uow))
+    assert info(pdf)["Pages"].strip() == "3"
+    words = page_words(pdf, 2)
+    assert "Certificate of participation" in words and "Carl Meyer and Dora Meyer" in words
+    assert "took part with car number 2 in Sonoma Test Run, 26 April 2026." in words
+    assert "place" not in words.lower()  # the results are not published: no place given
+    events.publish_results(db, True)
+    with db.unit_of_work() as uow:
+        one = saved(tmp_path, show.participation_pdf(uow, 2))
+    assert "Place (provisional results) overall:" in page_words(one, 1)
+
+
+def test_the_show_is_the_last_car_show_stop() -> None:
+    from miglia.service.event.events import check_event
+    from tests.web.helpers import SMALL
+
+    assert show.show_of(check_event(SMALL / "event.toml").event) is None
+    assert show.car_url("https://a.org/", 7) == "https://a.org/show/cars/7"
