@@ -20,6 +20,7 @@ import numpy as np
 
 from miglia.demo.driving import road_speed, segment_times
 from miglia.demo.entries import write_entries_csv
+from miglia.demo.logo import write_logo
 from miglia.demo.roads import Road, generate_road
 from miglia.demo.towns import DAYS, DayPlan, Venue, all_town_points
 
@@ -426,6 +427,7 @@ def event_toml(days: list[tuple[DayPlan, str, list[ControlSpec], list[StopSpec]]
         'rules = "mille-miglia"',
         f"description = {_q(DESCRIPTION)}",
         f"sponsor = {_q(SPONSOR)}",
+        'logo = "logo.png"',
         "latest_year = 1957",
         "",
     ]
@@ -485,6 +487,7 @@ def write_demo_event(directory: Path, seed: int = 1927) -> DemoFiles:
         route_files[number] = write_gpx(directory / relative, f"Day {number}: {plan.title}", road)
         days.append((plan, relative, controls, stops))
     event_path = directory / "event.toml"
+    write_logo(directory / "logo.png")
     event_path.write_text(event_toml(days), encoding="utf-8")
     entries_path = write_entries_csv(directory / "entries.csv", seed)
     return DemoFiles(event_path, entries_path, route_files)

@@ -147,6 +147,8 @@ class Event:
     description: str = ""
     sponsor: str = ""
     tile_url: str = ""
+    logo: str = ""
+    """The event's logo (a PNG or JPEG file) for its certificates; "" for none."""
 
     def control(self, name: str) -> tuple[Day, Control]:
         for day in self.days:

@@ -107,6 +107,7 @@ def from_json(d: dict[str, Any]) -> Event:
         description=d["description"],
         sponsor=d["sponsor"],
         tile_url=d["tile_url"],
+        logo=d.get("logo", ""),
     )
 
 

@@ -182,6 +182,7 @@ class _EventHead(_Strict):
     description: str = ""
     sponsor: str = ""
     tile_url: str = ""
+    logo: str = ""
     latest_year: Annotated[int, Field(ge=1885, le=2100)] = 1957
     earliest_year: Annotated[int, Field(ge=1885, le=2100)] | None = None
 
@@ -365,4 +366,5 @@ def _to_domain(parsed: _EventFile, path: Path) -> Event:
         description=head.description,
         sponsor=head.sponsor,
         tile_url=head.tile_url,
+        logo=str((path.parent / head.logo).resolve()) if head.logo else "",
     )

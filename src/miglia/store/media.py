@@ -44,6 +44,17 @@ class MediaStore:
     def copy_path(self, sha256: str, size: str) -> Path:
         return self.root / "copies" / sha256[:2] / sha256 / f"{size}.jpg"
 
+    def logo_path(self, slug: str) -> Path:
+        """The event's logo as imported, re-encoded (JPEG, no metadata)."""
+        return self.root / "logos" / f"{slug}.jpg"
+
+    def put_logo(self, slug: str, data: bytes) -> None:
+        _write(self.logo_path(slug), data)
+
+    def logo(self, slug: str) -> bytes | None:
+        path = self.logo_path(slug)
+        return path.read_bytes() if path.is_file() else None
+
 
 def _write(path: Path, data: bytes) -> None:
     if path.exists() and path.stat().st_size == len(data):

@@ -42,16 +42,14 @@ def test_one_a5_placard_per_accepted_car_with_its_story_and_address(db: Database
 @pytest.mark.usefixtures("poppler")
 def test_a_certificate_of_participation_per_crew(db: Database, tmp_path: Path) -> None:
     with_event(db)
-    with db.unit_of_work() as uow:
-        pdf = saved(tmp_path, show.participation_pdf(uow))
+    pdf = saved(tmp_path, show.participation_pdf(db))
     assert info(pdf)["Pages"].strip() == "3"
     words = page_words(pdf, 2)
     assert "Certificate of participation" in words and "Carl Meyer and Dora Meyer" in words
     assert "took part with car number 2 in Sonoma Test Run, 26 April 2026." in words
     assert "place" not in words.lower()  # the results are not published: no place given
     events.publish_results(db, True)
-    with db.unit_of_work() as uow:
-        one = saved(tmp_path, show.participation_pdf(uow, 2))
+    one = saved(tmp_path, show.participation_pdf(db, 2))
     assert "Place (provisional results) overall:" in page_words(one, 1)
 
 
@@ -61,3 +59,41 @@ def test_the_show_is_the_last_car_show_stop() -> None:
 
     assert show.show_of(check_event(SMALL / "event.toml").event) is None
     assert show.car_url("https://a.org/", 7) == "https://a.org/show/cars/7"
+
+
+def _small_with(tmp_path: Path, logo: bytes) -> Path:
+    from tests.web.helpers import SMALL
+
+    shutil.copy(SMALL / "day1.gpx", tmp_path / "day1.gpx")
+    text = (SMALL / "event.toml").read_text().replace("[event]\n", '[event]\nlogo = "logo.png"\n', 1)
+    (tmp_path / "event.toml").write_text(text)
+    (tmp_path / "logo.png").write_bytes(logo)
+    return tmp_path / "event.toml"
+
+
+@pytest.mark.usefixtures("poppler")
+def test_the_events_logo_is_checked_kept_and_printed_on_the_certificates(
+    db: Database, tmp_path: Path
+) -> None:
+    import io
+    import subprocess
+
+    from PIL import Image
+
+    from miglia.formats.event_file import EventFileError
+
+    with pytest.raises(
+        EventFileError, match=r"logo = 'logo.png': not a photo \(JPEG, HEIC or PNG expected\)"
+    ):
+        events.check_event(_small_with(tmp_path, b"not an image"))
+    png = io.BytesIO()
+    Image.new("RGBA", (400, 200), (164, 22, 26, 255)).save(png, "PNG")
+    events.import_event(db, _small_with(tmp_path, png.getvalue()))
+    events.import_entries(db, Path(__file__).resolve().parents[2] / "data" / "small" / "entries.csv")
+    kept = db.media.logo("sonoma-test-run")
+    assert kept is not None and Image.open(io.BytesIO(kept)).size == (400, 200)
+    pdf = saved(tmp_path, show.participation_pdf(db, 1))
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    assert len(images.strip().splitlines()) == 3  # two header lines, then the logo

@@ -16,7 +16,6 @@ from miglia.formats import show_pdf
 from miglia.service.event import events
 from miglia.service.timing import results
 from miglia.store.db import Database
-from miglia.store.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,15 @@ def placards_pdf(db: Database, base_url: str, start_nos: Sequence[int] | None = 
     )
 
 
-def participation_pdf(uow: UnitOfWork, start_no: int | None = None) -> bytes:
+def participation_pdf(db: Database, start_no: int | None = None) -> bytes:
     """A certificate of participation per crew (or for one car): the event, the car, the crew and, where
-    the event is ranked and the results are published, its final place overall."""
-    scored = results.score(uow)
+    the event is ranked and the results are published, its final place overall; with the event's logo."""
+    with db.unit_of_work() as uow:
+        scored = results.score(uow)
+        ranked = scored.rules.ranked and events.results_published(uow)
+        final = events.event_row(uow).results_final_us is not None
     event = scored.event
-    ranked = scored.rules.ranked and events.results_published(uow)
-    final = events.event_row(uow).results_final_us is not None
+    logo = db.media.logo(event.slug)
     overall = scored.board.overall() if ranked else None
     entries = [
         e for e in scored.entries.values() if e.accepted and (start_no is None or e.start_no == start_no)
@@ -113,6 +114,7 @@ def participation_pdf(uow: UnitOfWork, start_no: int | None = None) -> bytes:
                 car=e.car.title,
                 lines=lines,
                 signed=f"The organisers of {event.name}",
+                logo=logo,
             )
         )
     return show_pdf.certificates(docs)

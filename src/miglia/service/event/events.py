@@ -12,6 +12,7 @@ from miglia.domain.timecard import EventPlan
 from miglia.formats import event_codec
 from miglia.formats.entries_csv import read_entries
 from miglia.formats.event_file import EventFileError, load_event
+from miglia.formats.photo_file import PhotoFileError, check_photo
 from miglia.rules import shipped
 from miglia.service import news
 from miglia.service.clock import now_us
@@ -31,6 +32,8 @@ class CheckedEvent:
     event: Event
     routes: dict[int, DayRoute]
     source_text: str
+    logo: bytes | None = None
+    """The logo re-encoded (formats/photo_file.py): checked like a photo, without its metadata."""
 
 
 def check_event(path: Path) -> CheckedEvent:
@@ -41,7 +44,22 @@ def check_event(path: Path) -> CheckedEvent:
         EventPlan.build(placed)  # every leg has one schedule: refused here, not when the first car is scored
     except MigliaError as exc:
         raise EventFileError([f"{path}: {exc}"]) from None
-    return CheckedEvent(placed, routes, path.read_text(encoding="utf-8"))
+    return CheckedEvent(placed, routes, path.read_text(encoding="utf-8"), _logo(path, event.logo))
+
+
+def _logo(path: Path, logo: str) -> bytes | None:
+    """The event's logo checked and re-encoded; a missing or bad file is refused, naming it."""
+    if not logo:
+        return None
+    name = Path(logo).name
+    try:
+        data = Path(logo).read_bytes()
+    except OSError as exc:
+        raise EventFileError([f"{path}: logo = {name!r}: cannot read it ({exc.strerror})"]) from None
+    try:
+        return check_photo(name, data).renditions["screen"]
+    except PhotoFileError as exc:
+        raise EventFileError([f"{path}: logo = {name!r}: {exc.problem}"]) from None
 
 
 def import_event(db: Database, path: Path) -> Event:
@@ -62,6 +80,8 @@ def import_event(db: Database, path: Path) -> Event:
             )
         )
         store_raw(uow, event_id, "event_file", str(path), "application/toml", checked.source_text)
+        if checked.logo is not None:
+            db.media.put_logo(event.slug, checked.logo)
         for day in event.days:
             route_file = Path(day.route)
             store_raw(

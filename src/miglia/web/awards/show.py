@@ -84,17 +84,15 @@ def placard(request: Request, start_no: int, user: User = Depends(organiser)) ->
 
 @router.get("/cars/{start_no}/certificate.pdf")
 def participation(
-    start_no: int,
-    user: User = Depends(require("crew", "timekeeper")),
-    uow: UnitOfWork = Depends(unit_of_work),
+    request: Request, start_no: int, user: User = Depends(require("crew", "timekeeper"))
 ) -> Response:
     """The crew's certificate of participation (its own car; the organiser and timekeeper: any)."""
     if user.role == "crew" and user.start_no != start_no:
         raise Forbidden("A crew account prints only its own car's certificate.")
-    return _pdf(car_show.participation_pdf(uow, start_no), f"certificate-{start_no}.pdf")
+    return _pdf(car_show.participation_pdf(database(request), start_no), f"certificate-{start_no}.pdf")
 
 
 @router.get("/organiser/certificates.pdf")
-def all_participation(user: User = Depends(organiser), uow: UnitOfWork = Depends(unit_of_work)) -> Response:
+def all_participation(request: Request, user: User = Depends(organiser)) -> Response:
     """Every crew's certificate of participation, to print for the prize-giving."""
-    return _pdf(car_show.participation_pdf(uow), "certificates.pdf")
+    return _pdf(car_show.participation_pdf(database(request)), "certificates.pdf")
