@@ -140,10 +140,10 @@ def _certificate(pdf: FPDF, doc: Certificate) -> None:
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, pdf.w - 22, pdf.h - 22)
     width = pdf.w - 48
-    top = 22.0
+    top = 34.0
     if doc.logo:
-        pdf.image(io.BytesIO(doc.logo), x=pdf.w / 2 - 20, y=18, h=22, keep_aspect_ratio=True)
-        top = 44.0
+        pdf.image(io.BytesIO(doc.logo), x=pdf.w / 2 - 30, y=20, w=60, h=34, keep_aspect_ratio=True)
+        top = 60.0
     pdf.set_text_color(*MUTED)
     pdf.set_font("DejaVu", "B", 12)
     pdf.set_xy(24, top)
@@ -165,10 +165,11 @@ def _certificate(pdf: FPDF, doc: Certificate) -> None:
     pdf.set_x(24)
     pdf.multi_cell(width, 8, doc.car, align="C")
     pdf.ln(3)
-    pdf.set_font("DejaVu", "", 10.5)
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 12)
     for line in doc.lines:
         pdf.set_x(34)
-        pdf.multi_cell(width - 20, 6, line, align="C")
+        pdf.multi_cell(width - 20, 7, line, align="C")
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.3)
     pdf.line(pdf.w / 2 - 40, pdf.h - 34, pdf.w / 2 + 40, pdf.h - 34)
