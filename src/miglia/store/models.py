@@ -405,6 +405,72 @@ class PhotoHidingRow(Base):
 # -- spectators' votes (issue 13; migration 0012) ---------------------------------------------------
 
 
+class VoteKeyRow(Base):
+    """The event's vote key: the salt of the address and device hashes and the key of the voter cookie
+    (made with the first category; mixed with MIGLIA_SECRET when that is set)."""
+
+    __tablename__ = "vote_keys"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class VoteCategoryRow(Base):
+    """A category of the spectators' vote (People's Choice, Best pre-war car...)."""
+
+    __tablename__ = "vote_categories"
+    __table_args__ = (UniqueConstraint("event_id", "name", name="uq_vote_categories_event_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class VoteStepRow(Base):
+    """The organiser opened, closed or revealed a category (who, when); the state is the last step."""
+
+    __tablename__ = "vote_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("vote_categories.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(10))
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class VoteRow(Base):
+    """One spectator's vote: when, for which car, the voter cookie's id, and the hashes of the device token
+    and of the address (never the address). One per voter and one per device in a category."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("category_id", "voter", name="uq_votes_category_voter"),
+        UniqueConstraint("category_id", "device", name="uq_votes_category_device"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("vote_categories.id", ondelete="CASCADE"), index=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    cast_us: Mapped[int] = mapped_column(BigInteger)
+    voter: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """NULL without a device token (JavaScript off): NULLs never clash in the unique constraint."""
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class VoteVoidRow(Base):
+    """The organiser voided a vote (who, when, why); putting it back adds who and when (restored_*)."""
+
+    __tablename__ = "vote_voids"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    voided_by: Mapped[str] = mapped_column(String(100))
+    voided_us: Mapped[int] = mapped_column(BigInteger)
+    why: Mapped[str] = mapped_column(Text)
+    restored_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    restored_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 # -- juried awards (issue 13; migration 0013) -------------------------------------------------------
 
 
