@@ -475,3 +475,90 @@ class VoteVoidRow(Base):
 
 
 # -- commemorative items (issue 13; migration 0014) -------------------------------------------------
+
+
+class ItemSeriesRow(Base):
+    """A numbered series of the sponsor's items (75 chronographs, serials 001-075)."""
+
+    __tablename__ = "item_series"
+    __table_args__ = (UniqueConstraint("event_id", "name", name="uq_item_series_event_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    pieces: Mapped[int] = mapped_column(Integer)
+    first_serial: Mapped[int] = mapped_column(Integer)
+    digits: Mapped[int] = mapped_column(Integer)
+    sponsor: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ItemAllocationRow(Base):
+    """Who a serial is meant for (or held back, or out of circulation: lost, returned), by whom, when; ended
+    (who, when, why) when it no longer holds, never deleted. One live allocation per serial, and an entry
+    holds one live item of each of its kinds (car, driver, co-driver): unique indexes, so concurrent
+    allocations cannot give one serial to two holders."""
+
+    __tablename__ = "item_allocations"
+    __table_args__ = (
+        Index(
+            "ux_item_allocations_live_serial",
+            "series_id",
+            "serial",
+            unique=True,
+            sqlite_where=text("ended_us IS NULL"),
+            postgresql_where=text("ended_us IS NULL"),
+        ),
+        Index(
+            "ux_item_allocations_live_entry",
+            "series_id",
+            "start_no",
+            "kind",
+            unique=True,
+            sqlite_where=text("ended_us IS NULL AND kind IN ('car', 'driver', 'co_driver')"),
+            postgresql_where=text("ended_us IS NULL AND kind IN ('car', 'driver', 'co_driver')"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("item_series.id", ondelete="CASCADE"))
+    serial: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))
+    start_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    holder: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    allocated_by: Mapped[str] = mapped_column(String(100))
+    allocated_us: Mapped[int] = mapped_column(BigInteger)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("item_allocations.id"), nullable=True)
+    ended_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ended_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class ItemHandoverRow(Base):
+    """A serial handed over: who received it, who gave it, when, the signature drawn (a PNG data URL, at
+    most 200 KB); annulled (who, when, why) if recorded by mistake. One live hand-over per serial: a unique
+    index, so of two phones handing the same serial at once, one is refused."""
+
+    __tablename__ = "item_handovers"
+    __table_args__ = (
+        Index(
+            "ux_item_handovers_live_serial",
+            "series_id",
+            "serial",
+            unique=True,
+            sqlite_where=text("ended_us IS NULL"),
+            postgresql_where=text("ended_us IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("item_series.id", ondelete="CASCADE"))
+    serial: Mapped[int] = mapped_column(Integer)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("item_allocations.id"), index=True)
+    received_by: Mapped[str] = mapped_column(String(200))
+    given_by: Mapped[str] = mapped_column(String(100))
+    given_us: Mapped[int] = mapped_column(BigInteger)
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
+    ended_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ended_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
