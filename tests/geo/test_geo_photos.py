@@ -135,3 +135,24 @@ def test_bad_input_is_refused_with_what_is_wrong() -> None:
         sightings(fleet, np.array([1, 2]), np.array([LAT0]), np.array([LON0]))
     with pytest.raises(GeoError, match="larger than the fleet's cells"):
         sightings(fleet, np.array([1]), np.array([LAT0]), np.array([LON0]), radius_m=80.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(st.integers(0, 2**20), min_size=1, max_size=300),
+    seed=st.integers(0, 2**32 - 1),
+    span_bits=st.sampled_from([1, 20, 36, 45]),
+)
+def test_fixes_are_ordered_by_cell_then_time_whichever_sort_is_used(
+    cells: list[int], seed: int, span_bits: int
+) -> None:
+    """The combined key (and the lexsort it falls back to when cell and time do not fit 63 bits) orders
+    the fixes by cell, then time."""
+    from miglia.geo.photos import _by_cell_then_time
+
+    cell = np.asarray(cells, dtype=np.int64)
+    t_us = 1_778_000_000_000_000 + np.random.default_rng(seed).integers(0, 2**span_bits, cell.size)
+    order = _by_cell_then_time(cell, t_us)
+    assert sorted(order.tolist()) == list(range(cell.size))
+    pairs = list(zip(cell[order].tolist(), t_us[order].tolist(), strict=True))
+    assert pairs == sorted(pairs)

@@ -58,7 +58,9 @@ class Fleet:
         """From (car, t_us, lat, lon) per car (a car may come more than once: several devices or files)."""
         if not tracks:
             raise GeoError("a fleet needs at least one car's track")
-        car = np.concatenate([np.full(len(t), c, dtype=np.int64) for c, t, _, _ in tracks])
+        car_ids = np.unique(np.asarray([c for c, _, _, _ in tracks], dtype=np.int64))
+        index = {int(c): i for i, c in enumerate(car_ids)}
+        car = np.concatenate([np.full(len(t), index[int(c)], dtype=np.int64) for c, t, _, _ in tracks])
         t_us = np.concatenate([np.asarray(t, dtype=np.int64) for _, t, _, _ in tracks])
         lat = np.concatenate([np.asarray(a, dtype=np.float64) for _, _, a, _ in tracks])
         lon = np.concatenate([np.asarray(b, dtype=np.float64) for _, _, _, b in tracks])
@@ -73,24 +75,35 @@ class Fleet:
         cell = np.floor((lat - lat0) / dlat).astype(np.int64) * nx + np.floor((lon - lon0) / dlon).astype(
             np.int64
         )
-        order = np.lexsort((t_us, cell))
+        order = _by_cell_then_time(cell, t_us)
         cell = cell[order]
-        car_ids, car_index = np.unique(car, return_inverse=True)
-        keys, starts = np.unique(cell, return_index=True)
+        starts = np.flatnonzero(np.diff(cell)) + 1
+        starts = np.concatenate(([0], starts, [cell.size])).astype(np.int64)
         return cls(
             lat0=lat0,
             lon0=lon0,
             dlat=dlat,
             dlon=dlon,
             nx=nx,
-            keys=keys,
-            starts=np.append(starts, cell.size).astype(np.int64),
-            car_ids=car_ids.astype(np.int64),
-            car=car_index.astype(np.int64)[order],
+            keys=cell[starts[:-1]],
+            starts=starts,
+            car_ids=car_ids,
+            car=car[order],
             t_us=t_us[order],
             lat=lat[order],
             lon=lon[order],
         )
+
+
+def _by_cell_then_time(cell: IntArray, t_us: IntArray) -> IntArray:
+    """The order of the fixes by cell, then time. One sort of a combined key (cell in the high bits, the
+    time since the first fix in the low) when both fit 63 bits, as they do for any day: a lexsort of
+    two keys costs twice as much."""
+    t_rel = t_us - t_us.min()
+    time_bits = int(t_rel.max()).bit_length()
+    if int(cell.max()).bit_length() + time_bits <= 62:
+        return np.argsort((cell << time_bits) | t_rel).astype(np.int64)
+    return np.lexsort((t_us, cell)).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
