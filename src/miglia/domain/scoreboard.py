@@ -92,9 +92,12 @@ class Scoreboard:
         """Each car's raw passages by control line, as received. Tuples, not lists: a line's only passage
         is then already the candidates of its choice (`passages.choose`), one object fewer per line."""
         self._slots: dict[Slot, Slot] = {
-            (c.name, line): (c.name, line) for c in self.plan.controls for line in LINES
+            (c.name, line): (c.name, line)
+            for c in self.plan.controls
+            for line in (LINES if c.kind is ControlKind.TIMED_TRIAL else LINES[:1])
         }
-        """Each control line's one key, shared by every car's passages (not one tuple per car and line)."""
+        """Every control line of the event, each with its one key, shared by every car's passages (not
+        one tuple per car and line)."""
         self._corrections: dict[str, Correction] = {}
         self._effective: dict[int, list[Correction]] = {}
         self._results: dict[int, CarResult] = {}
@@ -106,8 +109,7 @@ class Scoreboard:
         self._classification: Classification | None = None
         with _collector_paused():
             batch = list(passages)
-            for p in batch:
-                self._check_passage(p)
+            self._check_passages(batch)
             self._store_all(batch)
             for c in sorted(corrections, key=lambda c: c.sort_key):
                 self._check_correction(c)
@@ -162,8 +164,7 @@ class Scoreboard:
     def add_passages(self, passages: Iterable[Passage]) -> Update:
         """Add many passages; all are checked before any is kept."""
         batch = list(passages)
-        for p in batch:
-            self._check_passage(p)
+        self._check_passages(batch)
         touched = sorted({p.start_no for p in batch})
         with _collector_paused():
             self._store_all(batch)
@@ -205,6 +206,13 @@ class Scoreboard:
         for name in names:
             if name not in self.plan.by_name:
                 raise InvalidInput("scoreboard", field, name, "no control of the event has this name")
+
+    def _check_passages(self, batch: Iterable[Passage]) -> None:
+        entries, slots = self.entries, self._slots
+        for p in batch:
+            # One look-up answers for the control and the line; `_check_passage` names what is wrong.
+            if p.start_no not in entries or (p.control, p.line) not in slots:
+                self._check_passage(p)
 
     def _check_passage(self, p: Passage) -> None:
         if p.start_no not in self.entries:

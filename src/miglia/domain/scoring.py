@@ -212,6 +212,10 @@ class ScoringPlan:
     rules: RuleSet
     controls: tuple[_ControlRules, ...]
     """In route order, as `plan.controls`."""
+    trials: tuple[int, ...]
+    """The indices of the timed trials and secret checks among `controls` (their lines among a car's)."""
+    points_trials: tuple[int, ...]
+    """The indices of the controls that earn points from the rule set's table (none without one)."""
 
     @classmethod
     def build(cls, plan: EventPlan, rules: RuleSet) -> ScoringPlan:
@@ -224,7 +228,14 @@ class ScoringPlan:
         controls = tuple(
             _control_rules(c, plan, rules.passages, wordings.get(c.kind, timed)) for c in plan.controls
         )
-        return cls(plan=plan, rules=rules, controls=controls)
+        points_kinds = rules.points.kinds if rules.points is not None else frozenset()
+        return cls(
+            plan=plan,
+            rules=rules,
+            controls=controls,
+            trials=tuple(i for i, c in enumerate(plan.controls) if c.kind in _TRIAL_KINDS),
+            points_trials=tuple(i for i, c in enumerate(plan.controls) if c.kind in points_kinds),
+        )
 
 
 def _control_rules(
@@ -374,9 +385,10 @@ def score_car(
     dropped: frozenset[str] = frozenset()
     score = _score(penalty, coefficient_penalty, coefficient, rules)
     if rules.points is not None:
-        trial_points, dropped = _trial_points(control_lines, rules.points)
+        trial_lines = [control_lines[i] for i in scoring.points_trials]
+        trial_points, dropped = _trial_points(trial_lines, rules.points)
         control_lines = _mark_dropped(control_lines, dropped, rules.points.drop_worst)
-        points, score = _points_score(control_lines, trial_points, dropped, penalty, coefficient, rules)
+        points, score = _points_score(trial_lines, trial_points, dropped, penalty, coefficient, rules)
     return CarResult(
         start_no=start_no,
         lines=(*control_lines, *penalty_lines),
@@ -387,9 +399,7 @@ def score_car(
         points=points,
         trial_points=trial_points,
         dropped=dropped,
-        clean_trials=sum(
-            1 for line in control_lines if line.status is Status.ON_TIME and line.kind in _TRIAL_KINDS
-        ),
+        clean_trials=sum(1 for i in scoring.trials if control_lines[i].status is Status.ON_TIME),
         excluded=bool(exclusion_reasons),
         exclusion="; ".join(exclusion_reasons),
         conflicts=tuple(conflicts),
@@ -474,18 +484,18 @@ def _read(
     passages = slots.get(slot)
     if not passages:
         return _NO_READING
-    return _chosen(start_no, control, slot, passages, rules, conflicts)
+    return _chosen(start_no, slot, passages, control.precedence, rules, conflicts)
 
 
 def _chosen(
     start_no: int,
-    control: _ControlRules,
     slot: Slot,
     passages: Sequence[Passage],
+    precedence: tuple[Source, ...],
     rules: PassageRules,
     conflicts: list[Conflict],
 ) -> _Reading:
-    choice, found = choose(start_no, slot[0], slot[1], passages, control.precedence, rules)
+    choice, found = choose(start_no, slot[0], slot[1], passages, precedence, rules)
     if found:
         conflicts.extend(found)
     chosen = choice.chosen
@@ -517,7 +527,7 @@ def _read_corrected(
         return _NO_READING
     if corrections.voided_passages:
         passages = [p for p in passages if p.id not in corrections.voided_passages]
-    return _chosen(start_no, control, slot, passages, rules, conflicts)
+    return _chosen(start_no, slot, passages, control.precedence, rules, conflicts)
 
 
 # -- one control ----------------------------------------------------------------------------------------
@@ -835,14 +845,14 @@ _EARNS_POINTS = frozenset((Status.ON_TIME, Status.EARLY, Status.LATE, Status.MIS
 
 
 def _trial_points(
-    lines: Sequence[ControlResult], table: PointsTable
+    trial_lines: Sequence[ControlResult], table: PointsTable
 ) -> tuple[dict[str, Decimal], frozenset[str]]:
     """Each scored trial's points from the table (a missed one the floor), and the worst `drop_worst` of
-    them, not counted."""
+    them, not counted; `trial_lines` are the car's lines of the kinds the table scores."""
     earned = {
         line.control: table.floor if line.status is Status.MISSED else table.points(line.penalty)
-        for line in lines
-        if line.kind in table.kinds and line.status in _EARNS_POINTS
+        for line in trial_lines
+        if line.status in _EARNS_POINTS
     }
     if not table.drop_worst:
         return earned, frozenset()
@@ -860,7 +870,7 @@ def _mark_dropped(
 
 
 def _points_score(
-    lines: Sequence[ControlResult],
+    trial_lines: Sequence[ControlResult],
     trial_points: Mapping[str, Decimal],
     dropped: frozenset[str],
     penalty: Decimal,
@@ -868,11 +878,10 @@ def _points_score(
     rules: RuleSet,
 ) -> tuple[Decimal, Decimal]:
     """The counted trials' points, and the score: those points x the coefficient, less every penalty
-    that is not a points trial's (time controls, secret checks, official penalties), rounded half up."""
-    table = rules.points
-    assert table is not None
+    that is not a points trial's (time controls, secret checks, official penalties), rounded half up;
+    `trial_lines` are the car's lines of the kinds the points table scores."""
     points = sum((p for control, p in trial_points.items() if control not in dropped), _ZERO)
-    trials_penalty = sum((line.penalty for line in lines if line.kind in table.kinds), _ZERO)
+    trials_penalty = sum((line.penalty for line in trial_lines), _ZERO)
     score = points * coefficient - (penalty - trials_penalty)
     return points, score.quantize(Decimal(1).scaleb(-rules.classification.decimals), ROUND_HALF_UP)
 
