@@ -474,6 +474,93 @@ class VoteVoidRow(Base):
 # -- juried awards (issue 13; migration 0013) -------------------------------------------------------
 
 
+class AwardRow(Base):
+    """A juried award as the organiser defined it (domain/ballots.py), and its reveal (who, when)."""
+
+    __tablename__ = "awards"
+    __table_args__ = (UniqueConstraint("event_id", "name", name="uq_awards_event_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    winners: Mapped[int] = mapped_column(Integer)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    """The roles whose holders are jurors."""
+    method: Mapped[str] = mapped_column(String(10))
+    tie_rule: Mapped[str] = mapped_column(String(10))
+    show_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    revealed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    revealed_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AwardRoundRow(Base):
+    """A round of an award's vote: the first among every entrant, a run-off among the tied (candidates);
+    opened and closed with who and when."""
+
+    __tablename__ = "award_rounds"
+    __table_args__ = (UniqueConstraint("award_id", "number", name="uq_award_rounds_award_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    seats: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    opened_by: Mapped[str] = mapped_column(String(100))
+    opened_us: Mapped[int] = mapped_column(BigInteger)
+    closed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    closed_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AwardBallotRow(Base):
+    """A juror's secret ballot in one round; a changed ballot is a new row, the earlier one withdrawn (kept).
+    One current ballot per juror and round (a partial unique index)."""
+
+    __tablename__ = "award_ballots"
+    __table_args__ = (
+        Index(
+            "ux_award_ballots_current",
+            "award_id",
+            "round",
+            "juror",
+            unique=True,
+            sqlite_where=text("withdrawn_us IS NULL"),
+            postgresql_where=text("withdrawn_us IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    juror: Mapped[str] = mapped_column(String(100))
+    cast_us: Mapped[int] = mapped_column(BigInteger)
+    withdrawn_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AwardChoiceRow(Base):
+    """One entrant on a ballot, at its rank (1 = the juror's first), with the juror's reason."""
+
+    __tablename__ = "award_choices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("award_ballots.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    start_no: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AwardCastingRow(Base):
+    """The organiser's casting choice settling the tie after a round (who, when, why)."""
+
+    __tablename__ = "award_castings"
+    __table_args__ = (UniqueConstraint("award_id", "round", name="uq_award_castings_award_round"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    chosen: Mapped[list[int]] = mapped_column(JSON)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_us: Mapped[int] = mapped_column(BigInteger)
+    why: Mapped[str] = mapped_column(Text)
+
+
 # -- commemorative items (issue 13; migration 0014) -------------------------------------------------
 
 
