@@ -45,9 +45,9 @@ def test_the_upload_file_by_file_then_matched_and_shown(site: tuple[Driven, Test
     headers = {"X-CSRF-Token": token, "Accept": "application/json"}
     one = client.post(
         f"/photos/sessions/{session}/files",
-        files={"files": ("car1.jpg", photo_at(*driven.where(1, 3000)), "image/jpeg")},
+        files={"files": ("card/car1.jpg", photo_at(*driven.where(1, 3000)), "image/jpeg")},
         headers=headers,
-    )
+    )  # a folder's upload names the file with its path: the name is kept
     assert one.status_code == 200
     (answer,) = one.json()["files"]
     assert answer["ok"] and answer["message"] == "car1.jpg: day 1, 08:05:00, placed by its GPS position"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from miglia.store.db import Database
 from miglia.store.records import NewPhoto, PhotoMatch, PhotoSession, StoredPhoto
 from miglia.store.unit_of_work import UnitOfWork
 
+MAX_NAME = 300
+"""Characters of a file name kept (the column's width)."""
 OFFSET_HOW = {
     "typed": "typed by the photographer",
     "car": "from a photo of a known car",
@@ -81,6 +83,7 @@ def session_of(uow: UnitOfWork, session_id: int) -> PhotoSession:
 def add_file(db: Database, session_id: int, name: str, data: bytes) -> Added:
     """Check, re-encode and store one file of the session, not matched yet; a bad file is refused with a
     message naming it and the rest of the upload goes on."""
+    name = PurePath(name.replace("\\", "/")).name[:MAX_NAME] or "photo"  # a folder upload sends its path
     try:
         checked = check_photo(name, data)
     except PhotoFileError as exc:
