@@ -260,3 +260,33 @@ def test_the_demo_spectators_vote_at_the_car_show(db: Database, tmp_path: Path) 
     assert all(opens <= v.cast_us < opens + 4 * 3600 * 1_000_000 for v in every)
     with pytest.raises(InvalidInput, match="seeded already"):
         votes.seed_demo_votes(db)
+
+
+def test_the_command_prints_the_count_before_and_after_the_reveal(
+    show: Database, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from miglia.cli import awards as awards_cli
+    from miglia.cli.main import app
+
+    people = _open(show)
+    for i, car in enumerate([2, 1, 2]):
+        votes.cast(show, people, car, _voter(i), "", f"198.51.100.{i}")
+    runner = CliRunner()
+    done = runner.invoke(app, ["awards", "count", "People's Choice", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [
+        "entry,start_no,votes",
+        "1951 Jaguar XK120,2,2",
+        "1930 Alfa Romeo 6C 1750 Gran Sport,1,1",
+    ]
+    # not a vote category: the juried awards' count when there is one, else a clear refusal
+    monkeypatch.setattr(
+        awards_cli, "_jury_count", lambda: lambda db, name: ["1957 Porsche 356A Speedster,3,4"]
+    )
+    jury = runner.invoke(app, ["awards", "count", "Spirit of the Mille", "--db", db_url])
+    assert jury.output.splitlines() == ["entry,start_no,votes", "1957 Porsche 356A Speedster,3,4"]
+    monkeypatch.setattr(awards_cli, "_jury_count", lambda: None)
+    missing = runner.invoke(app, ["awards", "count", "Best in show", "--db", db_url])
+    assert missing.exit_code == 2 and "no vote category or award named Best in show" in missing.output

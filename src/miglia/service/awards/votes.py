@@ -415,7 +415,7 @@ def seed_demo_votes(db: Database, rng_seed: int = 1927) -> str:
         crowd = _demo_crowd(rng, secret, DEMO_SPECTATORS, opens_us, closes_us)
         rows = _demo_votes(rng, people, cars, crowd)
         later = [(v, d, a, min(closes_us - 1, t + rng.randint(1, 40) * US_PER_MIN)) for v, d, a, t in crowd]
-        rows += _demo_votes(rng, pre_war, old, rng.sample(later, DEMO_PRE_WAR))
+        rows += _demo_votes(rng, pre_war, old, rng.sample(later, DEMO_PRE_WAR), (12.0, 6.0, 4.0))
         # One address stuffing the box for one car: a new device (cleared storage) each time, 20 s apart.
         friend = rng.choice(cars[len(cars) // 2 :]).start_no
         start = opens_us + 95 * US_PER_MIN
@@ -470,12 +470,16 @@ def _demo_crowd(rng: random.Random, secret: str, n: int, opens_us: int, closes_u
 
 
 def _demo_votes(
-    rng: random.Random, category_id: int, cars: Sequence[Entry], crowd: Sequence[Spectator]
+    rng: random.Random,
+    category_id: int,
+    cars: Sequence[Entry],
+    crowd: Sequence[Spectator],
+    favourites: tuple[float, ...] = (8.0, 6.0, 5.0),
 ) -> list[tuple[int, int, int, str, str, str]]:
-    """One vote each; three cars are crowd favourites."""
+    """One vote each; a few cars are crowd favourites (so many times as likely as another car)."""
     order = list(cars)
     rng.shuffle(order)
-    weights = [8.0, 6.0, 5.0, *([1.0] * max(0, len(order) - 3))][: len(order)]
+    weights = [*favourites, *([1.0] * max(0, len(order) - len(favourites)))][: len(order)]
     return [
         (category_id, rng.choices(order, weights=weights)[0].start_no, at, voter, device, address)
         for voter, device, address, at in crowd
