@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from miglia.domain.accounts import User
+from miglia.domain.accounts import ROLE_LABELS, User
 from miglia.domain.ballots import (
     MAX_WHY,
     Award,
@@ -314,9 +314,9 @@ def organiser_view(uow: UnitOfWork, award_id: int) -> OrganiserView:
 
 def _check_juror(award: Award, user: User) -> None:
     if not award.may_vote(user.role):
-        roles = ", ".join(award.roles)
+        roles = ", ".join(ROLE_LABELS[r].lower() for r in award.roles)
         raise NotAJuror(
-            f"{_where(award)}: its jurors are the {roles}; you are signed in as {user.role_label}"
+            f"{_where(award)}: its jurors are {roles}; you are signed in as {user.role_label.lower()}"
         )
 
 
