@@ -556,7 +556,7 @@ def plan_winners(ledger: Ledger, winners: Sequence[Winner], entries: Sequence[En
 def plan_retire(ledger: Ledger, serial: int, kind: Kind, why: str, replacement: int | None = None) -> Plan:
     """Serial `serial` out of circulation (lost, or returned to the sponsor), with why; its holder, if it
     has one, is given `replacement` in its place (a free or reserved serial) when one is named."""
-    label = ledger.series.label(serial)
+    label = _within(ledger, serial, "lost or returned")
     where = f"serial {label}"
     if kind not in RETIRED_KINDS:
         raise InvalidInput(where, "kind", kind.value, "expected lost or returned")
@@ -617,7 +617,7 @@ def replacement_for(ledger: Ledger) -> int | None:
 def plan_withdraw(ledger: Ledger, serial: int, why: str) -> Plan:
     """An allocation made by mistake, ended (the serial is free again); not once handed over (annul the
     hand-over first) nor once out of circulation."""
-    label = ledger.series.label(serial)
+    label = _within(ledger, serial, "withdrawal")
     where = f"serial {label}"
     why = check_text(where, "why", why, MAX_REASON)
     live = ledger.live(serial)
@@ -632,7 +632,7 @@ def plan_withdraw(ledger: Ledger, serial: int, why: str) -> Plan:
 
 def check_annul(ledger: Ledger, serial: int, why: str) -> tuple[Handover, str]:
     """A hand-over recorded by mistake (the wrong watch, the wrong crew): the live one, and why."""
-    label = ledger.series.label(serial)
+    label = _within(ledger, serial, "annulment")
     why = check_text(f"serial {label}", "why", why, MAX_REASON)
     handed = ledger.handed(serial)
     if handed is None:
@@ -773,6 +773,13 @@ def _whole(where: str, field: str, value: int | str) -> int:
     if not text.isascii() or not text.isdigit():
         raise InvalidInput(where, field, value, "expected a whole number")
     return int(text)
+
+
+def _within(ledger: Ledger, serial: int, where: str) -> str:
+    """The serial's label, or a refusal when it is not of the series."""
+    if not ledger.series.contains(serial):
+        raise InvalidInput(where, "serial", serial, f"not a serial of {ledger.series.range_label}")
+    return ledger.series.label(serial)
 
 
 def _now_text(live: Allocation) -> str:

@@ -190,12 +190,12 @@ def allocate_one(
     reason: str = "",
     at_us: int | None = None,
 ) -> Allocation:
-    """One serial (the lowest free one when none is given) to one holder: a car, its driver or co-driver,
+    """One serial (the lowest free one when none is given, else the lowest reserved) to one holder: a car, its driver or co-driver,
     an award winner or a named person (with why), or held back for the award winners."""
     what = _kind(kind)
     with db.unit_of_work() as uow:
         ledger = ledger_of(uow, series_id)
-        number = _serial_or_free(ledger, serial)
+        number = _serial_or_free(ledger, serial, what)
 
     def plan(ledger: Ledger, entries: Sequence[Entry]) -> rules.Plan:
         return rules.plan_one(ledger, number, what, entries, start_no=start_no, holder=holder, reason=reason)
@@ -223,12 +223,13 @@ def allocate_one(
     return made[0]
 
 
-def _serial_or_free(ledger: Ledger, serial: str | int | None) -> int:
+def _serial_or_free(ledger: Ledger, serial: str | int | None, kind: Kind) -> int:
+    """The serial asked for, or the lowest free one (for a holder, else the lowest reserved one)."""
     if serial is None or not str(serial).strip():
-        free = ledger.free()
-        if not free:
+        choice = ledger.free() or (ledger.reserved() if kind.holds else [])
+        if not choice:
             raise InvalidInput("allocation", "serial", "", f"no serial of {ledger.series.name} is free")
-        return free[0]
+        return choice[0]
     return rules.parse_serial(ledger.series, serial, "allocation")
 
 
@@ -606,7 +607,7 @@ def _kind(value: Kind | str) -> Kind:
 # -- the demo ---------------------------------------------------------------------------------------------
 
 DEMO_NOT_HANDED = 4
-"""Cars of the demo whose crews left the car show before their watch was handed over."""
+"""Cars of the demo whose crews left the car show before their watch was handed over (one in 15 at most)."""
 
 
 def seed_demo_items(db: Database) -> str:
@@ -640,7 +641,7 @@ def seed_demo_items(db: Database) -> str:
     with db.unit_of_work() as uow:
         lines = [line for line in serial_lines(uow, series.id) if line.status is Status.ALLOCATED]
     lines.sort(key=lambda line: line.start_no or 0)
-    away = set(rng.sample([line.serial for line in lines], min(DEMO_NOT_HANDED, len(lines))))
+    away = set(rng.sample([line.serial for line in lines], min(DEMO_NOT_HANDED, len(lines) // 15)))
     staff = ("organiser", "marshal")
     step = max(1, (3 * 60) // max(1, len(lines)))  # the show's first three hours
     signed = 0

@@ -7,10 +7,12 @@ indexes on the live rows), meet `AlreadyStored` and their transaction is rolled 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from miglia.domain.items import Allocation, Handover, Kind, Ledger, Plan, Series, SeriesSpec
@@ -84,11 +86,25 @@ class ItemRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write another transaction may have beaten: AlreadyStored for a unique index's refusal, and on
+        SQLite for "database is locked" (a transaction that read before another one wrote cannot write
+        after it: SQLite's snapshot rule), so that the use case reads again and says what happened."""
+        try:
+            yield
+        except IntegrityError as exc:
+            raise AlreadyStored(str(exc.orig)) from exc
+        except OperationalError as exc:
+            if self._s.get_bind().dialect.name == "sqlite" and "locked" in str(exc.orig):
+                raise AlreadyStored(str(exc.orig)) from exc
+            raise
+
     # -- the series ----------------------------------------------------------------------------------
 
     def add_series(self, event_id: int, spec: SeriesSpec, by: str, at_us: int) -> Series:
         """A new series; AlreadyStored when the event has one of that name (another request, a second ago)."""
-        try:
+        with self._writing():
             new_id = self._s.execute(
                 insert(ItemSeriesRow)
                 .values(
@@ -103,8 +119,6 @@ class ItemRepository:
                 )
                 .returning(ItemSeriesRow.id)
             ).scalar_one()
-        except IntegrityError as exc:
-            raise AlreadyStored(str(exc.orig)) from exc
         return _series(self._s.get_one(ItemSeriesRow, new_id))
 
     def series(self, event_id: int, series_id: int) -> Series | None:
@@ -139,20 +153,21 @@ class ItemRepository:
         """End the plan's allocations (each must still be live), then store its new ones; the new ones.
         AlreadyStored when another transaction ended one first or holds one of the serials now."""
         for allocation_id, why in plan.ends:
-            ended = self._s.execute(
-                update(ItemAllocationRow)
-                .where(
-                    ItemAllocationRow.id == allocation_id,
-                    ItemAllocationRow.series_id == series_id,
-                    ItemAllocationRow.ended_us.is_(None),
+            with self._writing():
+                ended = self._s.execute(
+                    update(ItemAllocationRow)
+                    .where(
+                        ItemAllocationRow.id == allocation_id,
+                        ItemAllocationRow.series_id == series_id,
+                        ItemAllocationRow.ended_us.is_(None),
+                    )
+                    .values(ended_us=at_us, ended_by=by, end_reason=why)
                 )
-                .values(ended_us=at_us, ended_by=by, end_reason=why)
-            )
             if ended.rowcount != 1:  # type: ignore[attr-defined]
                 raise AlreadyStored(f"allocation {allocation_id} was ended by another request")
         ids = []
         for new in plan.new:
-            try:
+            with self._writing():
                 ids.append(
                     self._s.execute(
                         insert(ItemAllocationRow)
@@ -172,8 +187,6 @@ class ItemRepository:
                         .returning(ItemAllocationRow.id)
                     ).scalar_one()
                 )
-            except IntegrityError as exc:
-                raise AlreadyStored(str(exc.orig)) from exc
         if not ids:
             return []
         rows = self._s.scalars(
@@ -193,7 +206,7 @@ class ItemRepository:
     ) -> Handover:
         """The hand-over of the allocation's serial; AlreadyStored when the serial has a live hand-over
         (another phone's, stored a moment before: the unique index decides)."""
-        try:
+        with self._writing():
             new_id = self._s.execute(
                 insert(ItemHandoverRow)
                 .values(
@@ -210,17 +223,16 @@ class ItemRepository:
                 )
                 .returning(ItemHandoverRow.id)
             ).scalar_one()
-        except IntegrityError as exc:
-            raise AlreadyStored(str(exc.orig)) from exc
         row = self._s.execute(select(*_HANDOVER_COLUMNS).where(ItemHandoverRow.id == new_id)).one()
         return _handover(row)
 
     def end_handover(self, handover_id: int, by: str, at_us: int, why: str) -> None:
-        ended = self._s.execute(
-            update(ItemHandoverRow)
-            .where(ItemHandoverRow.id == handover_id, ItemHandoverRow.ended_us.is_(None))
-            .values(ended_us=at_us, ended_by=by, end_reason=why)
-        )
+        with self._writing():
+            ended = self._s.execute(
+                update(ItemHandoverRow)
+                .where(ItemHandoverRow.id == handover_id, ItemHandoverRow.ended_us.is_(None))
+                .values(ended_us=at_us, ended_by=by, end_reason=why)
+            )
         if ended.rowcount != 1:  # type: ignore[attr-defined]
             raise AlreadyStored(f"hand-over {handover_id} was annulled by another request")
 
