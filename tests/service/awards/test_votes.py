@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -149,6 +150,25 @@ def test_a_double_vote_racing_past_the_look_up_is_held_by_the_unique_constraints
             uow.votes.add(people, 2, 2, voter, device, "a" * 64)
     with show.unit_of_work() as uow:
         assert [v.start_no for v in uow.votes.all([people])] == [1]
+
+
+def test_parallel_votes_of_one_voter_store_one_and_refuse_the_others_naming_it(show: Database) -> None:
+    people = _open(show)
+
+    def attempt(n: int) -> str:
+        try:
+            votes.cast(show, people, 1 + n % 3, _voter(1), _device(n), f"198.51.100.{n}")
+        except votes.AlreadyVoted as exc:
+            return str(exc)
+        return "stored"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(attempt, range(8)))
+    with show.unit_of_work() as uow:
+        (stored,) = uow.votes.all([people])
+    assert answers.count("stored") == 1
+    refusal = f"You already voted for car {stored.start_no} in People's Choice."
+    assert sorted(answers) == sorted(["stored", *[refusal] * 7])
 
 
 def test_the_tally_is_sealed_until_the_organiser_closes_and_reveals_it(show: Database) -> None:
