@@ -39,6 +39,7 @@ def test_placards_for_the_organiser_certificates_for_the_crew(staff: Database) -
     assert pdf.content.startswith(b"%PDF")
     assert organiser.get("/show/cars/2/placard.pdf").status_code == 200
     assert organiser.get("/organiser/certificates.pdf").content.startswith(b"%PDF")
+    assert organiser.get("/organiser/award-certificates.pdf").status_code == 404  # no award revealed
     crew = client_for(staff)
     login(crew, "crew1")
     assert crew.get("/cars/1/certificate.pdf").content.startswith(b"%PDF")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from miglia.service.awards import show
+from miglia.service.awards import juries, show
 from miglia.service.event import events
 from miglia.store.db import Database
 from tests.conftest import need
@@ -97,3 +97,25 @@ def test_the_events_logo_is_checked_kept_and_printed_on_the_certificates(
         ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
     ).stdout
     assert len(images.strip().splitlines()) == 3  # two header lines, then the logo
+
+
+@pytest.mark.usefixtures("poppler")
+def test_a_certificate_per_winner_once_the_award_is_revealed(db: Database, tmp_path: Path) -> None:
+    from tests.service.awards.test_juries import jury_event, spirit, vote
+
+    jury_event(db)
+    award_id = spirit(db, winners=2)
+    juries.open_vote(db, award_id, "olga")
+    vote(db, award_id, "anna", 2, 3)
+    vote(db, award_id, "ben", 2, 3)
+    vote(db, award_id, "carla", 2)
+    juries.close_vote(db, award_id, "olga")
+    with pytest.raises(events.NotFound, match="certificates are made after the reveal"):
+        show.award_pdf(db)  # sealed until the prize-giving
+    juries.reveal(db, award_id, "olga")
+    pdf = saved(tmp_path, show.award_pdf(db, award_id))
+    assert info(pdf)["Pages"].strip() == "2"
+    words = page_words(pdf, 1)
+    assert "Spirit of the Mille Miglia" in words and "Chronographs for extraordinary entrants." in words
+    assert "car number 2" in words
+    assert "“zq-anna-2 reason”" in words and "“zq-carla-2 reason”" in words

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from miglia.domain.entries import Entry
 from miglia.domain.event import Day, Event, Stop, StopKind
 from miglia.formats import show_pdf
+from miglia.service.awards import juries
 from miglia.service.event import events
 from miglia.service.timing import results
 from miglia.store.db import Database
@@ -114,6 +115,34 @@ def participation_pdf(db: Database, start_no: int | None = None) -> bytes:
                 car=e.car.title,
                 lines=lines,
                 signed=f"The organisers of {event.name}",
+                logo=logo,
+            )
+        )
+    return show_pdf.certificates(docs)
+
+
+def award_pdf(db: Database, award_id: int | None = None) -> bytes:
+    """A certificate per winner of each revealed award (or of one award): the award, what it is for, the
+    crew, the car and, in quotes, the jurors' reasons; with the event's logo. Nothing of an award not yet
+    revealed at the prize-giving."""
+    with db.unit_of_work() as uow:
+        event = events.event_of(events.event_row(uow))
+        winners = [w for w in juries.revealed_winners(uow) if award_id is None or w.award_id == award_id]
+    if not winners:
+        raise events.NotFound("no revealed award has winners yet: certificates are made after the reveal")
+    logo = db.media.logo(event.slug)
+    docs = []
+    for w in winners:
+        lines = [w.description] if w.description else []
+        lines += [f"“{reason}”" for reason in w.reasons[:3]]
+        docs.append(
+            show_pdf.Certificate(
+                event=event.name,
+                title=w.award_name,
+                awarded_to=f"{w.driver} and {w.co_driver}" if w.co_driver else w.driver,
+                car=f"{w.car}, car number {w.start_no}" if w.car else f"Car number {w.start_no}",
+                lines=lines,
+                signed=f"The organisers of {event.name}, {_dates(event)}",
                 logo=logo,
             )
         )

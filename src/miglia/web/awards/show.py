@@ -96,3 +96,11 @@ def participation(
 def all_participation(request: Request, user: User = Depends(organiser)) -> Response:
     """Every crew's certificate of participation, to print for the prize-giving."""
     return _pdf(car_show.participation_pdf(database(request)), "certificates.pdf")
+
+
+@router.get("/organiser/award-certificates.pdf")
+def award_certificates(
+    request: Request, award: int | None = None, user: User = Depends(organiser)
+) -> Response:
+    """A certificate per winner of the revealed awards (or of one), for the prize-giving."""
+    return _pdf(car_show.award_pdf(database(request), award), "award-certificates.pdf")
