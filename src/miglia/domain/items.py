@@ -676,7 +676,8 @@ def check_handover(ledger: Ledger, serial: int, allocation_id: int | None, timez
 
 def taken_message(series: SeriesSpec, handed: Handover, timezone: str) -> str:
     """What a second hand-over of a serial is told: "serial 012 was handed to … at … by …"."""
-    when = us_to_local(handed.given_us, timezone).strftime("%a %d %b %H:%M:%S")
+    local = us_to_local(handed.given_us, timezone)
+    when = f"{local:%a} {local.day} {local:%b %H:%M:%S}"
     return (
         f"serial {series.label(handed.serial)} was handed to {handed.received_by} at {when} "
         f"by {handed.given_by}; it cannot be handed over twice"

@@ -198,6 +198,11 @@ def allocated(db: Database) -> tuple[Database, int]:
     return db, series.id
 
 
+def _when(instant_us: int) -> str:
+    local = items.to_datetime(instant_us, "America/Los_Angeles")
+    return f"{local:%a} {local.day} {local:%b %H:%M:%S}"
+
+
 def _one_handed(db: Database, series_id: int, results: list[Any]) -> None:
     done = [r for r in results if isinstance(r, rules.Handover)]
     refused = [r for r in results if isinstance(r, SerialTaken)]
@@ -208,7 +213,7 @@ def _one_handed(db: Database, series_id: int, results: list[Any]) -> None:
     winner = done[0]
     assert {str(r) for r in refused} == {
         f"serial 002 was handed to {winner.received_by} at "
-        f"{items.to_datetime(winner.given_us, 'America/Los_Angeles'):%a %d %b %H:%M:%S} "
+        f"{_when(winner.given_us)} "
         f"by {winner.given_by}; it cannot be handed over twice"
     }
     with db.unit_of_work() as uow:

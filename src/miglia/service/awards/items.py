@@ -190,8 +190,9 @@ def allocate_one(
     reason: str = "",
     at_us: int | None = None,
 ) -> Allocation:
-    """One serial (the lowest free one when none is given, else the lowest reserved) to one holder: a car, its driver or co-driver,
-    an award winner or a named person (with why), or held back for the award winners."""
+    """One serial (when none is given: the lowest free one, else the lowest reserved) to one holder: a
+    car, its driver or co-driver, an award winner or a named person (with why); or held back for the award
+    winners."""
     what = _kind(kind)
     with db.unit_of_work() as uow:
         ledger = ledger_of(uow, series_id)
