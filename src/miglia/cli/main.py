@@ -128,6 +128,8 @@ def demo(
             f"{summary.photos.photos} photos by two photographers: {summary.photos.tagged} matched to their "
             f"cars, {summary.photos.review} left to review"
         )
+    for line in summary.prize_giving:
+        typer.echo(line)
     typer.echo("Top five:")
     for standing, car in summary.top:
         typer.echo(f"  {standing.position}. #{standing.start_no} {car}: score {standing.score}")

@@ -18,6 +18,9 @@ from miglia.domain.classification import Standing
 from miglia.geo.track import Track
 from miglia.roadbook.model import Kind
 from miglia.service.accounts import users
+from miglia.service.awards.items import seed_demo_items
+from miglia.service.awards.juries import seed_demo_awards
+from miglia.service.awards.votes import seed_demo_votes
 from miglia.service.event import events
 from miglia.service.event.routes import DayRoute
 from miglia.service.live import enrolment
@@ -63,6 +66,8 @@ class DemoSummary:
     passages: int
     top: list[tuple[Standing, str]]
     photos: Matched | None = None
+    prize_giving: tuple[str, ...] = ()
+    """A line each for the car show's vote, the juried awards and the commemorative items."""
 
 
 def build_demo(
@@ -108,6 +113,8 @@ def build_demo(
     _edit_roadbooks(db)
     progress("the photographers' pictures: drawing, uploading, matching them to the cars by their tracks")
     photos = _photos(db, directory, simulation, seed)
+    progress("the car show: the spectators' vote, the juried awards, the sponsor's chronographs")
+    prize_giving = (seed_demo_votes(db, seed), seed_demo_awards(db, seed), seed_demo_items(db))
     progress("scoring under the mille-miglia rules")
     with db.unit_of_work() as uow:
         scored = score(uow)
@@ -126,6 +133,7 @@ def build_demo(
         passages=len(passages),
         top=top,
         photos=photos,
+        prize_giving=prize_giving,
     )
     return db, summary
 
