@@ -91,13 +91,12 @@ class Scoreboard:
         self._passages: dict[int, dict[Slot, tuple[Passage, ...]]] = {n: {} for n in self.entries}
         """Each car's raw passages by control line, as received. Tuples, not lists: a line's only passage
         is then already the candidates of its choice (`passages.choose`), one object fewer per line."""
-        self._slots: dict[Slot, Slot] = {
-            (c.name, line): (c.name, line)
+        self._lines = frozenset(
+            (c.name, line)
             for c in self.plan.controls
             for line in (LINES if c.kind is ControlKind.TIMED_TRIAL else LINES[:1])
-        }
-        """Every control line of the event, each with its one key, shared by every car's passages (not
-        one tuple per car and line)."""
+        )
+        """Every control line of the event: (control, line)."""
         self._corrections: dict[str, Correction] = {}
         self._effective: dict[int, list[Correction]] = {}
         self._results: dict[int, CarResult] = {}
@@ -208,10 +207,10 @@ class Scoreboard:
                 raise InvalidInput("scoreboard", field, name, "no control of the event has this name")
 
     def _check_passages(self, batch: Iterable[Passage]) -> None:
-        entries, slots = self.entries, self._slots
+        entries, lines = self.entries, self._lines
         for p in batch:
             # One look-up answers for the control and the line; `_check_passage` names what is wrong.
-            if p.start_no not in entries or (p.control, p.line) not in slots:
+            if p.start_no not in entries or (p.control, p.line) not in lines:
                 self._check_passage(p)
 
     def _check_passage(self, p: Passage) -> None:
@@ -248,8 +247,9 @@ class Scoreboard:
         by_car = self._passages
         for p in batch:
             slots = by_car[p.start_no]
-            slot = self._slots[(p.control, p.line)]
-            slots[slot] = (*slots.get(slot, ()), p)
+            slot = (p.control, p.line)
+            kept = slots.get(slot)
+            slots[slot] = (p,) if kept is None else (*kept, p)
 
     def _rescore_all(self, start_nos: Iterable[int]) -> None:
         with _collector_paused():

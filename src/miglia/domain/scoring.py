@@ -78,6 +78,14 @@ class Status(StrEnum):
     NEUTRALISED = "neutralised"
 
 
+# Members read at every control line, bound to module names: on Python 3.11 reading one off its enum
+# class (`Status.LATE`) goes through the enum metaclass's __getattr__, ten times the cost of a global.
+_ON_TIME, _EARLY, _LATE, _MISSED = Status.ON_TIME, Status.EARLY, Status.LATE, Status.MISSED
+_PASSED = Status.PASSED
+_SECRET_CHECK = ControlKind.SECRET_CHECK
+_ACTUAL = Reference.ACTUAL
+
+
 # Not frozen, though never changed once built: a recompute builds tens of thousands of lines, and a frozen
 # dataclass takes three times as long to build (each field set through object.__setattr__). The lines
 # scored most (`_deviation_line`, `_timed_trial_line`, `_passed_line`) pass the fields by position, in
@@ -399,7 +407,7 @@ def score_car(
         points=points,
         trial_points=trial_points,
         dropped=dropped,
-        clean_trials=sum(1 for i in scoring.trials if control_lines[i].status is Status.ON_TIME),
+        clean_trials=sum(1 for i in scoring.trials if control_lines[i].status is _ON_TIME),
         excluded=bool(exclusion_reasons),
         exclusion="; ".join(exclusion_reasons),
         conflicts=tuple(conflicts),
@@ -550,7 +558,7 @@ def _control_line(control: _ControlRules, car: _Car) -> tuple[ControlResult, boo
         return _missing_time_line(control, car, reading, None, choices, used)
     if plan.kind in TIMED_KINDS:
         return _time_control_line(control, car, reading.instant_us, choices, used)
-    if plan.kind is ControlKind.SECRET_CHECK:
+    if plan.kind is _SECRET_CHECK:
         return _secret_check_line(control, car, reading.instant_us, choices, used), False
     return _passed_line(control, reading.instant_us, choices, used), False
 
@@ -625,7 +633,7 @@ def _passed_line(
     """A passage control: only its passage counts."""
     plan = control.control
     return ControlResult(
-        plan.name, plan.kind, Status.PASSED, None, instant_us, None, _ZERO, control.passed, False, None, None,
+        plan.name, plan.kind, _PASSED, None, instant_us, None, _ZERO, control.passed, False, None, None,
         choices, used,
     )  # fmt: skip
 
@@ -640,7 +648,7 @@ def _due_us(
     written on the time card); without a time there, from the fixed time card.
     """
     plan = control.control
-    if reference is Reference.ACTUAL and control.leg_start is not None and plan.leg_us is not None:
+    if reference is _ACTUAL and control.leg_start is not None and plan.leg_us is not None:
         leg_start_us = car.readings[control.leg_start][0].instant_us
         if leg_start_us is not None:
             measured_us = measure.measure(leg_start_us)
@@ -689,10 +697,10 @@ def _deviation_line(
 ) -> ControlResult:
     """A time control or secret check reached: on time, or early or late by whole units."""
     if units == 0:
-        status, points, capped, reason = Status.ON_TIME, _ZERO, False, control.on_time
+        status, points, capped, reason = _ON_TIME, _ZERO, False, control.on_time
     else:
         points, capped = measure.points(units)
-        status = Status.LATE if units > 0 else Status.EARLY
+        status = _LATE if units > 0 else _EARLY
         how, cost = control.wording.early_late(units, deviation_us, points, capped)
         reason = f"{how} at {control.at}: {cost}"
     plan = control.control
@@ -717,10 +725,10 @@ def _timed_trial_line(
     deviation_us = (measured_finish_us - measured_start_us) - target_us
     units = _deviation_units(deviation_us, measure.unit_us)
     if units == 0:
-        status, points, capped, reason = Status.ON_TIME, _ZERO, False, control.on_time
+        status, points, capped, reason = _ON_TIME, _ZERO, False, control.on_time
     else:
         points, capped = measure.points(units)
-        status = Status.LATE if units > 0 else Status.EARLY
+        status = _LATE if units > 0 else _EARLY
         how, cost = control.wording.early_late(units, deviation_us, points, capped)
         reason = f"{how} at {control.at}: {cost}"
     plan = control.control
@@ -850,7 +858,7 @@ def _trial_points(
     """Each scored trial's points from the table (a missed one the floor), and the worst `drop_worst` of
     them, not counted; `trial_lines` are the car's lines of the kinds the table scores."""
     earned = {
-        line.control: table.floor if line.status is Status.MISSED else table.points(line.penalty)
+        line.control: table.floor if line.status is _MISSED else table.points(line.penalty)
         for line in trial_lines
         if line.status in _EARNS_POINTS
     }
