@@ -14,6 +14,8 @@ import pytest
 from miglia.domain.accounts import User
 from miglia.domain.ballots import AwardState
 from miglia.domain.errors import InvalidInput
+from miglia.service import demo
+from miglia.service.accounts import users
 from miglia.service.awards import juries
 from miglia.service.event import events
 from miglia.store.db import Database
@@ -315,3 +317,5 @@ def test_the_demo_awards(db: Database) -> None:
     juries.cast_ballot(
         db, favourite.award.id, User(id=0, username="mechanic", role="mechanic"), [(1, "kept it")]
     )
+    assert users.authenticate(db, "mech-anna", demo.demo_password("mech-anna")) is not None
+    assert all(juries.demo_password(n) == demo.demo_password(n) for n, _ in juries.DEMO_JURORS)

@@ -473,6 +473,13 @@ DEMO_JURORS = (
 )
 """The demo's jurors (password: demo_password(name)): mechanics, the sweep and staff at controls."""
 
+
+def demo_password(username: str) -> str:
+    """The demo's password of an account, the rule of service/demo.py (`demo_password`), written here since
+    the demo imports this module (tests/service/awards/test_juries.py checks that the two agree)."""
+    return f"{username}-demo"
+
+
 _REASONS = (
     "Lost a fan belt on the climb and fitted a spare by the roadside without a word of complaint.",
     "Waited for a stranded crew at the pass and towed them to the next control.",
@@ -534,8 +541,6 @@ def seed_demo_awards(db: Database, rng_seed: int = 1927) -> str:
     staff, ties to a run-off) voted, a tie at fifth place settled by a run-off, closed and revealed; and
     "Mechanics' favourite" (1 winner, Borda, mechanics) left open, two ballots in, for the demo's
     `mechanic` account to cast the third. Returns a one-line summary."""
-    from miglia.service.demo import demo_password  # the demo builds on this module: imported when seeding
-
     rng = random.Random(rng_seed)
     with db.unit_of_work() as uow:
         known = {u.username for u in users.all_users(uow)}
