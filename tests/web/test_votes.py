@@ -79,6 +79,16 @@ def test_a_spectator_votes_from_the_cars_page_and_a_second_vote_is_refused(
         assert votes.report(uow).cast == {people: 1}
 
 
+def test_a_vote_from_the_show_page_of_a_car_comes_back_to_it(site: tuple[Database, FastAPI, int]) -> None:
+    _, app, people = site
+    phone = browser(app)
+    page = phone.get("/show/cars/3")
+    assert 'name="back" value="show"' in page.text
+    done = vote(phone, people, 3, device(3), page="/show/cars/3", back="show")
+    assert done.headers["location"] == "/show/cars/3#vote"
+    assert "You voted for this car in People&#39;s Choice" in phone.get("/show/cars/3").text
+
+
 def test_without_javascript_the_cookie_alone_holds_one_vote(site: tuple[Database, FastAPI, int]) -> None:
     _, app, people = site
     phone = browser(app)

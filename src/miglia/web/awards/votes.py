@@ -207,7 +207,8 @@ def cast_vote(
         raise
     except MigliaError as exc:
         return _refused(request, cid, str(exc), 400)
-    to = f"/cars/{made.entry.start_no}#vote" if back == "car" else f"/show/vote/{cid}/{made.entry.start_no}"
+    car = made.entry.start_no
+    to = {"car": f"/cars/{car}#vote", "show": f"/show/cars/{car}#vote"}.get(back, f"/show/vote/{cid}/{car}")
     response = RedirectResponse(to, status_code=303)
     _set_voter(response, request, key, voter)
     return response
