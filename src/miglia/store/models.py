@@ -649,3 +649,9 @@ class ItemHandoverRow(Base):
     ended_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     ended_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+# -- hospitality (issue 12; migration 0016) ---------------------------------------------------------
+
+
+# -- applications and scrutineering (issue 12; migration 0017) --------------------------------------

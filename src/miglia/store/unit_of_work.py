@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from miglia.store.repositories.accounts import UserRepository, UserSessionRepository
 from miglia.store.repositories.alerts import AlertRepository
+from miglia.store.repositories.applications import ApplicationRepository
 from miglia.store.repositories.awards import AwardRepository
 from miglia.store.repositories.devices import (
     AssignmentRepository,
@@ -19,6 +20,7 @@ from miglia.store.repositories.devices import (
     TrackingSettingsRepository,
 )
 from miglia.store.repositories.events import EntryRepository, EventRepository
+from miglia.store.repositories.hospitality import HospitalityRepository
 from miglia.store.repositories.items import ItemRepository
 from miglia.store.repositories.photos import PhotoRepository
 from miglia.store.repositories.positions import PositionRepository
@@ -52,3 +54,5 @@ class UnitOfWork:
         self.votes = VoteRepository(session)
         self.awards = AwardRepository(session)
         self.items = ItemRepository(session)
+        self.hospitality = HospitalityRepository(session)
+        self.applications = ApplicationRepository(session)

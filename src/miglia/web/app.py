@@ -14,7 +14,9 @@ from miglia.store.db import Database
 from miglia.web import security
 from miglia.web.accounts import auth, crew, users
 from miglia.web.awards import items, juries, show, votes
+from miglia.web.entries import pages as entry_pages
 from miglia.web.event import api, console, pages
+from miglia.web.hospitality import pages as hospitality_pages
 from miglia.web.live import alerts, feed, ingest, trackers
 from miglia.web.photos import pages as photo_pages
 from miglia.web.roadbook import pages as roadbook_pages
@@ -37,6 +39,8 @@ def create_app(db: Database | None = None, tile_url: str | None = None) -> FastA
         (roadbook_pages,),  # the roadbook, time cards and schedules
         (photo_pages,),  # the photographers' pictures
         (show, votes, juries, items),  # the car show and the prize-giving
+        (entry_pages,),  # applications, selection, scrutineering
+        (hospitality_pages,),  # hotels, meals, itineraries
     ):
         for module in capability:
             app.include_router(module.router)

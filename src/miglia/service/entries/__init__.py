@@ -1,0 +1,1 @@
+"""Entries before the start: applications, selection and the waitlist, scrutineering (issue 12)."""

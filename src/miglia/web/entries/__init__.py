@@ -1,0 +1,1 @@
+"""Applications, selection and scrutineering on the web (issue 12)."""

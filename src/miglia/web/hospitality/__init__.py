@@ -1,0 +1,1 @@
+"""Hotels, meals and itineraries on the web (issue 12)."""

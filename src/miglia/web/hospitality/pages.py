@@ -1,0 +1,7 @@
+"""Issue 12 on the web (filled in by the hospitality work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
