@@ -319,3 +319,25 @@ def test_the_demo_awards(db: Database) -> None:
     )
     assert users.authenticate(db, "mech-anna", demo.demo_password("mech-anna")) is not None
     assert all(juries.demo_password(n) == demo.demo_password(n) for n, _ in juries.DEMO_JURORS)
+
+
+def test_the_command_prints_the_count_once_the_vote_is_closed(jury: Database) -> None:
+    from typer.testing import CliRunner
+
+    from miglia.cli import app
+
+    award_id = spirit(jury)
+    juries.open_vote(jury, award_id, "olga")
+    five_ballots_tied_at_third(jury, award_id)
+    runner = CliRunner()
+    sealed = runner.invoke(app, ["awards", "count", "Spirit of the Mille Miglia", "--db", jury.url])
+    assert sealed.exit_code == 2
+    assert "the count is sealed until the vote closes" in sealed.output
+    juries.close_vote(jury, award_id, "olga")
+    answer = runner.invoke(app, ["awards", "count", "Spirit of the Mille Miglia", "--db", jury.url])
+    assert answer.exit_code == 0, answer.output
+    assert answer.output.splitlines()[:3] == [
+        "entry,start_no,votes",
+        "1930 Alfa Romeo 6C 1750 Gran Sport,1,4",
+        "1951 Jaguar XK120,2,3",
+    ]
