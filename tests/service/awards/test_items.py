@@ -125,19 +125,32 @@ def test_award_winners_as_the_juried_awards_reveal_them(
     series = items.create_series(db, "Chronograph", 5, "001", "", "olga")
     items.allocate_auto(db, series.id, Per.CAR, 2, "olga")
 
-    class Revealed:
-        def __init__(self, award: str, start_no: int) -> None:
-            self.award, self.start_no = award, start_no
+    class Revealed:  # as service.awards.juries.WinnerRecord has them
+        def __init__(self, award_name: str, start_no: int) -> None:
+            self.award_name, self.start_no = award_name, start_no
 
-    fake = type("Juries", (), {"revealed_winners": staticmethod(lambda uow: [Revealed("Five watches", 2)])})
+    fake = type(
+        "Juries",
+        (),
+        {
+            "revealed_winners": staticmethod(
+                lambda uow: [Revealed("Five watches", 2), Revealed("Best paint", 1)]
+            )
+        },
+    )
     monkeypatch.setattr(items.importlib, "import_module", lambda name: fake)
     with db.unit_of_work() as uow:
-        assert items.revealed_winners(uow) == [Winner(award="Five watches", start_no=2)]
-    made, short = items.allocate_winners(db, series.id, "olga")
+        assert items.revealed_winners(uow) == [
+            Winner(award="Five watches", start_no=2),
+            Winner(award="Best paint", start_no=1),
+        ]
+    made, short = items.allocate_winners(db, series.id, "olga", "Five watches")
     assert [(a.serial, a.holder, a.reason) for a in made] == [
         (4, "Carl Meyer & Dora Meyer", "Five watches winner")
     ]
-    assert short == 0 and items.allocate_winners(db, series.id, "olga") == ([], 0)
+    assert short == 0 and items.allocate_winners(db, series.id, "olga", "Five watches") == ([], 0)
+    with pytest.raises(MigliaError, match=r"award = 'Medals': no revealed award of that name has winners"):
+        items.allocate_winners(db, series.id, "olga", "Medals")
 
 
 def test_the_demo_items_on_the_small_event(sqlite_url: str) -> None:

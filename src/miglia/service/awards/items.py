@@ -282,10 +282,17 @@ def _winner(thing: Any) -> Winner | None:
 
 
 def allocate_winners(
-    db: Database, series_id: int, by: str, winners: Sequence[Winner] | None = None, at_us: int | None = None
+    db: Database,
+    series_id: int,
+    by: str,
+    award: str | None = None,
+    *,
+    winners: Sequence[Winner] | None = None,
+    at_us: int | None = None,
 ) -> tuple[list[Allocation], int]:
-    """Each revealed award winner (or `winners`) without an item for that award gets one, from the reserve
-    first; (what was allocated, how many winners are left without one for want of a serial)."""
+    """Each revealed winner of `award` (of every award when None; or `winners`) without an item for that
+    award gets one, from the reserve first; (what was allocated, how many winners are left without one
+    for want of a serial). Not every award comes with an item: name the one that does."""
     if winners is None:
         with db.unit_of_work() as uow:
             winners = revealed_winners(uow)
@@ -293,8 +300,10 @@ def allocate_winners(
             raise MigliaError(
                 "the juried awards are not there yet: allocate to a winner by hand (kind award)"
             )
+    chosen = [w for w in winners if award is None or w.award == award]
+    if award is not None and not chosen:
+        raise InvalidInput("award winners", "award", award, "no revealed award of that name has winners")
     short = [0]
-    chosen = list(winners)
 
     def plan(ledger: Ledger, entries: Sequence[Entry]) -> rules.Plan:
         found, short[0] = rules.plan_winners(ledger, chosen, entries)
@@ -699,12 +708,13 @@ def seed_demo_items(db: Database) -> str:
             replaced_by = f" by {series.label(replacement.serial)}"
     winners_text = ""
     with db.unit_of_work() as uow:
-        winners = revealed_winners(uow)
-    if winners:
-        made, short = allocate_winners(db, series.id, "organiser", winners, at_us=opens + 240 * minute)
-        winners_text = f", {len(made)} allocated to the award winners" + (
-            f" ({short} short)" if short else ""
-        )
+        winners = revealed_winners(uow) or []
+    if winners:  # the award with the most winners is the one that comes with the watches
+        award = max(dict.fromkeys(w.award for w in winners), key=lambda a: sum(w.award == a for w in winners))
+        made, short = allocate_winners(db, series.id, "organiser", award, at_us=opens + 240 * minute)
+        winners_text = f"; {len(made)} given to the {award} winners"
+        if short:
+            winners_text += f" ({short} short: the lost watch's replacement came from their reserve)"
     with db.unit_of_work() as uow:
         counts = uow.items.ledger(series).counts()
     lost = (

@@ -119,6 +119,9 @@ def series_page(request: Request, series_id: int, user: User = Depends(organiser
         lines = items.serial_lines(uow, series_id)
         accepted = [e for e in events.entries(uow, events.event_row(uow).id) if e.accepted]
         winners = items.revealed_winners(uow)
+        by_award: dict[str, list[Any]] = {}
+        for w in winners or []:
+            by_award.setdefault(w.award, []).append(w)
         return _page(
             request,
             "awards/item_series.html",
@@ -133,6 +136,7 @@ def series_page(request: Request, series_id: int, user: User = Depends(organiser
             free=ledger.free(),
             reserved=ledger.reserved(),
             winners=winners,
+            by_award=by_award,
             kinds=[k for k in Kind if k.holds or k is Kind.RESERVE],
             per=Per,
             statuses=Status,
@@ -190,10 +194,16 @@ def allocate_one(
 
 
 @router.post("/organiser/items/{series_id}/winners")
-def allocate_winners(request: Request, series_id: int, user: User = Depends(organiser)) -> Response:
+def allocate_winners(
+    request: Request, series_id: int, award: str = Form(""), user: User = Depends(organiser)
+) -> Response:
     def action() -> str:
-        made, short = items.allocate_winners(database(request), _id(series_id), user.username)
-        text = f"{len(made)} award winners given a serial."
+        made, short = items.allocate_winners(database(request), _id(series_id), user.username, award or None)
+        text = (
+            f"{len(made)} {award} winners given a serial."
+            if award
+            else f"{len(made)} winners given a serial."
+        )
         return text + (f" {short} left without one: no serial is free or reserved." if short else "")
 
     return _done(request, f"/organiser/items/{series_id}", action)
