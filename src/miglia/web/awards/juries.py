@@ -131,10 +131,9 @@ def styles() -> Response:
 def _definition(form: Any) -> dict[str, Any]:
     """The award form's fields, for juries.define / juries.change (checked there)."""
     raw = str(form.get("winners") or "").strip()
-    try:
-        winners = int(raw)
-    except ValueError:
-        raise InvalidInput("award", "winners", raw, "give the number of winners (1 to 50)") from None
+    winners = _number(raw)
+    if winners is None:
+        raise InvalidInput("award", "winners", raw[:20], "give the number of winners (1 to 50)")
     return {
         "name": str(form.get("name") or ""),
         "description": str(form.get("description") or ""),
