@@ -7,6 +7,7 @@ Roles:
 - mechanic: the alerts board (mechanics and the sweep go to cars in trouble).
 - crew: its own car's private data only (the user's `start_no`).
 - photographer: uploads photos, sets the camera's offset, reviews the doubtful matches.
+- scrutineer: the scrutineering checklist of each car at the start, and marking a car started.
 
 The public has no account: it sees the public pages and, once published, the results.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("organiser", "timekeeper", "marshal", "mechanic", "crew", "photographer")
+ROLES = ("organiser", "timekeeper", "marshal", "mechanic", "crew", "photographer", "scrutineer")
 ROLE_LABELS = {
     "organiser": "Organiser",
     "timekeeper": "Timekeeper",
@@ -23,6 +24,7 @@ ROLE_LABELS = {
     "mechanic": "Mechanic / sweep",
     "crew": "Crew",
     "photographer": "Photographer",
+    "scrutineer": "Scrutineer",
 }
 
 

@@ -23,6 +23,7 @@ HOME_BY_ROLE = {
     "mechanic": "/organiser/alerts",
     "crew": "/crew",
     "photographer": "/photos/upload",
+    "scrutineer": "/scrutineering",
 }
 
 
