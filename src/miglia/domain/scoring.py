@@ -40,7 +40,6 @@ from miglia.domain.passages import Choice, Conflict, Passage, choose, slot_label
 from miglia.domain.rules import (
     EXCLUDE,
     CoefficientOperation,
-    CoefficientRules,
     CoefficientTarget,
     Measure,
     PassageRules,
@@ -224,6 +223,8 @@ class ScoringPlan:
     """The indices of the timed trials and secret checks among `controls` (their lines among a car's)."""
     points_trials: tuple[int, ...]
     """The indices of the controls that earn points from the rule set's table (none without one)."""
+    coefficient_lines: tuple[int, ...]
+    """The indices of the controls whose penalties the coefficient acts on (its kinds, all, or none)."""
 
     @classmethod
     def build(cls, plan: EventPlan, rules: RuleSet) -> ScoringPlan:
@@ -237,12 +238,19 @@ class ScoringPlan:
             _control_rules(c, plan, rules.passages, wordings.get(c.kind, timed)) for c in plan.controls
         )
         points_kinds = rules.points.kinds if rules.points is not None else frozenset()
+        coefficient = rules.coefficient
         return cls(
             plan=plan,
             rules=rules,
             controls=controls,
             trials=tuple(i for i, c in enumerate(plan.controls) if c.kind in _TRIAL_KINDS),
             points_trials=tuple(i for i, c in enumerate(plan.controls) if c.kind in points_kinds),
+            coefficient_lines=tuple(
+                i
+                for i, c in enumerate(plan.controls)
+                if coefficient.applies_to is CoefficientTarget.TOTAL
+                or (coefficient.applies_to is CoefficientTarget.TRIALS and c.kind in coefficient.kinds)
+            ),
         )
 
 
@@ -387,7 +395,7 @@ def score_car(
     exclusion_reasons.extend(
         f"excluded by correction {x.id} ({x.by}: {x.why})" for x in sorted_corrections.exclusions
     )
-    penalty, coefficient_penalty = _penalty_sums(control_lines, penalty_lines, rules.coefficient)
+    penalty, coefficient_penalty = _penalty_sums(control_lines, penalty_lines, scoring)
     points = None
     trial_points: dict[str, Decimal] = {}
     dropped: frozenset[str] = frozenset()
@@ -492,7 +500,12 @@ def _read(
     passages = slots.get(slot)
     if not passages:
         return _NO_READING
-    return _chosen(start_no, slot, passages, control.precedence, rules, conflicts)
+    # What `_chosen` does, written out: this runs at every line of every car.
+    choice, found = choose(start_no, slot[0], slot[1], passages, control.precedence, rules)
+    if found:
+        conflicts.extend(found)
+    chosen = choice.chosen
+    return _Reading(None if chosen is None else chosen.instant_us, (choice,), "", ())
 
 
 def _chosen(
@@ -827,23 +840,17 @@ def _official_penalty(correction: Correction, plan: EventPlan, rules: RuleSet) -
 
 
 def _penalty_sums(
-    control_lines: Sequence[ControlResult],
-    penalty_lines: Sequence[ControlResult],
-    coefficient: CoefficientRules,
+    control_lines: Sequence[ControlResult], penalty_lines: Sequence[ControlResult], scoring: ScoringPlan
 ) -> tuple[Decimal, Decimal]:
     """All the penalty points, and the part of them the coefficient acts on (its kinds, or all)."""
-    on_total = coefficient.applies_to is CoefficientTarget.TOTAL
-    on_trials = coefficient.applies_to is CoefficientTarget.TRIALS
-    penalty = _ZERO
-    coefficient_penalty = _ZERO
-    for line in control_lines:
-        if line.penalty:
-            penalty += line.penalty
-            if on_total or (on_trials and line.kind in coefficient.kinds):
-                coefficient_penalty += line.penalty
+    # Control lines without a penalty are left out: a zero may carry an exponent (0.00) that would
+    # change how the sum is written.
+    penalty = sum([line.penalty for line in control_lines if line.penalty], _ZERO)
+    coefficient_lines = (control_lines[i] for i in scoring.coefficient_lines)
+    coefficient_penalty = sum([line.penalty for line in coefficient_lines if line.penalty], _ZERO)
     for line in penalty_lines:
         penalty += line.penalty
-        if on_total:
+        if scoring.rules.coefficient.applies_to is CoefficientTarget.TOTAL:
             coefficient_penalty += line.penalty
     return penalty, coefficient_penalty
 
