@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from miglia.domain.accounts import User
 from miglia.domain.errors import InvalidInput, MigliaError
-from miglia.domain.items import MAX_SIGNATURE_CHARS, Kind, Per, SerialTaken, Status
+from miglia.domain.items import MAX_SIGNATURE_CHARS, Kind, Per, SerialTaken, Status, crew_names
 from miglia.service.awards import items
 from miglia.service.event import events
 from miglia.store.unit_of_work import UnitOfWork
@@ -137,6 +137,7 @@ def series_page(request: Request, series_id: int, user: User = Depends(organiser
             reserved=ledger.reserved(),
             winners=winners,
             by_award=by_award,
+            crews={e.start_no: crew_names(e) for e in accepted},
             kinds=[k for k in Kind if k.holds or k is Kind.RESERVE],
             per=Per,
             statuses=Status,
