@@ -101,7 +101,7 @@ input[type="number"] { font: inherit; padding: 0.5rem 0.6rem; border: 2px solid 
 .winners { list-style: none; padding: 0; margin: 0; display: grid; gap: 0.8rem; }
 .winner.card { position: relative; margin: 0; }
 .winner h3 { margin: 0.1rem 3.2rem 0.2rem 0; font-size: 1.15rem; } .winner h3 a { color: var(--ink); }
-.winner .crew { margin: 0 0 0.4rem; font-weight: bold; }
+.winner .crew { margin: 0 3.2rem 0.4rem 0; font-weight: bold; }
 .reasons { list-style: none; padding: 0; margin: 0; display: grid; gap: 0.45rem; }
 .reasons li { border-left: 4px solid #f0b429; padding: 0.15rem 0 0.15rem 0.7rem;
   font-family: Georgia, "DejaVu Serif", serif; }
@@ -111,6 +111,9 @@ input[type="number"] { font: inherit; padding: 0.5rem 0.6rem; border: 2px solid 
 .count tr.winner-row td { font-weight: bold; } .count tr.tied-row td { background: #fff4dc; }
 .steps { list-style: none; padding: 0; margin: 0.3rem 0; display: grid; gap: 0.2rem; }
 .steps li::before { content: "✓ "; color: var(--ok); font-weight: bold; }
+#winners { list-style: none; padding: 0; display: grid; gap: 0.3rem; }
+#winners li { display: flex; align-items: center; gap: 0.5rem; }
+#winners .start-no.inline { margin: 0; flex: none; }
 .award-actions { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0.6rem 0 0; }
 .award-actions form { margin: 0; }
 @media (max-width: 600px) {
