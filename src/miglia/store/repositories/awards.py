@@ -88,7 +88,9 @@ class AwardRepository:
     def id_of_name(self, event_id: int, name: str) -> int | None:
         """The award of this name, whatever its case ("spirit of the mille" is "Spirit of the Mille")."""
         return self._s.scalar(
-            select(AwardRow.id).where(AwardRow.event_id == event_id, func.lower(AwardRow.name) == name.lower())
+            select(AwardRow.id).where(
+                AwardRow.event_id == event_id, func.lower(AwardRow.name) == name.lower()
+            )
         )
 
     def get(self, event_id: int, award_id: int, *, lock: bool = False) -> Award | None:
