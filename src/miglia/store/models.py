@@ -655,3 +655,135 @@ class ItemHandoverRow(Base):
 
 
 # -- applications and scrutineering (issue 12; migration 0017) --------------------------------------
+
+
+class ApplicationSettingsRow(Base):
+    """The organiser's settings of the applications: the deadline for changes, the places, the offers'
+    hours to answer."""
+
+    __tablename__ = "application_settings"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(10))
+    """ISO date: applications may be changed until the end of this day (event time)."""
+    places: Mapped[int] = mapped_column(Integer)
+    offer_hours: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApplicationRow(Base):
+    """An application: the secret token's hash (the applicant's link), the start number once accepted and
+    numbered. What was filled in is in its versions, never overwritten."""
+
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    start_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    number_how: Mapped[str] = mapped_column(String(10), default="", server_default="")
+
+
+class ApplicationVersionRow(Base):
+    """One submission of the form (the first, or a change by the applicant): every field as sent."""
+
+    __tablename__ = "application_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    at_us: Mapped[int] = mapped_column(BigInteger)
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApplicationPhotoRow(Base):
+    """A photo of the applying car (its file by SHA-256 in the media store); removed ones are kept."""
+
+    __tablename__ = "application_photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(300))
+    added_us: Mapped[int] = mapped_column(BigInteger)
+    removed_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ApplicationDecisionRow(Base):
+    """Accepted, waitlisted, declined or withdrawn: the reason, who and when; the latest one is in force."""
+
+    __tablename__ = "application_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text)
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApplicationNoteRow(Base):
+    __tablename__ = "application_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApplicationFeeRow(Base):
+    """The entry fee's status (due, paid, refunded) as recorded by hand; the latest one is in force."""
+
+    __tablename__ = "application_fees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApplicationOfferRow(Base):
+    """A freed place offered to a waiting car: its deadline and the answer (accepted, declined, expired)."""
+
+    __tablename__ = "application_offers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    made_us: Mapped[int] = mapped_column(BigInteger)
+    deadline_us: Mapped[int] = mapped_column(BigInteger)
+    answer: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    answered_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class OutboxRow(Base):
+    """An e-mail Miglia would send (SMTP delivery is still to come): kept for the organiser to read."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    to_addr: Mapped[str] = mapped_column(String(400))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScrutinyCheckRow(Base):
+    """One item of a car's scrutineering checklist checked: ok or not, the note, who and when."""
+
+    __tablename__ = "scrutiny_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(30))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class CarStartRow(Base):
+    """A car marked started at the start (only once it passed scrutineering)."""
+
+    __tablename__ = "car_starts"
+    __table_args__ = (UniqueConstraint("event_id", "start_no", name="uq_car_starts_event_car"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    start_no: Mapped[int] = mapped_column(Integer)
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_us: Mapped[int] = mapped_column(BigInteger)
