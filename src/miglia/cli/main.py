@@ -9,7 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from miglia.cli import awards, devices, gps, items, photos, results, roadbook, score, show, timing, users
+from miglia.cli import (
+    awards,
+    devices,
+    gps,
+    hospitality,
+    items,
+    itinerary,
+    photos,
+    results,
+    roadbook,
+    score,
+    show,
+    timing,
+    users,
+)
 from miglia.cli.common import DbOption, open_db, reported
 from miglia.service.event import events
 from miglia.store.db import Database
@@ -38,6 +52,8 @@ app.add_typer(photos.app, name="photos")
 app.add_typer(awards.app, name="awards")
 app.add_typer(items.app, name="items")
 app.add_typer(show.app, name="show")
+app.add_typer(hospitality.app, name="hospitality")
+app.add_typer(itinerary.app)
 
 
 @event_app.command("check")

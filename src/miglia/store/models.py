@@ -654,6 +654,116 @@ class ItemHandoverRow(Base):
 # -- hospitality (issue 12; migration 0016) ---------------------------------------------------------
 
 
+class HospitalityVenueRow(Base):
+    """A hotel on a night or a lunch or dinner on a day (domain/hospitality.py Venue); the event's hotel and
+    lunch stops are copied here (from_stop) the first time hospitality is opened."""
+
+    __tablename__ = "hospitality_venues"
+    __table_args__ = (UniqueConstraint("event_id", "day", "kind", "name", name="uq_hospitality_venues_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    day: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    opens: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    closes: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    seats: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    menu: Mapped[list[str]] = mapped_column(JSON)
+    from_stop: Mapped[bool] = mapped_column(Boolean, default=False)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class HospitalityRoomRow(Base):
+    """`count` rooms of one type at one hotel venue (a night)."""
+
+    __tablename__ = "hospitality_rooms"
+    __table_args__ = (UniqueConstraint("venue_id", "room_type", name="uq_hospitality_rooms_type"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("hospitality_venues.id", ondelete="CASCADE"))
+    room_type: Mapped[str] = mapped_column(String(12))
+    count: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class HospitalityNeedsRow(Base):
+    """A crew's needs as recorded (room type, diets, allergies, menu choices); never edited: the latest
+    record of a car is its needs."""
+
+    __tablename__ = "hospitality_needs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    start_no: Mapped[int] = mapped_column(Integer, index=True)
+    room: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    driver_diet: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    driver_allergies: Mapped[str] = mapped_column(Text, default="", server_default="")
+    co_driver_diet: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    co_driver_allergies: Mapped[str] = mapped_column(Text, default="", server_default="")
+    menu: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class HospitalityAllocationRow(Base):
+    """A crew's room on a night; a move ends it (who, when) and stores the new one. One live allocation per
+    car and night (a unique index)."""
+
+    __tablename__ = "hospitality_allocations"
+    __table_args__ = (
+        Index(
+            "ux_hospitality_allocations_live",
+            "event_id",
+            "night",
+            "start_no",
+            unique=True,
+            sqlite_where=text("ended_us IS NULL"),
+            postgresql_where=text("ended_us IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    night: Mapped[int] = mapped_column(Integer)
+    start_no: Mapped[int] = mapped_column(Integer)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("hospitality_venues.id", ondelete="CASCADE"))
+    room_type: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    how: Mapped[str] = mapped_column(String(8))
+    allocated_by: Mapped[str] = mapped_column(String(100))
+    allocated_us: Mapped[int] = mapped_column(BigInteger)
+    ended_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ended_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+
+class HospitalityReportRow(Base):
+    """A rooming or meal list marked sent to its venue (who, when), with its lines as they were."""
+
+    __tablename__ = "hospitality_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    venue: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))
+    lines: Mapped[list[list[str]]] = mapped_column(JSON)
+    sent_by: Mapped[str] = mapped_column(String(100))
+    sent_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class HospitalityFeedRow(Base):
+    """The secret token of a crew's calendar feed (its .ics address)."""
+
+    __tablename__ = "hospitality_feeds"
+    __table_args__ = (UniqueConstraint("event_id", "start_no", name="uq_hospitality_feeds_car"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    start_no: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+
 # -- applications and scrutineering (issue 12; migration 0017) --------------------------------------
 
 
