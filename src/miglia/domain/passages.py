@@ -61,7 +61,7 @@ def slot_label(control: str, line: str) -> str:
     return f"{control}/{line}" if line else control
 
 
-@dataclass(frozen=True, slots=True)  # positional in `choose`, as `Choice`
+@dataclass(slots=True)  # not frozen and built by position in `choose`, for speed, as `Choice`
 class Conflict:
     start_no: int
     control: str

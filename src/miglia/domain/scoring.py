@@ -17,8 +17,8 @@ the instant that counts at every control line (`_read_lines`), score each contro
 which hands over to the function of its kind), add the official penalties (`_official_penalty_line`),
 then sum the penalties and apply the coefficient (`_penalty_sums`, `_score`).
 
-What does not depend on the car (each control's precedence, the words naming it, the wording of early
-and late lines) is worked out once in a `ScoringPlan`, which a scoreboard builds once and hands to
+What does not depend on the car (each control's precedence, the words naming it, what early and late
+lines cost and say) is worked out once in a `ScoringPlan`, which a scoreboard builds once and hands to
 `score_car` for every car: a full recompute scores tens of thousands of control lines.
 """
 
@@ -153,10 +153,10 @@ Slot = tuple[str, str]
 # -- what every car shares -------------------------------------------------------------------------------
 
 
-class _Wording:
-    """The words of early and late lines at one kind of control ("2 min late", "37 points, capped at
-    300"), kept by deviation: a recompute words tens of thousands of lines that share a few hundred
-    deviations, and formatting each anew cost a sixth of its time."""
+class _EarlyLate:
+    """What an early or late line at one kind of control costs and says (its status, points and cap, "2
+    min late", "37 points, capped at 300"), kept by deviation: a recompute scores tens of thousands of
+    lines that share a few hundred deviations, and wording each anew cost a sixth of its time."""
 
     __slots__ = ("_early_allowed", "_measure", "_minute", "_texts")
 
@@ -166,20 +166,22 @@ class _Wording:
         self._measure = measure
         self._minute = minute
         self._early_allowed = early_allowed and measure.early_allowed
-        self._texts: dict[int, tuple[str, str]] = {}
+        self._texts: dict[int, tuple[Status, Decimal, bool, str, str]] = {}
 
-    def early_late(self, units: int, deviation_us: int, points: Decimal, capped: bool) -> tuple[str, str]:
-        """How early or late and what it costs: ("2 min late", "200 points"); `units` is not 0, and it,
-        the points and the cap follow from the deviation (the key) under this measure."""
+    def line(self, units: int, deviation_us: int) -> tuple[Status, Decimal, bool, str, str]:
+        """(status, points, capped, how early or late, what it costs): (LATE, 200, False, "2 min late",
+        "200 points"). `units` is not 0; it follows from the deviation (the key) under this measure."""
         key = units if self._minute else deviation_us
         texts = self._texts.get(key)
         if texts is None:
+            points, capped = self._measure.points(units)
             status = Status.LATE if units > 0 else Status.EARLY
             if units < 0 and self._early_allowed:
                 cost = "early arrival allowed, 0 points"
             else:
                 cost = _points_reason(self._measure, units, points, capped)
-            texts = self._texts[key] = (f"{self.amount(units, deviation_us)} {status.value}", cost)
+            how = f"{self.amount(units, deviation_us)} {status.value}"
+            texts = self._texts[key] = (status, points, capped, how, cost)
         return texts
 
     def amount(self, units: int, deviation_us: int) -> str:
@@ -191,7 +193,8 @@ class _Wording:
 
 @dataclass(frozen=True, slots=True)
 class _ControlRules:
-    """One control as scoring reads it at every car: its lines, precedence, name in reasons, wording."""
+    """One control as scoring reads it at every car: its lines, precedence, name in reasons, what its early
+    and late lines cost."""
 
     control: ControlPlan
     slot: Slot
@@ -206,7 +209,7 @@ class _ControlRules:
     """The reason of a passage control passed: "passed passage control PC1"."""
     leg_start: int | None
     """Index in the plan of the control the leg starts at (`ControlPlan.leg_start`), if any."""
-    wording: _Wording
+    early_late: _EarlyLate
     """For a timed trial, secret check or timed control; a passage control's is never used."""
 
 
@@ -229,13 +232,15 @@ class ScoringPlan:
     @classmethod
     def build(cls, plan: EventPlan, rules: RuleSet) -> ScoringPlan:
         tc = rules.time_control
-        timed = _Wording(tc.measure, minute=tc.minute_convention, early_allowed=True)
-        wordings = {
-            ControlKind.TIMED_TRIAL: _Wording(rules.timed_trial, minute=False, early_allowed=False),
-            ControlKind.SECRET_CHECK: _Wording(rules.secret_check.measure, minute=False, early_allowed=True),
+        timed = _EarlyLate(tc.measure, minute=tc.minute_convention, early_allowed=True)
+        by_kind = {
+            ControlKind.TIMED_TRIAL: _EarlyLate(rules.timed_trial, minute=False, early_allowed=False),
+            ControlKind.SECRET_CHECK: _EarlyLate(
+                rules.secret_check.measure, minute=False, early_allowed=True
+            ),
         }
         controls = tuple(
-            _control_rules(c, plan, rules.passages, wordings.get(c.kind, timed)) for c in plan.controls
+            _control_rules(c, plan, rules.passages, by_kind.get(c.kind, timed)) for c in plan.controls
         )
         points_kinds = rules.points.kinds if rules.points is not None else frozenset()
         coefficient = rules.coefficient
@@ -255,7 +260,7 @@ class ScoringPlan:
 
 
 def _control_rules(
-    control: ControlPlan, plan: EventPlan, rules: PassageRules, wording: _Wording
+    control: ControlPlan, plan: EventPlan, rules: PassageRules, early_late: _EarlyLate
 ) -> _ControlRules:
     at = f"{_KIND_WORDS[control.kind]} {control.name}"
     trial = control.kind is ControlKind.TIMED_TRIAL
@@ -268,7 +273,7 @@ def _control_rules(
         on_time=f"{'on target' if trial else 'on time'} at {at}: 0 points",
         passed=f"passed {at}",
         leg_start=None if control.leg_start is None else plan.by_name[control.leg_start].index,
-        wording=wording,
+        early_late=early_late,
     )
 
 
@@ -602,7 +607,7 @@ def _time_control_line(
     units = _minute_units(deviation_us) if minute else _deviation_units(deviation_us, measure.unit_us)
     late_by_us = units * measure.unit_us if minute else deviation_us
     if rules.out_of_time_us is not None and late_by_us > rules.out_of_time_us:
-        late = f"{control.wording.amount(units, deviation_us)} late at {control.at}"
+        late = f"{control.early_late.amount(units, deviation_us)} late at {control.at}"
         if rules.out_of_time == EXCLUDE:
             penalty, reason, excludes = _ZERO, f"{late}: out of time, excluded", True
         else:
@@ -712,9 +717,7 @@ def _deviation_line(
     if units == 0:
         status, points, capped, reason = _ON_TIME, _ZERO, False, control.on_time
     else:
-        points, capped = measure.points(units)
-        status = _LATE if units > 0 else _EARLY
-        how, cost = control.wording.early_late(units, deviation_us, points, capped)
+        status, points, capped, how, cost = control.early_late.line(units, deviation_us)
         reason = f"{how} at {control.at}: {cost}"
     plan = control.control
     return ControlResult(
@@ -740,9 +743,7 @@ def _timed_trial_line(
     if units == 0:
         status, points, capped, reason = _ON_TIME, _ZERO, False, control.on_time
     else:
-        points, capped = measure.points(units)
-        status = _LATE if units > 0 else _EARLY
-        how, cost = control.wording.early_late(units, deviation_us, points, capped)
+        status, points, capped, how, cost = control.early_late.line(units, deviation_us)
         reason = f"{how} at {control.at}: {cost}"
     plan = control.control
     return ControlResult(
