@@ -27,7 +27,7 @@ def crew(n: int, room: h.RoomType | None = None, solo: bool = False, **needs: ob
         start_no=n,
         driver=f"Driver {n}",
         co_driver="" if solo else f"Co {n}",
-        needs=h.Needs(start_no=n, room=room, **needs),  # type: ignore[arg-type]
+        needs=h.Needs(start_no=n, room=room, **needs),
     )
 
 
