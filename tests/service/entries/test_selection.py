@@ -59,7 +59,7 @@ def test_an_application_is_stored_with_its_photo_and_the_applicant_gets_the_link
             {},
             [applications.Upload("big.jpg", b"\xff\xd8" + b"0" * applications.MAX_PHOTO_BYTES)],
             "photos",
-            "big.jpg: 15.0 MB; at most 15 MB",
+            "big.jpg: 8.0 MB; at most 8 MB",
         ),
     ],
 )

@@ -27,8 +27,8 @@ from miglia.store.records import EventRecord
 from miglia.store.repositories.applications import ApplicationPhoto, Settings, StoredApplication
 from miglia.store.unit_of_work import UnitOfWork
 
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
-"""An application's photo: at most 15 MB (a phone's photo is 2-6 MB)."""
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+"""An application's photo: at most 8 MB (a phone's photo is 2-6 MB; the whole form may be 20 MB)."""
 PHOTOS_FIELD = "photos"
 
 
