@@ -91,6 +91,23 @@ def event_import(
     typer.echo(f"imported {event.name} ({event.slug})")
 
 
+@event_app.command("export")
+def event_export(
+    out: Path = typer.Option(..., "--out", help="Folder to write event.toml and its files into."),
+    event: str | None = typer.Option(None, help="Event slug (default: the latest imported event)."),
+    db: str | None = DbOption,
+) -> None:
+    """Write the stored event as its event file, route files (GPX), logo and tile archive: `miglia event
+    import` takes them back into the same event."""
+    from miglia.service.event.export import export_event
+
+    with reported():
+        written = export_event(open_db(db), out, event)
+    typer.echo(f"{written[0]}: the event file, with {len(written) - 1} files beside it")
+    for path in written[1:]:
+        typer.echo(f"  {path.relative_to(out)}")
+
+
 @entries_app.command("import")
 def entries_import(
     csv: Path = typer.Argument(

@@ -149,6 +149,8 @@ class Event:
     tile_url: str = ""
     logo: str = ""
     """The event's logo (a PNG or JPEG file) for its certificates; "" for none."""
+    tiles: str = ""
+    """A tile archive of the event's region (a .pmtiles or .mbtiles file), served at /tiles; "" for none."""
 
     def control(self, name: str) -> tuple[Day, Control]:
         for day in self.days:

@@ -108,6 +108,7 @@ def from_json(d: dict[str, Any]) -> Event:
         sponsor=d["sponsor"],
         tile_url=d["tile_url"],
         logo=d.get("logo", ""),
+        tiles=d.get("tiles", ""),
     )
 
 

@@ -36,6 +36,7 @@ from miglia.domain.event import (
     Stop,
     StopKind,
 )
+from miglia.formats.tile_archive import TILE_ARCHIVES, TileArchiveError, open_archive
 from miglia.formats.toml_lines import key_lines, line_of
 
 
@@ -183,6 +184,7 @@ class _EventHead(_Strict):
     sponsor: str = ""
     tile_url: str = ""
     logo: str = ""
+    tiles: str = ""
     latest_year: Annotated[int, Field(ge=1885, le=2100)] = 1957
     earliest_year: Annotated[int, Field(ge=1885, le=2100)] | None = None
 
@@ -276,6 +278,8 @@ def _cross_checks(
                 "or a .toml file beside the event file",
             )
         )
+    if parsed.event.tiles and (problem := _tiles_problem(base, parsed.event.tiles)):
+        problems.append((("event", "tiles"), f"tiles = {parsed.event.tiles!r}: {problem}"))
     seen: dict[str, tuple[str | int, ...]] = {}
     previous_date: dt.date | None = None
     for d, day in enumerate(parsed.days):
@@ -307,6 +311,20 @@ def _cross_checks(
         if ControlKind.START in kinds[1:]:
             problems.append((("days", d, "controls"), "a day has one start, its first control"))
     return problems
+
+
+def _tiles_problem(base: Path, tiles: str) -> str | None:
+    """What is wrong with the tile archive the event names, or None (docs/maps.md)."""
+    if not tiles.lower().endswith(TILE_ARCHIVES):
+        return "a tile archive is a .pmtiles or .mbtiles file"
+    path = base / tiles
+    if not path.is_file():
+        return "no such file beside the event file"
+    try:
+        open_archive(path).close()
+    except TileArchiveError as exc:
+        return str(exc).removeprefix(f"{path.name}: ")
+    return None
 
 
 def _to_domain(parsed: _EventFile, path: Path) -> Event:
@@ -367,4 +385,5 @@ def _to_domain(parsed: _EventFile, path: Path) -> Event:
         sponsor=head.sponsor,
         tile_url=head.tile_url,
         logo=str((path.parent / head.logo).resolve()) if head.logo else "",
+        tiles=str((path.parent / head.tiles).resolve()) if head.tiles else "",
     )
