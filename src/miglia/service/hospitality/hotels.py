@@ -316,6 +316,12 @@ def record_needs(
         return needs
 
 
+def history(uow: UnitOfWork, start_no: int) -> list[h.Allocation]:
+    """Every allocation of a car, the ended ones too (who moved it, when), in the order made."""
+    every = uow.hospitality.allocations(events.event_row(uow).id, live=False)
+    return sorted((a for a in every if a.start_no == start_no), key=lambda a: a.id)
+
+
 # -- allocation -------------------------------------------------------------------------------------
 
 
