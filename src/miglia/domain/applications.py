@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from miglia.domain.entries import CarCategory, RaceHistory
 from miglia.domain.event import Eligibility
 
 
@@ -65,9 +66,26 @@ class Field:
     required: bool = False
     max_len: int = 200
     kind: str = "text"
-    """text, email, tel, year, size, textarea, checkbox."""
+    """text, email, tel, year, cc, choice, textarea, checkbox."""
     public: bool = True
     """False for personal data never shown on a public page (e-mail, phone, emergency contact, licence)."""
+    choices: tuple[tuple[str, str], ...] = ()
+    """For a choice: (value, label)."""
+
+
+_SIZE_CHOICES = tuple((s, s or "—") for s in SIZES)
+CATEGORIES = (
+    ("", "—"),
+    (CarCategory.SPORT.value, "Sport"),
+    (CarCategory.GRAN_TURISMO.value, "Gran Turismo"),
+    (CarCategory.TOURING.value, "Touring"),
+)
+HISTORIES = (
+    (RaceHistory.NONE.value, "It did not take part"),
+    (RaceHistory.ENTERED.value, "Entered, did not start"),
+    (RaceHistory.RACED.value, "Raced"),
+)
+MIN_CC, MAX_CC = 50, 20_000
 
 
 def _person(prefix: str, who: str, required: bool) -> tuple[Field, ...]:
@@ -80,7 +98,7 @@ def _person(prefix: str, who: str, required: bool) -> tuple[Field, ...]:
             f"{prefix}_emergency", f"{who}: emergency contact (name and phone)", required, 200, "text", False
         ),
         Field(f"{prefix}_diet", f"{who}: dietary needs", False, 200),
-        Field(f"{prefix}_size", f"{who}: T-shirt size", False, 4, "size"),
+        Field(f"{prefix}_size", f"{who}: T-shirt size", False, 4, "choice", choices=_SIZE_CHOICES),
     )
 
 
@@ -88,6 +106,16 @@ CAR_FIELDS = (
     Field("make", "Make", True, 100),
     Field("model", "Model", True, 200),
     Field("year", "Year of construction", True, 4, "year"),
+    Field("displacement_cc", "Engine displacement (cc)", True, 5, "cc"),
+    Field("category", "Category", True, 20, "choice", choices=CATEGORIES),
+    Field(
+        "history",
+        "This very car in the historic Mille Miglia (1927-1957)",
+        False,
+        10,
+        "choice",
+        choices=HISTORIES,
+    ),
     Field("chassis", "Chassis number", True, 100),
     Field("engine_no", "Engine number", False, 100),
     Field("coachwork", "Coachwork", False, 200),
@@ -134,8 +162,10 @@ def check_form(form: Mapping[str, str], eligibility: Eligibility) -> Checked:
             errors[f.name] = f"{f.label}: {value!r} is not an e-mail address"
         elif f.kind == "tel" and not _PHONE.match(value):
             errors[f.name] = f"{f.label}: {value!r} is not a phone number (digits, spaces, +, -)"
-        elif f.kind == "size" and value not in SIZES:
-            errors[f.name] = f"{f.label}: {value!r}; choose one of {', '.join(s for s in SIZES if s)}"
+        elif f.kind == "choice" and value not in {v for v, _ in f.choices}:
+            errors[f.name] = f"{f.label}: {value!r}; choose one of {', '.join(t for v, t in f.choices if v)}"
+        elif f.kind == "cc" and not (value.isdigit() and MIN_CC <= int(value) <= MAX_CC):
+            errors[f.name] = f"{f.label}: {value!r}; give the cubic centimetres, {MIN_CC} to {MAX_CC}"
         elif f.kind == "year":
             problem = year_problem(value, eligibility)
             if problem:

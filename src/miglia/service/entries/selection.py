@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from miglia.domain import applications as rules
 from miglia.domain.applications import Answer, FeeStatus, Status
-from miglia.domain.entries import Car, Crew, Entry, EntryStatus, judge
+from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, RaceHistory, judge
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
 from miglia.domain.instants import format_local, us_to_local
@@ -388,6 +388,11 @@ def entry_of(a: StoredApplication, status: Status, reason: str, event: Event) ->
             model=f.get("model", ""),
             year=int(f.get("year", "0") or 0),
             chassis=f.get("chassis", ""),
+            displacement_cc=int(f["displacement_cc"]) if f.get("displacement_cc", "").isdigit() else None,
+            category=CarCategory(f["category"]) if f.get("category") in set(CarCategory) else None,
+            history=RaceHistory(f.get("history", ""))
+            if f.get("history", "") in set(RaceHistory)
+            else RaceHistory.NONE,
             story=f.get("story", ""),
         ),
         crew=Crew(driver=f.get("driver_name", ""), co_driver=f.get("co_name", "")),
