@@ -139,7 +139,7 @@ def test_the_calendar_feed_needs_only_its_token(staff: Database) -> None:
     crew = client_for(staff)
     login(crew, "crew2")
     page = crew.get("/cars/2/itinerary").text
-    url = re.search(r'<code id="feed-url">([^<]+)</code>', page)
+    url = re.search(r'<input id="feed-url" readonly value="([^"]+)"', page)
     assert url is not None and "webcal://" in page
     path = url.group(1).split("testserver", 1)[1]
     anon = client_for(staff)
