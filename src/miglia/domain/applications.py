@@ -156,7 +156,7 @@ def check_form(form: Mapping[str, str], eligibility: Eligibility) -> Checked:
             if f.required:
                 errors[f.name] = f"{f.label}: required" if f.kind != "checkbox" else "Please agree to apply."
             continue
-        if len(value) > f.max_len:
+        if len(value) > f.max_len and f.kind in ("text", "email", "tel", "textarea"):
             errors[f.name] = f"{f.label}: at most {f.max_len} characters ({len(value)} given)"
         elif f.kind == "email" and not _EMAIL.match(value):
             errors[f.name] = f"{f.label}: {value!r} is not an e-mail address"
