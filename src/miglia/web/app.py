@@ -15,7 +15,7 @@ from miglia.web import security
 from miglia.web.accounts import auth, crew, users
 from miglia.web.awards import items, juries, show, votes
 from miglia.web.entries import pages as entry_pages
-from miglia.web.event import api, console, pages
+from miglia.web.event import api, console, exports, pages, tiles
 from miglia.web.hospitality import pages as hospitality_pages
 from miglia.web.live import alerts, feed, ingest, trackers
 from miglia.web.photos import pages as photo_pages
@@ -32,7 +32,7 @@ def create_app(db: Database | None = None, tile_url: str | None = None) -> FastA
     app.state.tile_url = tile_url if tile_url is not None else os.environ.get("MIGLIA_TILES", "")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for capability in (
-        (pages, api, console),  # the event and its entries
+        (pages, api, console, exports, tiles),  # the event and its entries, its files, its map tiles
         (results, review, marshal),  # timing
         (ingest, feed, trackers, alerts),  # live tracking
         (auth, users, crew),  # accounts

@@ -1,4 +1,7 @@
-// The route map: works with no tile server (the routes on a plain background); tiles when configured.
+// The route map. Its tiles: the online tile server when one is configured (data-tiles: `miglia serve
+// --tiles` or the event's tile_url); else Miglia's own /tiles (the event's tile archive over the world base
+// map that ships with Miglia, docs/maps.md), which need no internet; the routes on a plain background if
+// neither answers. The attribution the tiles' licence asks for is shown on the map.
 // data-routes: the event's routes, controls and stops (GeoJSON); data-track (a car's page): its GPS track.
 // When drawn, dispatches "miglia:map-ready" on document with the Leaflet map (live.js adds the cars).
 (function () {
@@ -6,10 +9,27 @@
   if (!element || !window.L) return;
   const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
   const tiles = element.dataset.tiles;
+  element.classList.add("no-tiles");
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 18, attribution: "Map tiles: configured server" }).addTo(map);
+    element.classList.remove("no-tiles");
   } else {
-    element.classList.add("no-tiles");
+    // /tiles/tiles.json (TileJSON) gives the zooms the archives hold and their attribution (safe HTML);
+    // past the deepest zoom, Leaflet enlarges that zoom's tiles rather than asking for missing ones.
+    fetch("/tiles/tiles.json")
+      .then((r) => (r.ok ? r.json() : null))
+      .then((info) => {
+        if (!info || !info.available) return;
+        L.tileLayer(info.tiles[0], {
+          minZoom: 0,
+          maxZoom: 18,
+          maxNativeZoom: info.maxzoom,
+          attribution: info.attribution,
+        }).addTo(map);
+        element.classList.remove("no-tiles");
+        element.dataset.tilesSource = "miglia";
+      })
+      .catch(() => {});
   }
   const dayColours = ["#a4161a", "#1f5fa8", "#1b6e3a", "#7a3e9d", "#9a5b00", "#0b7a75"];
   const colour = (day) => dayColours[(day - 1) % dayColours.length];
