@@ -170,21 +170,22 @@ def test_an_offer_not_answered_in_time_goes_to_the_next_car(
     selection.refresh(db)
     with db.unit_of_work() as uow:
         rows = {r.application.id: r for r in selection.overview(uow).rows}
-    assert rows[w1].status is Status.DECLINED and "deadline" in rows[w1].decision.reason  # type: ignore[union-attr]
+    decision = rows[w1].decision
+    assert rows[w1].status is Status.DECLINED and decision is not None and "deadline" in decision.reason
     assert rows[w2].offer is not None
 
 
 def test_start_numbers_by_age_oldest_first_and_by_hand(db: Database) -> None:
     open_event(db, places=10)
-    years = {"1957": None, "1931": None, "1949": None}
-    for year in years:
-        years[year] = apply(db, year=year, **SOLO, driver_name=f"Born {year}").application_id  # type: ignore[assignment]
+    years = {
+        y: apply(db, year=y, **SOLO, driver_name=f"Born {y}").application_id for y in ("1957", "1931", "1949")
+    }
     for i in years.values():
-        selection.decide(db, i, Status.ACCEPTED, "yes", "olga")  # type: ignore[arg-type]
+        selection.decide(db, i, Status.ACCEPTED, "yes", "olga")
     assert set(_entries(db)) == {1, 2, 3, 4, 5, 6, 7}  # provisional: in the order accepted
-    selection.set_number(db, years["1949"], 10, "olga")  # type: ignore[arg-type]
+    selection.set_number(db, years["1949"], 10, "olga")
     with pytest.raises(selection.Refused, match="start number 2 is already Carl Meyer's"):
-        selection.set_number(db, years["1957"], 2, "olga")  # type: ignore[arg-type]
+        selection.set_number(db, years["1957"], 2, "olga")
     numbers = selection.numbers_by_age(db, "olga")
     assert numbers == {years["1931"]: 5, years["1957"]: 6}
     entries = _entries(db)
