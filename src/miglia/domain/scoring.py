@@ -156,7 +156,7 @@ Slot = tuple[str, str]
 class _EarlyLate:
     """What an early or late line at one kind of control costs and says (its status, points and cap, "2
     min late", "37 points, capped at 300"), kept by deviation: a recompute scores tens of thousands of
-    lines that share a few hundred deviations, and wording each anew cost a sixth of its time."""
+    lines that share a few hundred deviations, so each is worked out and worded once."""
 
     __slots__ = ("_early_allowed", "_measure", "_minute", "_texts")
 
