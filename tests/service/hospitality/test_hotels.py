@@ -3,6 +3,8 @@ small event (one day, a lunch stop, cars 1-3 accepted) with a hotel added for th
 
 from __future__ import annotations
 
+import threading
+
 import icalendar
 import pytest
 
@@ -146,3 +148,32 @@ def test_the_calendar_token_is_made_once_and_finds_only_its_car(db: Database) ->
     assert car == 2 and data.startswith(b"BEGIN:VCALENDAR")
     with pytest.raises(events.NotFound):
         itinerary.feed(db, token[:-2] + "xx")
+
+
+def test_moves_at_once_to_the_last_room_give_it_once(db: Database) -> None:
+    with_event(db)
+    hotel = hotels.add_venue(db, day=1, kind="hotel", name="Hotel Sonoma", by="olga")
+    hotels.set_rooms(db, hotel.id, {"double": "3", "twin": "1"}, "olga")
+    hotels.record_needs(db, 1, room="double", by="olga")
+    hotels.allocate(db, "olga")  # cars 1-3 in doubles? car 1 asked double; 2 and 3 want double too
+    assert all(a.room_type.value == "double" for a in hotels.overview(db).allocations)
+    barrier = threading.Barrier(3)
+    outcomes: list[str] = []
+
+    def move(car: int) -> None:
+        barrier.wait()
+        try:
+            hotels.move(db, start_no=car, night=1, venue_id=hotel.id, room_type="twin", by=f"p{car}")
+            outcomes.append("moved")
+        except Exception as exc:  # refused, or a busy writer
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=move, args=(car,)) for car in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    twins = [a for a in hotels.overview(db).allocations if a.room_type.value == "twin"]
+    assert len(twins) <= 1, outcomes
+    assert outcomes.count("moved") == len(twins)
+    assert len(hotels.overview(db).allocations) == 3  # nobody lost their room

@@ -100,9 +100,13 @@ def ensure_venues(uow: UnitOfWork) -> None:
             uow.hospitality.add_venue(row.id, venue, "event file", now_us())
 
 
-def load(uow: UnitOfWork) -> Hospitality:
+def load(uow: UnitOfWork, *, lock: bool = False) -> Hospitality:
+    """Everything at once; `lock` (for a use case that gives rooms) first holds the event's venues, so two
+    at once never give the same room."""
     ensure_venues(uow)
     row = events.event_row(uow)
+    if lock:
+        uow.hospitality.lock(row.id)
     needs = uow.hospitality.needs(row.id)
     crews = {
         e.start_no: h.Crew(
@@ -210,7 +214,7 @@ def set_rooms(
     gives the same rooms to the hotel of the same name on those nights (created there if the night has
     none of that name). Returns the number of hotel-nights changed."""
     with db.unit_of_work() as uow:
-        hosp = load(uow)
+        hosp = load(uow, lock=True)
         venue = hosp.venue(venue_id)
         if venue.kind is not h.VenueKind.HOTEL:
             raise InvalidInput(venue.name, "venue", venue.name, "only a hotel has rooms")
@@ -342,7 +346,7 @@ def allocate(db: Database, by: str, *, again: bool = False) -> Allocated:
     """Give every crew without a room one each night; `again` first ends the automatic allocations (those
     made by hand stay)."""
     with db.unit_of_work() as uow:
-        hosp = load(uow)
+        hosp = load(uow, lock=True)
         at = now_us()
         kept = hosp.allocations
         if again:
@@ -362,7 +366,7 @@ def move(
     """Move a crew by hand to another room type or hotel on a night (who/when kept; the old allocation is
     ended, not changed)."""
     with db.unit_of_work() as uow:
-        hosp = load(uow)
+        hosp = load(uow, lock=True)
         where = f"car {start_no}, night {night}"
         if start_no not in hosp.crews:
             raise events.NotFound(f"start_no = {start_no}: no accepted car with this start number")

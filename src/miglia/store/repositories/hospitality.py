@@ -140,6 +140,17 @@ class HospitalityRepository:
     def remove_venue(self, venue_id: int) -> None:
         self._s.execute(delete(HospitalityVenueRow).where(HospitalityVenueRow.id == venue_id))
 
+    def lock(self, event_id: int) -> None:
+        """Hold the event's venues until the transaction ends: a write that changes nothing, which takes
+        PostgreSQL's row locks and SQLite's write lock (SQLite reads outside a transaction until the first
+        write). Two allocations or moves at once are then made one after the other, the second reading what
+        the first gave, so neither gives a room the other just gave."""
+        self._s.execute(
+            update(HospitalityVenueRow)
+            .where(HospitalityVenueRow.event_id == event_id)
+            .values(created_us=HospitalityVenueRow.created_us)
+        )
+
     def blocks(self, event_id: int) -> list[RoomBlock]:
         rows = self._s.execute(
             select(HospitalityRoomRow)
