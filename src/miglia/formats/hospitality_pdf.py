@@ -148,7 +148,7 @@ def meal_pdf(event: str, doc: MealList, made: str) -> bytes:
                 (str(r.start_no), r.name, r.choice, r.diet.label if r.diet.value else "", r.allergies)
                 for r in s.rows
             ],
-            (13, 60, 37, 30, 40),
+            (12, 55, 48, 27, 38),
         )
     return bytes(pdf.output())
 

@@ -30,10 +30,11 @@ def seed_demo_hospitality(db: Database) -> str:
     """Rooms, meals, needs and the allocation of the demo; a one-line summary."""
     hosp = hotels.overview(db)
     for v in hosp.hotels:
-        if v.from_stop and v.day in _ROOMS:
-            hotels.set_rooms(db, v.id, _ROOMS[v.day], BY)
+        if v.from_stop:
+            hotels.set_rooms(db, v.id, _ROOMS.get(v.day, _ROOMS[1]), BY)
     name, address, rooms = _SECOND
-    second = hotels.add_venue(db, day=3, kind="hotel", name=name, address=address, opens="15:00", by=BY)
+    spill = 3 if any(d.number == 3 for d in hosp.event.days) else hosp.event.days[-1].number
+    second = hotels.add_venue(db, day=spill, kind="hotel", name=name, address=address, opens="15:00", by=BY)
     hotels.set_rooms(db, second.id, rooms, BY)
     lunches = [v for v in hosp.meals if v.kind is h.VenueKind.LUNCH and v.from_stop]
     for v, choices in zip(sorted(lunches, key=lambda v: v.day), _MENUS, strict=False):
@@ -82,7 +83,7 @@ def seed_demo_hospitality(db: Database) -> str:
         )
     done = hotels.allocate(db, BY)
     return (
-        f"hospitality: {len(hosp.hotels) + 1} hotel-nights (a second hotel on night 3, {second.name}), "
+        f"hospitality: {len(hosp.hotels) + 1} hotel-nights (a second hotel on night {spill}, {second.name}), "
         f"{len(lunches)} lunches and a farewell dinner ({dinner.name}) with menus, {len(crews)} crews' needs;"
         f" {done.text}"
     )
