@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +23,7 @@ def hotel(vid: int, night: int, name: str = "", from_stop: bool = True) -> h.Ven
     )
 
 
-def crew(n: int, room: h.RoomType | None = None, solo: bool = False, **needs: object) -> h.Crew:
+def crew(n: int, room: h.RoomType | None = None, solo: bool = False, **needs: Any) -> h.Crew:
     return h.Crew(
         start_no=n,
         driver=f"Driver {n}",
