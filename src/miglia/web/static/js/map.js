@@ -7,27 +7,28 @@
 (function () {
   const element = document.getElementById("map");
   if (!element || !window.L) return;
-  const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
+  // maxZoom on the map itself: it may zoom in past what its tiles hold (a small loop, the shipped base map)
+  const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25, maxZoom: 18 });
   const tiles = element.dataset.tiles;
   element.classList.add("no-tiles");
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 18, attribution: "Map tiles: configured server" }).addTo(map);
     element.classList.remove("no-tiles");
   } else {
-    // /tiles/tiles.json (TileJSON) gives the zooms the archives hold and their attribution (safe HTML);
-    // past the deepest zoom, Leaflet enlarges that zoom's tiles rather than asking for missing ones.
+    // /tiles/tiles.json (TileJSON) gives the zooms the archives hold and their attribution (safe HTML).
+    // Past the deepest zoom Leaflet enlarges that zoom's tiles, up to 8 times (3 zooms): further in they
+    // are a blur, and the routes show on the plain background instead.
     fetch("/tiles/tiles.json")
       .then((r) => (r.ok ? r.json() : null))
       .then((info) => {
         if (!info || !info.available) return;
         L.tileLayer(info.tiles[0], {
           minZoom: 0,
-          maxZoom: 18,
+          maxZoom: Math.min(18, info.maxzoom + 3),
           maxNativeZoom: info.maxzoom,
           attribution: info.attribution,
         }).addTo(map);
-        element.classList.remove("no-tiles");
-        element.dataset.tilesSource = "miglia";
+        element.dataset.tilesSource = "miglia"; // the plain background stays where no tile is drawn
       })
       .catch(() => {});
   }
