@@ -100,8 +100,8 @@ def draw_offline(
         "fitted": fitted,
         "zoom": page.evaluate("window.migliaMap.getZoom()"),
         "broken": page.evaluate(
-            "[...document.querySelectorAll('#map img.leaflet-tile')].filter(i => i.complete && !i.naturalWidth)"
-            ".map(i => i.src)"
+            "[...document.querySelectorAll('#map img.leaflet-tile')]"
+            ".filter(i => i.complete && !i.naturalWidth).map(i => i.src)"
         ),
     }
     context.close()
