@@ -177,3 +177,24 @@ def test_moves_at_once_to_the_last_room_give_it_once(db: Database) -> None:
     assert len(twins) <= 1, outcomes
     assert outcomes.count("moved") == len(twins)
     assert len(hotels.overview(db).allocations) == 3  # nobody lost their room
+
+
+def test_first_openings_at_once_copy_the_stops_once(db: Database) -> None:
+    with_event(db)
+    barrier = threading.Barrier(4)
+    problems: list[str] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            hotels.overview(db)
+        except Exception as exc:  # a busy SQLite writer may refuse; a duplicate venue must not happen
+            problems.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert "IntegrityError" not in problems
+    assert [v.name for v in hotels.overview(db).venues] == ["The Girl & the Fig"]

@@ -97,7 +97,7 @@ def ensure_venues(uow: UnitOfWork) -> None:
                 lat=stop.lat,
                 lon=stop.lon,
             )
-            uow.hospitality.add_venue(row.id, venue, "event file", now_us())
+            uow.hospitality.add_venue_once(row.id, venue, "event file", now_us())
 
 
 def load(uow: UnitOfWork, *, lock: bool = False) -> Hospitality:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from miglia.domain.hospitality import (
@@ -127,6 +128,15 @@ class HospitalityRepository:
                 .returning(HospitalityVenueRow.id)
             ).scalar_one()
         )
+
+    def add_venue_once(self, event_id: int, venue: Venue, by: str, at_us: int) -> None:
+        """Add a venue unless one of its day, kind and name is there (also when another request adds it at
+        the same moment: the unique constraint refuses the second, in a savepoint)."""
+        try:
+            with self._s.begin_nested():
+                self.add_venue(event_id, venue, by, at_us)
+        except IntegrityError:
+            pass
 
     def change_meal(
         self, venue_id: int, *, seats: int | None, menu: Sequence[str], opens: str, closes: str
