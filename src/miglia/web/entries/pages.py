@@ -9,6 +9,7 @@ applicant's own page; the applicant's page and its photos are served with `no-st
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -107,6 +108,14 @@ def _form_page(request: Request, name: str, status: int = 200, **context: Any) -
 
 
 # -- the public form ---------------------------------------------------------------------------------
+
+STYLES = (Path(__file__).parents[1] / "templates" / "entries" / "style.css").read_text(encoding="utf-8")
+
+
+@router.get("/applications/style.css", include_in_schema=False)
+def styles() -> Response:
+    return Response(STYLES, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
 
 
 @router.get("/apply", response_class=HTMLResponse)
