@@ -4,6 +4,7 @@ small event (one day, a lunch stop, cars 1-3 accepted) with a hotel added for th
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -12,7 +13,7 @@ from miglia.domain.errors import InvalidInput
 from miglia.service.event import events
 from miglia.service.hospitality import hotels, itinerary, reports
 from miglia.store.db import Database
-from tests.web.helpers import with_event
+from tests.web.helpers import SMALL, with_event
 
 
 def setup(db: Database) -> int:
@@ -198,3 +199,22 @@ def test_first_openings_at_once_copy_the_stops_once(db: Database) -> None:
         t.join(30)
     assert "IntegrityError" not in problems
     assert [v.name for v in hotels.overview(db).venues] == ["The Girl & the Fig"]
+
+
+def test_a_withdrawn_car_drops_off_the_lists_and_frees_its_room(db: Database, tmp_path: Path) -> None:
+    setup(db)
+    hotels.allocate(db, "olga")
+    assert [u.start_no for u in hotels.overview(db).unhoused()] == [3]
+    entries = tmp_path / "entries.csv"
+    lines = (SMALL / "entries.csv").read_text().splitlines()
+    entries.write_text("\n".join(line for line in lines if not line.startswith("1,")) + "\n")
+    events.import_entries(db, entries)
+    hosp = hotels.overview(db)
+    assert 1 not in hosp.crews and all(a.start_no != 1 for a in hosp.allocations)
+    assert hotels.allocate(db, "olga").made == 1
+    _, csv_data = reports.report_file(db, "Hotel Sonoma", "csv")
+    assert [line.split(",")[3] for line in csv_data.decode().splitlines()[1:]] == ["2", "3"]
+    events.import_entries(db, SMALL / "entries.csv")  # car 1 is back: its old room was ended, not revived
+    hosp = hotels.overview(db)
+    assert 1 in hosp.crews and all(a.start_no != 1 for a in hosp.allocations)
+    assert [u.start_no for u in hosp.unhoused()] == [1]

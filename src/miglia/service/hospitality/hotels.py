@@ -23,7 +23,8 @@ from miglia.store.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class Hospitality:
-    """Everything the hospitality pages, reports and itineraries read, in one go."""
+    """Everything the hospitality pages, reports and itineraries read, in one go. Only accepted crews: a
+    car withdrawn after it was given a room drops off the lists and its room is free again."""
 
     row: EventRecord
     event: Event
@@ -121,7 +122,7 @@ def load(uow: UnitOfWork, *, lock: bool = False) -> Hospitality:
         crews=crews,
         venues=uow.hospitality.venues(row.id),
         blocks=uow.hospitality.blocks(row.id),
-        allocations=uow.hospitality.allocations(row.id),
+        allocations=[a for a in uow.hospitality.allocations(row.id) if a.start_no in crews],
     )
 
 
@@ -320,6 +321,14 @@ def record_needs(
         return needs
 
 
+def _end_withdrawn(uow: UnitOfWork, hosp: Hospitality, by: str, at_us: int) -> None:
+    """End the rooms of cars no longer accepted before giving theirs to others (if such a car comes back,
+    it is allocated again like any crew without a room)."""
+    for a in uow.hospitality.allocations(hosp.row.id):
+        if a.start_no not in hosp.crews:
+            uow.hospitality.end_allocation(a.id, f"{by} (car withdrawn)", at_us)
+
+
 def history(uow: UnitOfWork, start_no: int) -> list[h.Allocation]:
     """Every allocation of a car, the ended ones too (who moved it, when), in the order made."""
     every = uow.hospitality.allocations(events.event_row(uow).id, live=False)
@@ -348,6 +357,7 @@ def allocate(db: Database, by: str, *, again: bool = False) -> Allocated:
     with db.unit_of_work() as uow:
         hosp = load(uow, lock=True)
         at = now_us()
+        _end_withdrawn(uow, hosp, by, at)
         kept = hosp.allocations
         if again:
             for a in kept:
@@ -384,6 +394,7 @@ def move(
             room_type=the_type,
         )
         at = now_us()
+        _end_withdrawn(uow, hosp, by, at)
         old = next((a for a in hosp.allocations if a.night == night and a.start_no == start_no), None)
         if old is not None and not uow.hospitality.end_allocation(old.id, by, at):
             raise InvalidInput(where, "allocation", old.id, "someone moved this crew meanwhile: look again")
