@@ -319,3 +319,65 @@ def check_number(start_no: int, taken: Mapping[int, str]) -> None:
 def next_free(taken: Iterable[int]) -> int:
     """A provisional start number for a newly accepted car: one after the highest in use."""
     return max(taken, default=0) + 1
+
+
+# -- what is stored (the repository's records) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    deadline: str
+    places: int
+    offer_hours: int
+    set_by: str
+    set_us: int
+
+
+@dataclass(frozen=True)
+class StoredApplication:
+    id: int
+    created_us: int
+    updated_us: int
+    versions: int
+    form: dict[str, str]
+    start_no: int | None
+    number_how: str
+
+
+@dataclass(frozen=True)
+class ApplicationPhoto:
+    id: int
+    application_id: int
+    sha256: str
+    file_name: str
+    added_us: int
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    by: str
+    at_us: int
+
+
+@dataclass(frozen=True)
+class Fee:
+    status: str
+    note: str
+    by: str
+    at_us: int
+
+
+@dataclass(frozen=True)
+class StoredOffer:
+    id: int
+    offer: Offer
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    to: str
+    subject: str
+    body: str
+    created_us: int

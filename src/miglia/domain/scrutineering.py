@@ -108,3 +108,10 @@ def check_start(s: Sheet) -> None:
         raise Refused(f"car {s.start_no} failed scrutineering ({s.reason}): it cannot be marked started")
     if s.verdict is not Verdict.PASSED:
         raise Refused(f"car {s.start_no} has not passed scrutineering ({s.reason}): it cannot start yet")
+
+
+@dataclass(frozen=True)
+class Start:
+    start_no: int
+    by: str
+    at_us: int

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from miglia.domain import applications as rules
-from miglia.domain.applications import Answer, Status
+from miglia.domain.applications import Answer, ApplicationPhoto, Settings, Status, StoredApplication
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
-from miglia.domain.instants import local_to_utc_us
 from miglia.formats.photo_file import CheckedPhoto, PhotoFileError, check_photo
 from miglia.service.clock import now_us
+from miglia.service.entries import selection
+from miglia.service.entries.common import deadline_us, send, settings
 from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.records import EventRecord
-from miglia.store.repositories.applications import ApplicationPhoto, Settings, StoredApplication
 from miglia.store.unit_of_work import UnitOfWork
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -76,23 +76,6 @@ def hash_token(token: str) -> str:
 # -- settings ----------------------------------------------------------------------------------------
 
 
-def settings(uow: UnitOfWork, row: EventRecord, event: Event, lock: bool = False) -> Settings:
-    """The organiser's settings, or the defaults: the deadline 14 days before the first day, as many
-    places as accepted entries not from applications (the imported list is full), 72 h to answer."""
-    found = uow.applications.settings(row.id, lock)
-    if found is not None:
-        return found
-    numbered = {a.start_no for a in uow.applications.all(row.id) if a.start_no is not None}
-    imported = sum(1 for e in uow.entries.all(row.id) if e.accepted and e.start_no not in numbered)
-    first = event.days[0].date if event.days else dt.date.today()
-    return Settings(rules.default_deadline(first).isoformat(), imported, rules.OFFER_HOURS, "", 0)
-
-
-def deadline_us(deadline: dt.date, event: Event) -> int:
-    """The end of the deadline's day in the event's zone."""
-    return local_to_utc_us(deadline + dt.timedelta(days=1), dt.time(0, 0), event.timezone) - 1
-
-
 def save_settings(db: Database, deadline: str, places: int, offer_hours: int, by: str) -> Settings:
     try:
         day = dt.date.fromisoformat(deadline.strip())
@@ -109,8 +92,6 @@ def save_settings(db: Database, deadline: str, places: int, offer_hours: int, by
         row = events.event_row(uow)
         saved = Settings(day.isoformat(), places, offer_hours, by, now_us())
         uow.applications.set_settings(row.id, saved)
-        from miglia.service.entries import selection  # the offers depend on the places
-
         selection.advance_offers(uow, row, events.event_of(row), now_us(), "")
     return saved
 
@@ -198,11 +179,6 @@ def _to(values: Mapping[str, str]) -> str:
     return ", ".join(v for v in (values.get("driver_email", ""), values.get("co_email", "")) if v)
 
 
-def send(uow: UnitOfWork, event_id: int, to: str, subject: str, body: str) -> None:
-    """An e-mail into the outbox (the organiser reads it at /organiser/outbox; SMTP is still to come)."""
-    uow.applications.send(event_id, to, subject[:300], body, now_us())
-
-
 def find(uow: UnitOfWork, token: str) -> tuple[EventRecord, StoredApplication]:
     row = events.event_row(uow)
     application_id = uow.applications.id_by_token(row.id, hash_token(token)) if token else None
@@ -265,8 +241,6 @@ def change(
         _store_photos(db, uow, found.id, photos)
         if checked.values != found.form or photos or remove:
             uow.applications.add_version(found.id, now_us(), checked.values)
-        from miglia.service.entries import selection  # an accepted car's entry follows its changes
-
         selection.sync_entries(uow, row, set())
         return uow.applications.get(row.id, found.id) or found
 
@@ -274,8 +248,6 @@ def change(
 def withdraw(db: Database, token: str, reason: str) -> None:
     with db.unit_of_work() as uow:
         _, found = find(uow, token)
-    from miglia.service.entries import selection
-
     selection.decide(
         db, found.id, Status.WITHDRAWN, reason.strip() or "withdrawn by the applicant", "applicant"
     )
@@ -284,8 +256,6 @@ def withdraw(db: Database, token: str, reason: str) -> None:
 def answer_offer(db: Database, token: str, accept: bool) -> Status:
     """The applicant takes the offered place (accepted, numbered, an entry) or declines it (withdrawn;
     the place goes to the next waiting car)."""
-    from miglia.service.entries import selection
-
     with db.unit_of_work() as uow:
         row, found = find(uow, token)
         event = events.event_of(row)

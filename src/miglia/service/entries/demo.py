@@ -15,7 +15,7 @@ from miglia.domain import scrutineering as checklist
 from miglia.domain.applications import Status
 from miglia.formats.photo_file import make_photo
 from miglia.service.accounts import users
-from miglia.service.entries import applications, scrutineering, selection
+from miglia.service.entries import applications, common, scrutineering, selection
 from miglia.service.event import events
 from miglia.store.db import Database
 
@@ -213,7 +213,7 @@ def seed_demo_applications(db: Database) -> str:
     with db.unit_of_work() as uow:
         row = events.event_row(uow)
         event = events.event_of(row)
-        settings = applications.settings(uow, row, event)
+        settings = common.settings(uow, row, event)
         imported = [e for e in uow.entries.all(row.id) if e.accepted]
         first = min(imported, key=lambda e: e.start_no) if imported else None
     deadline = max(dt.date.fromisoformat(settings.deadline), dt.date.today() + dt.timedelta(days=60))

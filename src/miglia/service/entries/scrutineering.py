@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from miglia.domain import scrutineering as rules
 from miglia.domain.entries import Entry
 from miglia.domain.errors import MigliaError
+from miglia.domain.scrutineering import Start
 from miglia.service.clock import now_us
 from miglia.service.event import events
 from miglia.store.db import Database
-from miglia.store.repositories.applications import Start
 from miglia.store.unit_of_work import UnitOfWork
 
 

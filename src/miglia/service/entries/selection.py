@@ -14,18 +14,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from miglia.domain import applications as rules
-from miglia.domain.applications import Answer, FeeStatus, Status
+from miglia.domain.applications import (
+    Answer,
+    ApplicationPhoto,
+    Fee,
+    FeeStatus,
+    Note,
+    Status,
+    StoredApplication,
+)
 from miglia.domain.entries import Car, CarCategory, Crew, Entry, EntryStatus, RaceHistory, judge
 from miglia.domain.errors import MigliaError
 from miglia.domain.event import Event
 from miglia.domain.instants import format_local, us_to_local
 from miglia.service import news
 from miglia.service.clock import now_us
-from miglia.service.entries import applications
+from miglia.service.entries import common
 from miglia.service.event import events
 from miglia.store.db import Database
 from miglia.store.records import EventRecord
-from miglia.store.repositories.applications import ApplicationPhoto, Fee, Note, StoredApplication
 from miglia.store.unit_of_work import UnitOfWork
 
 SYSTEM = "miglia"
@@ -141,7 +148,7 @@ def overview(uow: UnitOfWork, filters: Filters = Filters()) -> Overview:
     )
     return Overview(
         rows=shown,
-        places=applications.settings(uow, row, event).places,
+        places=common.settings(uow, row, event).places,
         accepted=_accepted(uow, row.id),
         waitlist=waiting,
         counts=counts,
@@ -180,7 +187,7 @@ def decide(
     with db.unit_of_work() as uow:
         row = events.event_row(uow)
         event = events.event_of(row)
-        settings = applications.settings(uow, row, event, lock=True)
+        settings = common.settings(uow, row, event, lock=True)
         found = _get(uow, row, application_id)
         decisions = uow.applications.decisions(row.id)
         now = current_status(decisions).get(application_id, Status.APPLIED)
@@ -245,7 +252,7 @@ def _tell(
 ) -> None:
     if status not in _TELL:
         return
-    applications.send(
+    common.send(
         uow,
         row.id,
         ", ".join(v for v in (a.form.get("driver_email", ""), a.form.get("co_email", "")) if v),
@@ -261,7 +268,7 @@ def _tell(
 def advance_offers(uow: UnitOfWork, row: EventRecord, event: Event, at_us: int, base_url: str) -> int | None:
     """Expire the offers past their deadline (the car declined: it did not answer), then offer a free
     place to the first waiting car; returns the application offered one now, if any."""
-    settings = applications.settings(uow, row, event, lock=True)
+    settings = common.settings(uow, row, event, lock=True)
     for _ in range(100):  # each round expires offers or makes one; bounded for safety
         offers = uow.applications.offers(row.id)
         decisions = uow.applications.decisions(row.id)
@@ -289,7 +296,7 @@ def advance_offers(uow: UnitOfWork, row: EventRecord, event: Event, at_us: int, 
         found = _get(uow, row, step.offer_to)
         local = us_to_local(deadline, event.timezone)
         when = f"{local:%a %d %b %Y}, {format_local(deadline, event.timezone, 0)}"
-        applications.send(
+        common.send(
             uow,
             row.id,
             ", ".join(v for v in (found.form.get("driver_email", ""), found.form.get("co_email", "")) if v),

@@ -8,14 +8,25 @@ and check is a new row with who and when.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from miglia.domain.applications import Answer, Decision, Offer, Status
-from miglia.domain.scrutineering import Check
+from miglia.domain.applications import (
+    Answer,
+    ApplicationPhoto,
+    Decision,
+    Fee,
+    Message,
+    Note,
+    Offer,
+    Settings,
+    Status,
+    StoredApplication,
+    StoredOffer,
+)
+from miglia.domain.scrutineering import Check, Start
 from miglia.store.models import (
     ApplicationDecisionRow,
     ApplicationFeeRow,
@@ -29,72 +40,6 @@ from miglia.store.models import (
     OutboxRow,
     ScrutinyCheckRow,
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    deadline: str
-    places: int
-    offer_hours: int
-    set_by: str
-    set_us: int
-
-
-@dataclass(frozen=True)
-class StoredApplication:
-    id: int
-    created_us: int
-    updated_us: int
-    versions: int
-    form: dict[str, str]
-    start_no: int | None
-    number_how: str
-
-
-@dataclass(frozen=True)
-class ApplicationPhoto:
-    id: int
-    application_id: int
-    sha256: str
-    file_name: str
-    added_us: int
-
-
-@dataclass(frozen=True)
-class Note:
-    text: str
-    by: str
-    at_us: int
-
-
-@dataclass(frozen=True)
-class Fee:
-    status: str
-    note: str
-    by: str
-    at_us: int
-
-
-@dataclass(frozen=True)
-class StoredOffer:
-    id: int
-    offer: Offer
-
-
-@dataclass(frozen=True)
-class Message:
-    id: int
-    to: str
-    subject: str
-    body: str
-    created_us: int
-
-
-@dataclass(frozen=True)
-class Start:
-    start_no: int
-    by: str
-    at_us: int
 
 
 class ApplicationRepository:

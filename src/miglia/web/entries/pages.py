@@ -23,7 +23,7 @@ from miglia.domain.applications import FeeStatus, Status
 from miglia.domain.errors import MigliaError
 from miglia.formats.photo_file import SIZES
 from miglia.service.clock import clock_text
-from miglia.service.entries import applications, scrutineering, selection
+from miglia.service.entries import applications, common, scrutineering, selection
 from miglia.service.event import events
 from miglia.web.console import done, render
 from miglia.web.deps import database
@@ -100,7 +100,7 @@ def _form_page(request: Request, name: str, status: int = 200, **context: Any) -
             max_photos=rules.MAX_PHOTOS,
             max_mb=applications.MAX_PHOTO_BYTES // 2**20,
             eligibility=event.eligibility,
-            deadline=applications.settings(uow, row, event).deadline,
+            deadline=common.settings(uow, row, event).deadline,
             **context,
         )
     response.headers.update(PRIVATE)
@@ -115,7 +115,6 @@ STYLES = (Path(__file__).parents[1] / "templates" / "entries" / "style.css").rea
 @router.get("/applications/style.css", include_in_schema=False)
 def styles() -> Response:
     return Response(STYLES, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
-
 
 
 @router.get("/apply", response_class=HTMLResponse)
@@ -259,7 +258,7 @@ def selection_page(
         row = events.event_row(uow)
         event = events.event_of(row)
         over = selection.overview(uow, filters)
-        settings = applications.settings(uow, row, event)
+        settings = common.settings(uow, row, event)
         return render(
             request,
             "entries/selection.html",
