@@ -161,7 +161,7 @@ def demo(
             f"{summary.photos.photos} photos by two photographers: {summary.photos.tagged} matched to their "
             f"cars, {summary.photos.review} left to review"
         )
-    for line in summary.prize_giving:
+    for line in summary.around:
         typer.echo(line)
     typer.echo("Top five:")
     for standing, car in summary.top:

@@ -21,8 +21,10 @@ from miglia.service.accounts import users
 from miglia.service.awards.items import seed_demo_items
 from miglia.service.awards.juries import seed_demo_awards
 from miglia.service.awards.votes import seed_demo_votes
+from miglia.service.entries.demo import seed_demo_applications
 from miglia.service.event import events
 from miglia.service.event.routes import DayRoute
+from miglia.service.hospitality.demo import seed_demo_hospitality
 from miglia.service.live import enrolment
 from miglia.service.live.ingest import insert_positions
 from miglia.service.photos import gallery, upload
@@ -66,8 +68,9 @@ class DemoSummary:
     passages: int
     top: list[tuple[Standing, str]]
     photos: Matched | None = None
-    prize_giving: tuple[str, ...] = ()
-    """A line each for the car show's vote, the juried awards and the commemorative items."""
+    around: tuple[str, ...] = ()
+    """A line each for the event around the race: applications, hotels and meals, the car show's vote, the
+    juried awards and the commemorative items."""
 
 
 def build_demo(
@@ -113,8 +116,10 @@ def build_demo(
     _edit_roadbooks(db)
     progress("the photographers' pictures: drawing, uploading, matching them to the cars by their tracks")
     photos = _photos(db, directory, simulation, seed)
+    progress("applications and the waitlist, scrutineering, hotels and meals")
+    before = (seed_demo_applications(db), seed_demo_hospitality(db))
     progress("the car show: the spectators' vote, the juried awards, the sponsor's chronographs")
-    prize_giving = (seed_demo_votes(db, seed), seed_demo_awards(db, seed), seed_demo_items(db))
+    around = (*before, seed_demo_votes(db, seed), seed_demo_awards(db, seed), seed_demo_items(db))
     progress("scoring under the mille-miglia rules")
     with db.unit_of_work() as uow:
         scored = score(uow)
@@ -133,7 +138,7 @@ def build_demo(
         passages=len(passages),
         top=top,
         photos=photos,
-        prize_giving=prize_giving,
+        around=around,
     )
     return db, summary
 
