@@ -161,7 +161,13 @@ def _as_written(event: Event, routes: dict[int, StoredRoute]) -> Event:
         coordinates = routes[day.number].coordinates
         lat, lon = zip(*coordinates, strict=True)
         route = Route.from_latlon(lat, lon)
-        days.append(replace(day, controls=tuple(_control_as_written(route, c) for c in day.controls)))
+        controls = []
+        last_km: Decimal | None = None
+        for control in day.controls:
+            written = _control_as_written(route, control, last_km)
+            controls.append(written)
+            last_km = written.km if written.km is not None else last_km
+        days.append(replace(day, controls=tuple(controls)))
     return replace(event, days=tuple(days))
 
 
@@ -173,13 +179,20 @@ def _by_km(route: Route, km: Decimal | None, lat: float | None, lon: float | Non
     return lat is None or lon is None or (lat, lon) == _point(route, km)
 
 
-def _control_as_written(route: Route, control: Control) -> Control:
-    if _by_km(route, control.km, control.lat, control.lon):
+def _control_as_written(route: Route, control: Control, last_km: Decimal | None) -> Control:
+    """A position on the route could be written either way; it is written by km unless the reader would
+    refuse that km (before the previous control's, or a finish line not after its start: the import
+    accepts those when they come from lat/lon), and then by lat/lon, which gives the same km back."""
+    has_point = control.lat is not None and control.lon is not None
+    in_order = control.km is None or last_km is None or control.km >= last_km
+    if _by_km(route, control.km, control.lat, control.lon) and (in_order or not has_point):
         control = replace(control, lat=None, lon=None)
-    elif control.lat is not None and control.lon is not None:
+    elif has_point:
         control = replace(control, km=None)
-    if _by_km(route, control.end_km, control.end_lat, control.end_lon):
+    has_end_point = control.end_lat is not None and control.end_lon is not None
+    after = control.end_km is None or control.km is None or control.end_km > control.km
+    if _by_km(route, control.end_km, control.end_lat, control.end_lon) and (after or not has_end_point):
         return replace(control, end_lat=None, end_lon=None)
-    if control.end_lat is not None and control.end_lon is not None:
+    if has_end_point:
         return replace(control, end_km=None)
     return control
