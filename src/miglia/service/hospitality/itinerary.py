@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from miglia.domain import hospitality as h
 from miglia.domain.errors import InvalidInput
-from miglia.domain.event import StopKind
+from miglia.domain.event import ControlKind, Day, StopKind
 from miglia.domain.timecard import EventPlan, start_order, time_card
 from miglia.formats import hospitality_pdf as paper
 from miglia.service.clock import now_us, to_datetime
@@ -55,7 +55,7 @@ def build(uow: UnitOfWork, start_no: int, hosp: Hospitality | None = None) -> It
             h.ItineraryItem(
                 kind="start",
                 label="Start",
-                name=day.controls[0].name if day.controls else day.title,
+                name=_start_place(day),
                 at=to_datetime(card.day_start_us[index], event.timezone).time().replace(tzinfo=None),
                 detail=f"your start time (car {start_no}); the first car starts at {day.first_start:%H:%M}",
             )
@@ -119,6 +119,15 @@ def build(uow: UnitOfWork, start_no: int, hosp: Hospitality | None = None) -> It
         crew=crew.names,
         days=tuple(days),
     )
+
+
+def _start_place(day: Day) -> str:
+    """Where the day starts: its start control's description ("Start: Nob Hill" gives "Nob Hill"), else
+    its name."""
+    start = next((c for c in day.controls if c.kind is ControlKind.START), None)
+    if start is None:
+        return day.title
+    return start.description.removeprefix("Start: ").strip() or start.name
 
 
 _RANK = {"start": 0, "lunch": 1, "fuel": 1, "car_show": 1, "hotel": 2, "dinner": 3}
