@@ -102,13 +102,12 @@ class MBTiles:
         self.path = path
         if not path.is_file():
             raise TileArchiveError(f"{path.name}: no such file ({path})")
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         try:
-            self._db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-            )
             rows = dict(self._db.execute("SELECT name, value FROM metadata").fetchall())
             zooms = self._db.execute("SELECT min(zoom_level), max(zoom_level) FROM tiles").fetchone()
         except sqlite3.Error as exc:
+            self._db.close()
             raise TileArchiveError(f"{path.name}: not an MBTiles file ({exc})") from None
         self._lock = threading.Lock()
         fmt = str(rows.get("format") or "")
@@ -117,15 +116,20 @@ class MBTiles:
             fmt = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(
                 media_type(bytes(first[0])) if first else "", ""
             )
-        low, high = zooms if zooms and zooms[0] is not None else (0, -1)
-        self.info = ArchiveInfo(
-            format=_raster(path, fmt),
-            min_zoom=_int(rows.get("minzoom"), low),
-            max_zoom=_int(rows.get("maxzoom"), high),
-            attribution=str(rows.get("attribution") or ""),
-            name=str(rows.get("name") or ""),
-            bounds=_bounds(rows.get("bounds")),
-        )
+        # the zooms the tiles have (the metadata's minzoom/maxzoom when the archive holds none)
+        held = zooms is not None and zooms[0] is not None
+        try:
+            self.info = ArchiveInfo(
+                format=_raster(path, fmt),
+                min_zoom=int(zooms[0]) if held else _int(rows.get("minzoom"), 0),
+                max_zoom=int(zooms[1]) if held else _int(rows.get("maxzoom"), 0),
+                attribution=str(rows.get("attribution") or ""),
+                name=str(rows.get("name") or ""),
+                bounds=_bounds(rows.get("bounds")),
+            )
+        except TileArchiveError:
+            self._db.close()
+            raise
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         with self._lock:
