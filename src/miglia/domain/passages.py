@@ -124,6 +124,25 @@ class Choice:
         return reason
 
 
+Picked = Passage | Choice
+"""What counted at one car's control line: its only passage, when that one counts (most lines), or the
+`Choice` made among several. The choice of a lone passage is made only when read (`choice_of`): a
+recompute picks tens of thousands of them, and their choices are read one time card at a time."""
+
+
+def choice_of(picked: Picked, precedence: tuple[Source, ...]) -> Choice:
+    """The choice at a control line: the one made, or that of a line whose only passage counts (the one
+    `choose` would make)."""
+    if isinstance(picked, Choice):
+        return picked
+    return Choice(picked.start_no, picked.control, picked.line, picked, (picked,), (), precedence, ())
+
+
+def counts_alone(passages: Sequence[Passage], precedence: tuple[Source, ...]) -> bool:
+    """Whether a control line has one passage and it counts: then it is what was picked, no choice made."""
+    return len(passages) == 1 and passages[0].source in precedence
+
+
 def choose(
     start_no: int,
     control: str,
@@ -134,7 +153,7 @@ def choose(
 ) -> tuple[Choice, tuple[Conflict, ...]]:
     """The passage that counts among `passages` (all of one car at one control line), and the conflicts
     between its sources (also the choice's)."""
-    if len(passages) == 1 and passages[0].source in precedence:  # the common case, kept fast
+    if counts_alone(passages, precedence):  # the common case, kept fast
         # tuple() of a tuple is that tuple: passages kept as a tuple (the scoreboard's) are shared, not copied
         return Choice(start_no, control, line, passages[0], tuple(passages), (), precedence, ()), ()
     firsts, set_aside = _firsts(passages)

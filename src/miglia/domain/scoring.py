@@ -36,7 +36,16 @@ from miglia.domain.entries import Car
 from miglia.domain.errors import InvalidInput
 from miglia.domain.event import ControlKind
 from miglia.domain.instants import US_PER_MIN, format_duration
-from miglia.domain.passages import Choice, Conflict, Passage, choose, slot_label
+from miglia.domain.passages import (
+    Choice,
+    Conflict,
+    Passage,
+    Picked,
+    choice_of,
+    choose,
+    counts_alone,
+    slot_label,
+)
 from miglia.domain.rules import (
     EXCLUDE,
     CoefficientOperation,
@@ -110,9 +119,18 @@ class ControlResult:
     """Timed trial: the measured start-line instant."""
     target_us: int | None = None
     """Timed trial: the time allowed."""
-    choices: tuple[Choice, ...] = ()
+    picked: tuple[Picked, ...] = ()
+    """What counted at each of its control lines with a passage (a trial: start, then finish); see
+    `choices`."""
     corrections: tuple[str, ...] = ()
     """Ids of the corrections that acted on this line."""
+    precedence: tuple[Source, ...] = ()
+    """The order of the sources at the control (the rule set's)."""
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """The passage choice at each of its control lines with a passage: which passage counts, and why."""
+        return tuple([choice_of(picked, self.precedence) for picked in self.picked])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -285,8 +303,8 @@ class _Reading:
     """The instant that counts at one control line of a car, and where it came from."""
 
     instant_us: int | None
-    choices: tuple[Choice, ...]
-    """The passage choice behind it, if any (as the line shows it)."""
+    picked: tuple[Picked, ...]
+    """The passage behind it, or the choice made among several, if any (as the line keeps it)."""
     note: str
     used: tuple[str, ...]
     """The id of the correction behind it, if any (as the line shows it)."""
@@ -505,15 +523,10 @@ def _read(
     passages = slots.get(slot)
     if not passages:
         return _NO_READING
-    # What `_chosen` does, written out: this runs at every line of every car.
-    choice, found = choose(start_no, slot[0], slot[1], passages, control.precedence, rules)
-    if found:
-        conflicts.extend(found)
-    chosen = choice.chosen
-    return _Reading(None if chosen is None else chosen.instant_us, (choice,), "", ())
+    return _picked(start_no, slot, passages, control.precedence, rules, conflicts)
 
 
-def _chosen(
+def _picked(
     start_no: int,
     slot: Slot,
     passages: Sequence[Passage],
@@ -521,6 +534,10 @@ def _chosen(
     rules: PassageRules,
     conflicts: list[Conflict],
 ) -> _Reading:
+    """The reading of a control line from its passages: the only one, or the one chosen among several."""
+    if counts_alone(passages, precedence):
+        alone = tuple(passages)  # a tuple already (the scoreboard's), so kept, not copied
+        return _Reading(alone[0].instant_us, alone, "", ())
     choice, found = choose(start_no, slot[0], slot[1], passages, precedence, rules)
     if found:
         conflicts.extend(found)
@@ -553,7 +570,7 @@ def _read_corrected(
         return _NO_READING
     if corrections.voided_passages:
         passages = [p for p in passages if p.id not in corrections.voided_passages]
-    return _chosen(start_no, slot, passages, control.precedence, rules, conflicts)
+    return _picked(start_no, slot, passages, control.precedence, rules, conflicts)
 
 
 # -- one control ----------------------------------------------------------------------------------------
@@ -563,22 +580,22 @@ def _control_line(control: _ControlRules, car: _Car) -> tuple[ControlResult, boo
     """The line of one control, and whether it excludes the car (then its reason says why)."""
     plan = control.control
     reading, finish = car.readings[plan.index]
-    choices, used = reading.choices, reading.used
+    picked, used = reading.picked, reading.used
     if finish is not None:
-        choices, used = choices + finish.choices, used + finish.used
+        picked, used = picked + finish.picked, used + finish.used
         if reading.instant_us is None or finish.instant_us is None:
-            return _missing_time_line(control, car, reading, finish, choices, used)
+            return _missing_time_line(control, car, reading, finish, picked, used)
         trial = _timed_trial_line(
-            control, car.rules.timed_trial, reading.instant_us, finish.instant_us, choices, used
+            control, car.rules.timed_trial, reading.instant_us, finish.instant_us, picked, used
         )
         return trial, False
     if reading.instant_us is None:
-        return _missing_time_line(control, car, reading, None, choices, used)
+        return _missing_time_line(control, car, reading, None, picked, used)
     if plan.kind in TIMED_KINDS:
-        return _time_control_line(control, car, reading.instant_us, choices, used)
+        return _time_control_line(control, car, reading.instant_us, picked, used)
     if plan.kind is _SECRET_CHECK:
-        return _secret_check_line(control, car, reading.instant_us, choices, used), False
-    return _passed_line(control, reading.instant_us, choices, used), False
+        return _secret_check_line(control, car, reading.instant_us, picked, used), False
+    return _passed_line(control, reading.instant_us, picked, used), False
 
 
 def _neutralised(line: ControlResult, correction: Correction) -> ControlResult:
@@ -595,7 +612,7 @@ def _neutralised(line: ControlResult, correction: Correction) -> ControlResult:
 
 
 def _time_control_line(
-    control: _ControlRules, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+    control: _ControlRules, car: _Car, instant_us: int, picked: tuple[Picked, ...], used: tuple[str, ...]
 ) -> tuple[ControlResult, bool]:
     """A start, time control or finish: its due minute (or instant), early or late, or out of time."""
     rules = car.rules.time_control
@@ -624,16 +641,17 @@ def _time_control_line(
             penalty=penalty,
             reason=reason,
             capped=False,
-            choices=choices,
+            picked=picked,
             corrections=used,
+            precedence=control.precedence,
         )
         return line, excludes
-    line = _deviation_line(control, measure, due_us, measured_us, deviation_us, units, choices, used)
+    line = _deviation_line(control, measure, due_us, measured_us, deviation_us, units, picked, used)
     return line, False
 
 
 def _secret_check_line(
-    control: _ControlRules, car: _Car, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+    control: _ControlRules, car: _Car, instant_us: int, picked: tuple[Picked, ...], used: tuple[str, ...]
 ) -> ControlResult:
     """A secret check: the deviation from the ideal instant of the leg's average-speed schedule."""
     rules = car.rules.secret_check
@@ -642,17 +660,17 @@ def _secret_check_line(
     measured_us = measure.measure(instant_us)
     deviation_us = measured_us - ideal_us
     units = _deviation_units(deviation_us, measure.unit_us)
-    return _deviation_line(control, measure, ideal_us, measured_us, deviation_us, units, choices, used)
+    return _deviation_line(control, measure, ideal_us, measured_us, deviation_us, units, picked, used)
 
 
 def _passed_line(
-    control: _ControlRules, instant_us: int, choices: tuple[Choice, ...], used: tuple[str, ...]
+    control: _ControlRules, instant_us: int, picked: tuple[Picked, ...], used: tuple[str, ...]
 ) -> ControlResult:
     """A passage control: only its passage counts."""
     plan = control.control
     return ControlResult(
         plan.name, plan.kind, _PASSED, None, instant_us, None, _ZERO, control.passed, False, None, None,
-        choices, used,
+        picked, used, control.precedence,
     )  # fmt: skip
 
 
@@ -710,7 +728,7 @@ def _deviation_line(
     measured_us: int,
     deviation_us: int,
     units: int,
-    choices: tuple[Choice, ...],
+    picked: tuple[Picked, ...],
     used: tuple[str, ...],
 ) -> ControlResult:
     """A time control or secret check reached: on time, or early or late by whole units."""
@@ -722,7 +740,7 @@ def _deviation_line(
     plan = control.control
     return ControlResult(
         plan.name, plan.kind, status, due_us, measured_us, deviation_us, points, reason, capped, None, None,
-        choices, used,
+        picked, used, control.precedence,
     )  # fmt: skip
 
 
@@ -731,7 +749,7 @@ def _timed_trial_line(
     measure: Measure,
     start_us: int,
     finish_us: int,
-    choices: tuple[Choice, ...],
+    picked: tuple[Picked, ...],
     used: tuple[str, ...],
 ) -> ControlResult:
     """A timed trial: the elapsed time between its start and finish lines against its target."""
@@ -748,7 +766,7 @@ def _timed_trial_line(
     plan = control.control
     return ControlResult(
         plan.name, plan.kind, status, None, measured_finish_us, deviation_us, points, reason, capped,
-        measured_start_us, target_us, choices, used,
+        measured_start_us, target_us, picked, used, control.precedence,
     )  # fmt: skip
 
 
@@ -757,7 +775,7 @@ def _missing_time_line(
     car: _Car,
     reading: _Reading,
     finish: _Reading | None,
-    choices: tuple[Choice, ...],
+    picked: tuple[Picked, ...],
     used: tuple[str, ...],
 ) -> tuple[ControlResult, bool]:
     """A control without a time (a trial: on either line): pending until closed or passed, then missed;
@@ -792,8 +810,9 @@ def _missing_time_line(
         deviation_us=None,
         penalty=penalty,
         reason=reason,
-        choices=choices,
+        picked=picked,
         corrections=used,
+        precedence=control.precedence,
     )
     return line, excludes
 
