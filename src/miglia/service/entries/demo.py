@@ -214,8 +214,9 @@ def seed_demo_applications(db: Database) -> str:
         row = events.event_row(uow)
         event = events.event_of(row)
         settings = common.settings(uow, row, event)
+        if uow.applications.all(row.id):
+            return f"applications: there already ({len(uow.applications.all(row.id))})"
         imported = [e for e in uow.entries.all(row.id) if e.accepted]
-        first = min(imported, key=lambda e: e.start_no) if imported else None
     deadline = max(dt.date.fromisoformat(settings.deadline), dt.date.today() + dt.timedelta(days=60))
     applications.save_settings(db, deadline.isoformat(), len(imported) + EXTRA_PLACES, 72, ORGANISER)
     ids = []
@@ -243,7 +244,7 @@ def seed_demo_applications(db: Database) -> str:
     with db.unit_of_work() as uow:
         over = selection.overview(uow)
     offered = [r for r in over.rows if r.offer is not None]
-    sheets = _scrutineering(db, first.start_no if first else None)
+    sheets = _scrutineering(db, sorted(e.start_no for e in imported)[:6])
     with db.unit_of_work() as uow:
         known = {u.username for u in users.all_users(uow)}
     if SCRUTINEER not in known:
@@ -256,18 +257,11 @@ def seed_demo_applications(db: Database) -> str:
     )
 
 
-def _scrutineering(db: Database, first: int | None) -> int:
-    """Passed sheets for the first cars, and one failed: no fire extinguisher."""
-    if first is None:
-        return 0
-    cars = list(range(first, first + 6))
+def _scrutineering(db: Database, cars: list[int]) -> int:
+    """Passed sheets for the first cars, and one failed (the last): no fire extinguisher."""
     for n in cars:
-        results = {item: (True, "") for item in checklist.KEYS if item != checklist.TRACKER_SENDING}
+        results = {item: (True, "") for item in checklist.KEYS}
         if n == cars[-1]:
             results["extinguisher"] = (False, "no fire extinguisher")
-        results[checklist.TRACKER_SENDING] = (True, "")
-        try:
-            scrutineering.record(db, n, results, SCRUTINEER)
-        except events.NotFound:
-            continue
+        scrutineering.record(db, n, results, SCRUTINEER)
     return len(cars)
