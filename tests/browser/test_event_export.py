@@ -49,7 +49,7 @@ def test_the_organiser_downloads_the_event_files_and_they_check(
     context.close()
 
     with zipfile.ZipFile(saved) as archive:
-        assert sorted(archive.namelist()) == ["sonoma-test-run/event.toml", "sonoma-test-run/routes/day1.gpx"]
+        assert sorted(archive.namelist()) == ["sonoma-test-run/day1.gpx", "sonoma-test-run/event.toml"]
         archive.extractall(tmp_path / "unzipped")
     exported = tmp_path / "unzipped" / "sonoma-test-run" / "event.toml"
     checked = check_event(exported)
@@ -60,4 +60,4 @@ def test_the_organiser_downloads_the_event_files_and_they_check(
     assert replace(after, days=tuple(replace(d, route="") for d in after.days)) == replace(
         before, days=tuple(replace(d, route="") for d in before.days)
     )
-    assert checked.event.days[0].route == str((exported.parent / "routes" / "day1.gpx").resolve())
+    assert checked.event.days[0].route == str((exported.parent / "day1.gpx").resolve())

@@ -9,6 +9,7 @@ import io
 import shutil
 import sqlite3
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -183,11 +184,34 @@ def test_the_organiser_downloads_the_event_files_as_a_zip(db: Database, tmp_path
     with zipfile.ZipFile(io.BytesIO(answer.content)) as exported:
         assert sorted(exported.namelist()) == [
             "sonoma-test-run/bayarea.mbtiles",
+            "sonoma-test-run/day1.gpx",
             "sonoma-test-run/event.toml",
-            "sonoma-test-run/routes/day1.gpx",
         ]
         assert exported.read("sonoma-test-run/bayarea.mbtiles") == archive.read_bytes()
         exported.extractall(tmp_path / "unzipped")
     again = load_event(tmp_path / "unzipped" / "sonoma-test-run" / "event.toml")
     assert again.name == "Sonoma Test Run" and Path(again.tiles).name == "bayarea.mbtiles"
     assert png_tile((1, 2, 3)) != png_tile((3, 2, 1))
+
+
+def test_the_downloaded_files_import_again_in_the_console(event_db: Database, tmp_path: Path) -> None:
+    """The ZIP's files uploaded as they are (the event file, the others as its route files) give the event."""
+    make_user(event_db, "olga", "organiser")
+    client = TestClient(create_app(event_db, tile_url=""))
+    token = login(client, "olga")
+    with event_db.unit_of_work() as uow:
+        before = events.load(uow)
+    with zipfile.ZipFile(io.BytesIO(client.get("/organiser/event/export.zip").content)) as exported:
+        files = {Path(n).name: exported.read(n) for n in exported.namelist()}
+    answer = client.post(
+        "/organiser/event",
+        data={"csrf": token},
+        files=[("event_file", ("event.toml", files.pop("event.toml"), "application/toml"))]
+        + [("route_files", (name, data, "application/octet-stream")) for name, data in files.items()],
+    )
+    assert answer.status_code == 200 and "Imported Sonoma Test Run: 1 days, 6 controls." in answer.text
+    with event_db.unit_of_work() as uow:
+        after = events.load(uow)
+    assert replace(after, days=tuple(replace(d, route="") for d in after.days)) == replace(
+        before, days=tuple(replace(d, route="") for d in before.days)
+    )

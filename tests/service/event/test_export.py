@@ -211,7 +211,7 @@ def assert_round_trip(db: Database, source: Path, out: Path) -> Event:
 
     assert without_paths(second) == without_paths(first)
     for day in second.days:
-        assert Path(day.route).parent == (out / "routes").resolve()
+        assert Path(day.route).parent == out.resolve()
     for name in ("logo", "tiles"):
         value = getattr(second, name)
         assert bool(value) == bool(getattr(first, name))
@@ -242,14 +242,14 @@ def test_the_docs_example_round_trips(db: Database, tmp_path: Path) -> None:
     event = assert_round_trip(db, docs_example(tmp_path / "docs"), tmp_path / "export")
     assert [c.name for c in event.days[0].controls] == ["D1-START", "D1-PT1", "D1-TC1", "D1-SC1", "D1-FINISH"]
     text = (tmp_path / "export" / "event.toml").read_text(encoding="utf-8")
-    assert 'route = "routes/day1.gpx"' in text and 'name = "The Girl & the Fig"' in text
+    assert 'route = "day1.gpx"' in text and 'name = "The Girl & the Fig"' in text
 
 
 def test_the_demo_event_round_trips(db: Database, tmp_path: Path) -> None:
     demo = write_demo_event(tmp_path / "demo")
     event = assert_round_trip(db, demo.event_toml, tmp_path / "export")
     assert len(event.days) == 4 and Path(event.logo).name == "logo.jpg"
-    assert sorted(p.name for p in (tmp_path / "export" / "routes").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "export").glob("*.gpx")) == [
         "day1.gpx",
         "day2.gpx",
         "day3.gpx",
@@ -297,7 +297,7 @@ def test_two_days_with_route_files_of_one_name_get_two_names(db: Database, tmp_p
     write_route(folder / "b" / "route.gpx", wiggly_route(38.61, -122.87, 160))
     (folder / "event.toml").write_text(text, encoding="utf-8")
     assert_round_trip(db, folder / "event.toml", tmp_path / "export")
-    assert sorted(p.name for p in (tmp_path / "export" / "routes").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "export").glob("*.gpx")) == [
         "day1-route.gpx",
         "day2-route.gpx",
     ]
@@ -329,8 +329,8 @@ def test_miglia_event_export_writes_a_folder_that_event_check_accepts(tmp_path: 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"{tmp_path / 'out' / 'event.toml'}: the event file, with 2 files beside it",
-        "  routes/day1.gpx",
-        "  routes/day2.gpx",
+        "  day1.gpx",
+        "  day2.gpx",
     ]
     checked = runner.invoke(app, ["event", "check", str(tmp_path / "out" / "event.toml")])
     assert checked.exit_code == 0 and "OK: Golden Gate Classic 2026, 2 days" in checked.output

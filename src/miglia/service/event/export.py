@@ -99,13 +99,14 @@ def write_zip(exported: ExportedEvent, target: BinaryIO) -> None:
 
 
 def _route_names(event: Event) -> dict[int, str]:
-    """routes/<the file's name>.gpx per day, as the event file named it; the day's number first when
-    two days' files had the same name."""
+    """<the file's name>.gpx per day, as the event file named it, beside the event file (every file of the
+    export sits in one folder, as the console's upload keeps them); the day's number first when two
+    days' files had the same name."""
     stems = [Path(day.route).stem or f"day{day.number}" for day in event.days]
     names = {}
     for day, stem in zip(event.days, stems, strict=True):
         unique = stems.count(stem) == 1
-        names[day.number] = f"routes/{stem}.gpx" if unique else f"routes/day{day.number}-{stem}.gpx"
+        names[day.number] = f"{stem}.gpx" if unique else f"day{day.number}-{stem}.gpx"
     return names
 
 
