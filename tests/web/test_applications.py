@@ -318,3 +318,12 @@ def test_no_public_page_shows_an_applicant_s_phone_e_mail_licence_or_emergency_c
             assert not leaked, f"{path} shows {leaked}"
             walked += answer.status_code == 200
     assert walked > 20
+
+
+def test_after_the_deadline_the_form_says_applications_are_closed(site: tuple[Database, TestClient]) -> None:
+    db, client = site
+    applications.save_settings(db, "2020-01-31", 5, 72, "olga")
+    page = client.get("/apply")
+    assert "Applications are closed: the deadline was 2020-01-31." in page.text
+    answer = _submit(client, form())
+    assert answer.status_code == 400 and "Applications are closed" in answer.text and _stored(db) == 0

@@ -9,6 +9,7 @@ applicant's own page; the applicant's page and its photos are served with `no-st
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from miglia.domain.accounts import User
 from miglia.domain.applications import FeeStatus, Status
 from miglia.domain.errors import MigliaError
 from miglia.formats.photo_file import SIZES
-from miglia.service.clock import clock_text
+from miglia.service.clock import clock_text, now_us
 from miglia.service.entries import applications, common, scrutineering, selection
 from miglia.service.event import events
 from miglia.web.console import done, render
@@ -100,7 +101,8 @@ def _form_page(request: Request, name: str, status: int = 200, **context: Any) -
             max_photos=rules.MAX_PHOTOS,
             max_mb=applications.MAX_PHOTO_BYTES // 2**20,
             eligibility=event.eligibility,
-            deadline=common.settings(uow, row, event).deadline,
+            deadline=(deadline := common.settings(uow, row, event).deadline),
+            closed=now_us() > common.deadline_us(dt.date.fromisoformat(deadline), event),
             **context,
         )
     response.headers.update(PRIVATE)
