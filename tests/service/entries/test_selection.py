@@ -233,3 +233,24 @@ def test_the_csv_import_still_works_beside_the_applications(db: Database) -> Non
     assert set(_entries(db)) == {1, 2, 3, 4}
     selection.numbers_by_age(db, "olga")  # any change of the selection puts the accepted car back
     assert set(_entries(db)) == {1, 2, 3, 4, 5}
+
+
+def test_two_places_freed_are_offered_one_after_the_other(db: Database) -> None:
+    """Two accepted cars withdraw: the first waiting car is offered a place; once it accepts, the second
+    waiting car is offered the other. Never two offers open at once."""
+    open_event(db, places=5)
+    a, b, w1, w2, w3 = (apply(db, **SOLO).application_id for _ in range(5))
+    for i in (a, b):
+        selection.decide(db, i, Status.ACCEPTED, "yes", "olga")
+    for i in (w1, w2, w3):
+        selection.decide(db, i, Status.WAITLISTED, "full", "olga")
+    selection.decide(db, a, Status.WITHDRAWN, "ill", "olga")
+    selection.decide(db, b, Status.WITHDRAWN, "sold", "olga")
+
+    def offered() -> list[int]:
+        with db.unit_of_work() as uow:
+            return [r.application.id for r in selection.overview(uow).rows if r.offer is not None]
+
+    assert offered() == [w1]
+    _answer(db, w1, accept=True)
+    assert offered() == [w2]

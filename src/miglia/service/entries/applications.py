@@ -280,6 +280,7 @@ def answer_offer(db: Database, token: str, accept: bool) -> Status:
             )
             selection.number_new(uow, row, found.id)
             selection.sync_entries(uow, row, before)
+            selection.advance_offers(uow, row, event, now_us(), "")  # another free place: the next car
             return Status.ACCEPTED
         uow.applications.decide(
             found.id, Status.WITHDRAWN, "declined the offered place", "applicant", now_us()
