@@ -71,6 +71,9 @@ def toml_decimal(value: Decimal) -> str:
     """A decimal as a TOML number when a float holds it exactly (24.0, 61.5: as the reader gives it back,
     so a second export writes the same), else as a string (the reader takes both)."""
     text = format(value, "f")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= 0:  # 48, 0: a TOML integer, read back the same
+        return text
     number = repr(float(text))
     return number if Decimal(number) == value else toml_string(text)
 
