@@ -254,3 +254,35 @@ def test_two_places_freed_are_offered_one_after_the_other(db: Database) -> None:
     assert offered() == [w1]
     _answer(db, w1, accept=True)
     assert offered() == [w2]
+
+
+def test_parallel_withdrawals_make_one_offer(db: Database) -> None:
+    """Two accepted cars withdraw at the same instant (two requests): the settings' row is locked while
+    a decision makes its offer, so one offer is open, to the first waiting car."""
+    import threading
+
+    open_event(db, places=5)
+    a, b, w1, w2 = (apply(db, **SOLO).application_id for _ in range(4))
+    for i in (a, b):
+        selection.decide(db, i, Status.ACCEPTED, "yes", "olga")
+    for i in (w1, w2):
+        selection.decide(db, i, Status.WAITLISTED, "full", "olga")
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def withdraw(app: int) -> None:
+        start.wait()
+        try:
+            selection.decide(db, app, Status.WITHDRAWN, "parallel", "olga")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=withdraw, args=(i,)) for i in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not failures
+    with db.unit_of_work() as uow:
+        offers = [o.offer for o in uow.applications.offers(events.event_row(uow).id)]
+    assert [o.application_id for o in offers] == [w1]
