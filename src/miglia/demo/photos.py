@@ -62,7 +62,7 @@ def _along_day_one(
 ) -> list[Shot]:
     """Twelve cars, each where it was at some moment of its day 1 (the camera's GPS and clock are right)."""
     cars = sorted(n for n, d in tracks if d == 1)
-    shots = []
+    shots: list[Shot] = []
     for i, car in enumerate(rng.sample(cars, min(12, len(cars)))):
         track = tracks[(car, 1)]
         k = _on_the_road(track, event, 1, 0.15 + 0.6 * i / 12)
@@ -76,7 +76,7 @@ def _at_stops(
     folder: Path, event: Event, tracks: dict[tuple[int, int], Track], rng: random.Random
 ) -> list[Shot]:
     """Day 1's lunch while the cars are parked there, and the car show on the last day."""
-    shots = []
+    shots: list[Shot] = []
     day1, last = event.days[0], event.days[-1]
     lunch = next((s for s in day1.stops if s.kind is StopKind.LUNCH and s.lat is not None), None)
     if lunch is not None and lunch.lat is not None and lunch.lon is not None:
@@ -104,7 +104,7 @@ def _dorothea(
     first = tracks[(cars[0], day)]
     k = _on_the_road(first, event, day, 1 / 3)
     spot = (float(first.lat[k]), float(first.lon[k]))
-    shots = []
+    shots: list[Shot] = []
     for car in cars:
         track = tracks[(car, day)]
         north = (track.lat - spot[0]) * 111_132.0
