@@ -763,7 +763,6 @@ class HospitalityFeedRow(Base):
     created_us: Mapped[int] = mapped_column(BigInteger)
 
 
-
 # -- applications and scrutineering (issue 12; migration 0017) --------------------------------------
 
 
