@@ -49,6 +49,7 @@ DEMO_ACCOUNTS = (
     ("mechanic", "mechanic", None),
     ("crew7", "crew", 7),
     ("photographer", "photographer", None),
+    ("scrutineer", "scrutineer", None),
 )
 
 
