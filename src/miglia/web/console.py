@@ -4,6 +4,7 @@ redirect after a change (post/redirect/get)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,13 @@ async def save_upload(upload: UploadFile, folder: Path, default: str) -> Path:
 def done(request: Request, message: str, to: str) -> Response:
     session_of(request).flash(message)
     return RedirectResponse(to, status_code=303)
+
+
+def attempt(request: Request, to: str, action: Callable[[], str], refused: str = "") -> Response:
+    """Do `action` (a use case that says what it did); what it says, or `refused` and what was wrong
+    (nothing changed), is shown on the page `to` (post/redirect/get)."""
+    try:
+        message = action()
+    except MigliaError as exc:
+        message = refused + str(exc)
+    return done(request, message, to)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,7 +22,7 @@ from miglia.domain.items import MAX_SIGNATURE_CHARS, Kind, Per, SerialTaken, Sta
 from miglia.service.awards import items
 from miglia.service.event import events
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import render
+from miglia.web.console import attempt, render
 from miglia.web.deps import database
 from miglia.web.security.roles import require
 from miglia.web.security.sessions import session_of
@@ -61,16 +60,6 @@ def _whole(where: str, field: str, value: str) -> int:
 
 def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
-
-
-def _done(request: Request, to: str, action: Callable[[], str]) -> Response:
-    """Do `action`; what it says (or what was wrong) is shown on the page `to` (post/redirect/get)."""
-    try:
-        message = action()
-    except MigliaError as exc:
-        message = BAD + str(exc)
-    session_of(request).flash(message)
-    return RedirectResponse(to, status_code=303)
 
 
 def _page(request: Request, name: str, uow: UnitOfWork, status: int = 200, **context: Any) -> Response:
@@ -160,7 +149,7 @@ def allocate(
         given = len(made) - held
         return f"{given} serials allocated ({Per(per).label}), {held} more reserved for the award winners."
 
-    return _done(request, f"/organiser/items/{series_id}", action)
+    return attempt(request, f"/organiser/items/{series_id}", action, BAD)
 
 
 @router.post("/organiser/items/{series_id}/allocate-one")
@@ -191,7 +180,7 @@ def allocate_one(
         who = made.holder or made.kind.label.lower()
         return f"Serial {label} allocated: {who}" + (f" ({made.reason})." if made.reason else ".")
 
-    return _done(request, f"/organiser/items/{series_id}", action)
+    return attempt(request, f"/organiser/items/{series_id}", action, BAD)
 
 
 @router.post("/organiser/items/{series_id}/winners")
@@ -207,7 +196,7 @@ def allocate_winners(
         )
         return text + (f" {short} left without one: no serial is free or reserved." if short else "")
 
-    return _done(request, f"/organiser/items/{series_id}", action)
+    return attempt(request, f"/organiser/items/{series_id}", action, BAD)
 
 
 @router.post("/organiser/items/{series_id}/serials/{serial}/retire")
@@ -233,7 +222,7 @@ def retire(
             text += f" {new[0].holder} is given serial {series.label(new[0].serial)} in its place."
         return text
 
-    return _done(request, f"/organiser/items/{series_id}#serial-{serial}", action)
+    return attempt(request, f"/organiser/items/{series_id}#serial-{serial}", action, BAD)
 
 
 @router.post("/organiser/items/{series_id}/serials/{serial}/withdraw")
@@ -244,7 +233,7 @@ def withdraw(
         items.withdraw(database(request), _id(series_id), serial, why, user.username)
         return f"Allocation of serial {serial} withdrawn; the serial is free."
 
-    return _done(request, f"/organiser/items/{series_id}#serial-{serial}", action)
+    return attempt(request, f"/organiser/items/{series_id}#serial-{serial}", action, BAD)
 
 
 @router.post("/organiser/items/{series_id}/serials/{serial}/annul")
@@ -255,7 +244,7 @@ def annul(
         handed = items.annul(database(request), _id(series_id), serial, why, user.username)
         return f"Hand-over of serial {serial} to {handed.received_by} annulled."
 
-    return _done(request, f"/organiser/items/{series_id}#serial-{serial}", action)
+    return attempt(request, f"/organiser/items/{series_id}#serial-{serial}", action, BAD)
 
 
 # -- the sponsor's list -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from miglia.domain.votes import BURST_VOTES, BURST_WINDOW_US, Category, Step, Vo
 from miglia.service.awards import votes
 from miglia.service.event import events
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import done, render
+from miglia.web.console import attempt, done, render
 from miglia.web.deps import database, unit_of_work
 from miglia.web.security.csrf import csrf_checked
 from miglia.web.security.proxies import client_ip
@@ -267,7 +267,7 @@ def open_peoples_choice(request: Request, user: User = Depends(organiser)) -> Re
         category = votes.open_peoples_choice(database(request), user.username)
         return f"{category.name} is open: spectators can vote from each car's page."
 
-    return _flashed(request, action)
+    return attempt(request, "/organiser/votes", action)
 
 
 @router.post("/organiser/votes/categories")
@@ -278,7 +278,7 @@ def add_category(
         category = votes.add_category(database(request), name, description, user.username)
         return f"Category {category.name} added; open it when the spectators may vote."
 
-    return _flashed(request, action)
+    return attempt(request, "/organiser/votes", action)
 
 
 @router.post("/organiser/votes/categories/{category_id}/{step}")
@@ -294,7 +294,7 @@ def take_step(request: Request, category_id: int, step: str, user: User = Depend
             return f"{category.name}: the tally is revealed on /show/results."
         return f"{category.name}: {chosen.done}."
 
-    return _flashed(request, action)
+    return attempt(request, "/organiser/votes", action)
 
 
 @router.get("/organiser/votes/report", response_class=HTMLResponse)
@@ -336,14 +336,6 @@ def restore_vote(request: Request, vote_id: int, user: User = Depends(organiser)
     except MigliaError as exc:
         message = str(exc)
     return done(request, message, "/organiser/votes/report")
-
-
-def _flashed(request: Request, action: Any) -> Response:
-    try:
-        message = action()
-    except MigliaError as exc:
-        message = str(exc)
-    return done(request, message, "/organiser/votes")
 
 
 def category_steps(category: Category) -> list[tuple[str, str, int]]:

@@ -6,18 +6,15 @@ no login (/calendar/{token}.ics)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from miglia.domain import hospitality as h
 from miglia.domain.accounts import User
-from miglia.domain.errors import MigliaError
 from miglia.service.event import events
 from miglia.service.hospitality import hotels, itinerary, reports
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import done, render
+from miglia.web.console import attempt, done, render
 from miglia.web.deps import database, unit_of_work
 from miglia.web.security.errors import Forbidden
 from miglia.web.security.roles import require
@@ -27,6 +24,8 @@ router = APIRouter()
 organiser = require("organiser")
 crew_or_staff = require("crew", "timekeeper")
 BASE = "/organiser/hospitality"
+NOT_SAVED = "Not saved: "
+"""What a refused change of hotels and meals is shown with (nothing was changed)."""
 MAX_ID = 2**31 - 1
 MEDIA = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
@@ -35,15 +34,6 @@ def _id(value: int, what: str) -> int:
     if not 0 < value <= MAX_ID:
         raise events.NotFound(f"{what} {value}: there is no such {what}")
     return value
-
-
-def _attempt(request: Request, to: str, action: Callable[[], str]) -> Response:
-    """Run a use case; its refusal is flashed (naming the field and the value) and nothing is changed."""
-    try:
-        message = action()
-    except MigliaError as exc:
-        return done(request, f"Not saved: {exc}", to)
-    return done(request, message, to)
 
 
 # -- the organiser --------------------------------------------------------------------------------
@@ -71,8 +61,11 @@ def overview(
 
 @router.post(f"{BASE}/allocate")
 def allocate(request: Request, again: str = Form(""), user: User = Depends(organiser)) -> Response:
-    return _attempt(
-        request, BASE, lambda: hotels.allocate(database(request), user.username, again=bool(again)).text
+    return attempt(
+        request,
+        BASE,
+        lambda: hotels.allocate(database(request), user.username, again=bool(again)).text,
+        NOT_SAVED,
     )
 
 
@@ -104,7 +97,7 @@ def add_venue(
         )
         return f"{v.kind.label} {v.name} added on day {v.day}"
 
-    return _attempt(request, BASE, action)
+    return attempt(request, BASE, action, NOT_SAVED)
 
 
 @router.post(f"{BASE}/venues/{{venue_id}}/rooms")
@@ -123,7 +116,7 @@ async def set_rooms_form(request: Request, venue_id: int, user: User = Depends(o
         )
         return f"rooms saved for {changed} night{'s' if changed > 1 else ''}"
 
-    return _attempt(request, BASE, action)
+    return attempt(request, BASE, action, NOT_SAVED)
 
 
 @router.post(f"{BASE}/venues/{{venue_id}}/meal")
@@ -148,7 +141,7 @@ def change_meal(
         )
         return f"{v.kind.label} {v.name} (day {v.day}) saved"
 
-    return _attempt(request, BASE, action)
+    return attempt(request, BASE, action, NOT_SAVED)
 
 
 @router.get(f"{BASE}/crews/{{start_no}}", response_class=HTMLResponse)
@@ -198,7 +191,7 @@ async def crew_needs(request: Request, start_no: int, user: User = Depends(organ
         )
         return f"car {start_no}: needs saved"
 
-    return _attempt(request, to, action)
+    return attempt(request, to, action, NOT_SAVED)
 
 
 @router.post(f"{BASE}/crews/{{start_no}}/move")
@@ -211,7 +204,7 @@ def crew_move(
     why: str = Form(""),
     user: User = Depends(organiser),
 ) -> Response:
-    return _attempt(
+    return attempt(
         request,
         f"{BASE}/crews/{start_no}",
         lambda: hotels.move(
@@ -223,6 +216,7 @@ def crew_move(
             by=user.username,
             why=why,
         ),
+        NOT_SAVED,
     )
 
 
@@ -236,7 +230,9 @@ def report(request: Request, venue: str, format: str = "pdf", user: User = Depen
 
 @router.post(f"{BASE}/report/sent")
 def report_sent(request: Request, venue: str = Form(...), user: User = Depends(organiser)) -> Response:
-    return _attempt(request, BASE, lambda: reports.mark_sent(database(request), venue, user.username))
+    return attempt(
+        request, BASE, lambda: reports.mark_sent(database(request), venue, user.username), NOT_SAVED
+    )
 
 
 # -- the crew's itinerary ------------------------------------------------------------------------------

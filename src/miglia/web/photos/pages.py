@@ -8,7 +8,6 @@ position included) is never served.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -21,7 +20,7 @@ from miglia.formats.photo_file import MAX_BYTES, SIZES
 from miglia.service.event import events
 from miglia.service.photos import gallery, upload
 from miglia.store.unit_of_work import UnitOfWork
-from miglia.web.console import done, render
+from miglia.web.console import attempt, done, render
 from miglia.web.deps import database, unit_of_work
 from miglia.web.security.errors import Forbidden
 from miglia.web.security.roles import require, viewer
@@ -229,7 +228,7 @@ def session_offset(
         found = upload.set_offset(database(request), _id(session_id, "session"), offset_s, how, user.username)
         return f"Camera offset {offset_s:+.1f} s set; " + _matched_text(found)
 
-    return _flashed(request, f"/photos/sessions/{session_id}", action)
+    return attempt(request, f"/photos/sessions/{session_id}", action)
 
 
 @router.post("/photos/sessions/{session_id}/offset-from-car")
@@ -246,7 +245,7 @@ def session_offset_from_car(
         )
         return f"Camera offset {offset:+.1f} s, from car {start_no} in the photo; photos matched again."
 
-    return _flashed(request, f"/photos/sessions/{session_id}", action)
+    return attempt(request, f"/photos/sessions/{session_id}", action)
 
 
 @router.post("/photos/sessions/{session_id}/spot")
@@ -270,15 +269,6 @@ def session_spot(
     return done(
         request, f"Spot set on day {day} at km {km:.2f}; photos without a position matched again.", to
     )
-
-
-def _flashed(request: Request, to: str, action: Callable[[], str]) -> Response:
-    """Do `action`; what it says, or what was wrong, is shown on the page `to` (post/redirect/get)."""
-    try:
-        message = action()
-    except MigliaError as exc:
-        message = str(exc)
-    return done(request, message, to)
 
 
 def _matched_text(found: upload.Matched) -> str:
@@ -337,7 +327,7 @@ def hide_photo(
         gallery.hide(database(request), _id(photo_id), user.username, why)
         return "Photo hidden from the public pages."
 
-    return _flashed(request, f"/photos/{photo_id}", action)
+    return attempt(request, f"/photos/{photo_id}", action)
 
 
 @router.post("/photos/{photo_id}/show")
@@ -346,7 +336,7 @@ def show_photo(request: Request, photo_id: int, user: User = Depends(organiser))
         gallery.show(database(request), _id(photo_id), user.username)
         return "Photo shown on the public pages again."
 
-    return _flashed(request, f"/photos/{photo_id}", action)
+    return attempt(request, f"/photos/{photo_id}", action)
 
 
 # -- one photo (after the fixed addresses above: /photos/upload is not photo 'upload') -------------
