@@ -156,3 +156,19 @@ def test_roles_hiding_and_the_crews_zip(site: tuple[Driven, TestClient]) -> None
     assert public.get(f"/photos/{photo_id}").status_code == 200
     assert public.get("/photos/99999999999").status_code == 404
     assert public.get("/photos/day-9").status_code == 404
+
+
+def test_the_tracks_propose_the_cameras_offset_when_asked(site: tuple[Driven, TestClient]) -> None:
+    driven, client = site
+    token = login(client, "pat")
+    session = _session(client, token)
+    shots = [(1, 1500), (2, 3000), (1, 4500), (2, 6000)]
+    files = [
+        ("files", (f"s{i}.jpg", photo_at(*driven.where(car, m), camera_off_s=120.0, seed=i), "image/jpeg"))
+        for i, (car, m) in enumerate(shots)
+    ]
+    client.post(f"/photos/sessions/{session}/files", data={"csrf": token}, files=files)
+    page = client.get(f"/photos/sessions/{session}")
+    assert "Find the offset from the cars' tracks" in page.text and "tracks propose" not in page.text
+    asked = client.get(f"/photos/sessions/{session}", params={"propose": "1"})
+    assert "The cars' tracks propose <strong>-120.0 s</strong>: 4 photos agree on it." in asked.text

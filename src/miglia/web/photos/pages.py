@@ -158,9 +158,13 @@ def new_session(
 
 
 @router.get("/photos/sessions/{session_id}", response_class=HTMLResponse)
-def session_page(request: Request, session_id: int, user: User = Depends(photographer)) -> Response:
+def session_page(
+    request: Request, session_id: int, propose: bool = False, user: User = Depends(photographer)
+) -> Response:
+    """The session's page; with `propose`, the offset the tracks propose (it reads every car's positions
+    of the photos' days, so it is asked for, not worked out at every visit)."""
     db = database(request)
-    proposal = upload.proposal(db, _id(session_id, "session"))
+    proposal = upload.proposal(db, _id(session_id, "session")) if propose else None
     with db.unit_of_work() as uow:
         session = upload.session_of(uow, session_id)
         row = events.event_row(uow)
@@ -173,6 +177,7 @@ def session_page(request: Request, session_id: int, user: User = Depends(photogr
             session=session,
             photos=photos,
             proposal=proposal,
+            proposed=propose,
             how=upload.OFFSET_HOW,
             statuses=PhotoStatus,
             max_mb=MAX_BYTES // 2**20,
