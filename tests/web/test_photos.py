@@ -172,3 +172,9 @@ def test_the_tracks_propose_the_cameras_offset_when_asked(site: tuple[Driven, Te
     assert "Find the offset from the cars' tracks" in page.text and "tracks propose" not in page.text
     asked = client.get(f"/photos/sessions/{session}", params={"propose": "1"})
     assert "The cars' tracks propose <strong>-120.0 s</strong>: 4 photos agree on it." in asked.text
+
+
+def test_a_session_number_too_large_for_the_store_is_not_found(site: tuple[Driven, TestClient]) -> None:
+    _, client = site
+    login(client, "pat")
+    assert client.get("/photos/sessions/9223372036854775808").status_code == 404

@@ -164,7 +164,8 @@ def session_page(
     """The session's page; with `propose`, the offset the tracks propose (it reads every car's positions
     of the photos' days, so it is asked for, not worked out at every visit)."""
     db = database(request)
-    proposal = upload.proposal(db, _id(session_id, "session")) if propose else None
+    _id(session_id, "session")
+    proposal = upload.proposal(db, session_id) if propose else None
     with db.unit_of_work() as uow:
         session = upload.session_of(uow, session_id)
         row = events.event_row(uow)
